@@ -1,0 +1,626 @@
+//! Repoclosure with `dnf repoclosure`'s rules: which packages are checked,
+//! which may provide, and which Requires nothing satisfies.
+//!
+//! Works on a finished [`Pool`]. File requires that primary's short file
+//! lists cannot answer are returned as [`Outcome::NeedFilelists`]; whoever
+//! owns the repositories loads filelists for exactly those paths and asks
+//! again. This module knows nothing of output formats.
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::arch;
+use crate::dep::{self, RichDep, RichOp, SimpleDep};
+use crate::evr::{self, Op};
+use crate::pool::{Dep, NO_EVR, PkgId, Pool, StrId};
+use crate::repodata::DepKind;
+
+/// How rich (boolean) dependencies are judged.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RichMode {
+    /// As dnf repoclosure (libsolv's whatprovides): `and`/`or`/`if`/`unless`
+    /// are the union of their branches' providers (conditions ignored, `else`
+    /// counts), `with` the intersection, `without` the difference.
+    #[default]
+    Dnf,
+    /// Boolean logic as dnf5 5.4 evaluates it, every available package
+    /// counting as installed; the report says which part fails.
+    Strict,
+}
+
+/// What to check and against what, as `dnf repoclosure`'s options.
+#[derive(Clone, Debug, Default)]
+pub struct ClosureOptions {
+    /// Repositories whose packages are checked (`--check`); empty = all.
+    pub check: Vec<String>,
+    /// Only check packages of these architectures (`--arch`, exact match).
+    pub arches: Vec<String>,
+    /// Only the newest packages of each repository (`--newest`).
+    pub newest: bool,
+    /// Only the newest of each name.arch across all repositories provide (`--best`).
+    pub best: bool,
+    /// Only check these packages (`--pkg`: a name, a glob, or a NEVRA).
+    pub pkgs: Vec<String>,
+    /// The machine's architecture; decides which packages can provide.
+    pub basearch: String,
+    /// How rich dependencies are judged.
+    pub rich: RichMode,
+    /// Never read filelists: file requires that primary's file lists cannot
+    /// answer are unresolved. This is what dnf reports for a repository
+    /// whose repomd.xml has no filelists entry.
+    pub no_filelists: bool,
+}
+
+/// One package with unresolved dependencies.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Problem {
+    /// The package's NEVRA (epoch shown when not zero).
+    pub nevra: String,
+    /// Its name (stable across versions; JUnit test names use it).
+    pub name: String,
+    /// Its architecture.
+    pub arch: String,
+    /// The repository it came from.
+    pub repo: String,
+    /// The unresolved dependencies, sorted, as libsolv prints them.
+    pub unresolved: Vec<String>,
+    /// For `--rich=strict`, which part of each failing rich dependency failed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub explanations: Vec<String>,
+}
+
+/// The findings of a closure run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ClosureResult {
+    /// Packages checked.
+    pub checked: usize,
+    /// Packages that could provide.
+    pub providers: usize,
+    /// Names of every package that was checked (for JUnit's passing cases).
+    #[serde(skip)]
+    pub checked_packages: Vec<(String, String, String)>,
+    /// Packages with unresolved dependencies, sorted as dnf sorts them.
+    pub problems: Vec<Problem>,
+}
+
+impl ClosureResult {
+    /// Total unresolved dependencies across packages.
+    pub fn unresolved_count(&self) -> usize {
+        self.problems.iter().map(|p| p.unresolved.len()).sum()
+    }
+}
+
+/// Either the answer, or the file paths whose owners must first be looked up
+/// in filelists.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The findings.
+    Done(ClosureResult),
+    /// These paths are required, not provided by anything primary lists, and
+    /// filelists have not been consulted for them yet.
+    NeedFilelists(Vec<StrId>),
+}
+
+/// Errors in what the user asked for.
+#[derive(Debug, thiserror::Error)]
+pub enum ClosureError {
+    /// `--check` names a repository that is not loaded.
+    #[error("--check {0}: no such repository (loaded: {1})")]
+    UnknownRepo(String, String),
+    /// `--pkg` matched nothing.
+    #[error("no package matched: {0}")]
+    NoPackageMatched(String),
+    /// A rich dependency in the metadata is malformed.
+    #[error("package {package} from {repo}: {source}")]
+    MalformedRich {
+        /// The package's NEVRA.
+        package: String,
+        /// Its repository.
+        repo: String,
+        /// The parse error.
+        source: dep::RichParseError,
+    },
+    /// A bad glob in `--pkg`.
+    #[error("--pkg {0}: {1}")]
+    BadPattern(String, String),
+}
+
+/// Runs the closure.
+pub fn check(pool: &Pool, opts: &ClosureOptions) -> Result<Outcome, ClosureError> {
+    let (to_check, available) = select(pool, opts)?;
+    let mut judge = Judge {
+        pool,
+        available: &available,
+        memo: FxHashMap::default(),
+        rich: FxHashMap::default(),
+        mode: opts.rich,
+        no_filelists: opts.no_filelists,
+    };
+
+    let mut need_files: FxHashSet<StrId> = FxHashSet::default();
+    let mut problems = Vec::new();
+    let mut checked_packages = Vec::with_capacity(to_check.len());
+    for &pkg in &to_check {
+        let p = &pool.packages[pkg as usize];
+        checked_packages.push((
+            pool.str(p.name).to_owned(),
+            pool.nevra(pkg),
+            pool.repo_name(pkg).to_owned(),
+        ));
+        let mut unresolved: Vec<String> = Vec::new();
+        let mut explanations = Vec::new();
+        let mut seen: FxHashSet<Dep> = FxHashSet::default();
+        for d in pool.deps_of(pkg, DepKind::Requires) {
+            let name = pool.str(d.name);
+            if name.starts_with("rpmlib(") || name.starts_with("solvable:") {
+                continue;
+            }
+            // dnf sees requires as a set: `Requires(pre): x` and `Requires: x` are one.
+            let key = Dep { pre: false, ..*d };
+            if !seen.insert(key) {
+                continue;
+            }
+            match judge.satisfied(d).map_err(|source| ClosureError::MalformedRich {
+                package: pool.nevra(pkg),
+                repo: pool.repo_name(pkg).to_owned(),
+                source,
+            })? {
+                Verdict::Yes => {}
+                Verdict::NeedFiles(paths) => need_files.extend(paths),
+                Verdict::No(why) => {
+                    unresolved.push(judge.display(d)?);
+                    if let Some(w) = why {
+                        explanations.push(w);
+                    }
+                }
+            }
+        }
+        if !unresolved.is_empty() {
+            unresolved.sort();
+            unresolved.dedup();
+            problems.push((pkg, unresolved, explanations));
+        }
+    }
+    if !need_files.is_empty() {
+        let mut v: Vec<StrId> = need_files.into_iter().collect();
+        v.sort_by(|a, b| pool.str(*a).cmp(pool.str(*b)));
+        return Ok(Outcome::NeedFilelists(v));
+    }
+    problems.sort_by(|a, b| package_order(pool, a.0, b.0));
+    let providers = available.iter().filter(|a| **a).count();
+    Ok(Outcome::Done(ClosureResult {
+        checked: to_check.len(),
+        providers,
+        checked_packages,
+        problems: problems
+            .into_iter()
+            .map(|(pkg, unresolved, explanations)| {
+                let p = &pool.packages[pkg as usize];
+                Problem {
+                    nevra: pool.nevra(pkg),
+                    name: pool.str(p.name).to_owned(),
+                    arch: pool.str(p.arch).to_owned(),
+                    repo: pool.repo_name(pkg).to_owned(),
+                    unresolved,
+                    explanations,
+                }
+            })
+            .collect(),
+    }))
+}
+
+/// dnf's order of packages: name, then EVR, then arch, then repository.
+fn package_order(pool: &Pool, a: PkgId, b: PkgId) -> std::cmp::Ordering {
+    let pa = &pool.packages[a as usize];
+    let pb = &pool.packages[b as usize];
+    pool.str(pa.name)
+        .cmp(pool.str(pb.name))
+        .then_with(|| pool.evr_cmp(pa.evr, pb.evr))
+        .then_with(|| pool.str(pa.arch).cmp(pool.str(pb.arch)))
+        .then_with(|| pool.repo_name(a).cmp(pool.repo_name(b)))
+}
+
+/// Decides the packages to check and the packages that may provide.
+fn select(pool: &Pool, opts: &ClosureOptions) -> Result<(Vec<PkgId>, Vec<bool>), ClosureError> {
+    for name in &opts.check {
+        if !pool.repos.iter().any(|r| &r.name == name) {
+            let loaded: Vec<&str> = pool.repos.iter().map(|r| r.name.as_str()).collect();
+            return Err(ClosureError::UnknownRepo(name.clone(), loaded.join(", ")));
+        }
+    }
+    let n = pool.packages.len();
+    let visible: Vec<bool> = pool.packages.iter().map(|p| !p.hidden).collect();
+
+    // --newest: per repository, the highest EVR of each name (all arches at that EVR).
+    let base: Vec<bool> = if opts.newest {
+        let mut keep = vec![false; n];
+        for repo in &pool.repos {
+            let mut best: FxHashMap<StrId, Vec<PkgId>> = FxHashMap::default();
+            for i in repo.packages.clone() {
+                if !visible[i as usize] {
+                    continue;
+                }
+                let p = &pool.packages[i as usize];
+                let entry = best.entry(p.name).or_default();
+                match entry.first() {
+                    None => entry.push(i),
+                    Some(&top) => match pool.evr_cmp(p.evr, pool.packages[top as usize].evr) {
+                        std::cmp::Ordering::Greater => {
+                            entry.clear();
+                            entry.push(i);
+                        }
+                        std::cmp::Ordering::Equal => entry.push(i),
+                        std::cmp::Ordering::Less => {}
+                    },
+                }
+            }
+            for ids in best.values() {
+                for &i in ids {
+                    keep[i as usize] = true;
+                }
+            }
+        }
+        keep
+    } else {
+        visible.clone()
+    };
+
+    let mut to_check: Vec<PkgId> = (0..n as PkgId).filter(|&i| base[i as usize]).collect();
+    if !opts.pkgs.is_empty() {
+        let mut matched = vec![false; n];
+        let mut missing = Vec::new();
+        for pattern in &opts.pkgs {
+            let glob = globset::Glob::new(pattern)
+                .map_err(|e| ClosureError::BadPattern(pattern.clone(), e.to_string()))?
+                .compile_matcher();
+            let mut any = false;
+            for &i in &to_check {
+                let p = &pool.packages[i as usize];
+                let name = pool.str(p.name);
+                if glob.is_match(name)
+                    || glob.is_match(pool.nevra(i))
+                    || glob.is_match(format!("{}.{}", name, pool.str(p.arch)))
+                {
+                    matched[i as usize] = true;
+                    any = true;
+                }
+            }
+            if !any {
+                missing.push(pattern.clone());
+            }
+        }
+        if !missing.is_empty() {
+            return Err(ClosureError::NoPackageMatched(missing.join(", ")));
+        }
+        to_check.retain(|&i| matched[i as usize]);
+    }
+    if !opts.check.is_empty() {
+        to_check.retain(|&i| opts.check.iter().any(|c| c == pool.repo_name(i)));
+    }
+    if !opts.arches.is_empty() {
+        to_check.retain(|&i| {
+            opts.arches
+                .iter()
+                .any(|a| a == pool.str(pool.packages[i as usize].arch))
+        });
+    }
+
+    // Providers: installable on basearch, never source packages.
+    let compatible: FxHashSet<&str> = arch::compatible(&opts.basearch).into_iter().collect();
+    let mut available: Vec<bool> = (0..n)
+        .map(|i| {
+            let arch = pool.str(pool.packages[i].arch);
+            base[i] && compatible.contains(arch)
+        })
+        .collect();
+    if opts.best {
+        // --best: only the newest of each name.arch across all repositories.
+        let mut top: FxHashMap<(StrId, StrId), PkgId> = FxHashMap::default();
+        for i in 0..n as PkgId {
+            if !available[i as usize] {
+                continue;
+            }
+            let p = &pool.packages[i as usize];
+            top.entry((p.name, p.arch))
+                .and_modify(|t| {
+                    if pool.evr_cmp(p.evr, pool.packages[*t as usize].evr).is_gt() {
+                        *t = i;
+                    }
+                })
+                .or_insert(i);
+        }
+        let evr_of_top: FxHashMap<(StrId, StrId), u32> =
+            top.iter().map(|(k, v)| (*k, pool.packages[*v as usize].evr)).collect();
+        for (i, avail) in available.iter_mut().enumerate() {
+            if *avail {
+                let p = &pool.packages[i];
+                let top_evr = evr_of_top.get(&(p.name, p.arch)).copied();
+                *avail = top_evr.is_some_and(|e| pool.evr_cmp(p.evr, e).is_eq());
+            }
+        }
+    }
+    Ok((to_check, available))
+}
+
+enum Verdict {
+    Yes,
+    No(Option<String>),
+    NeedFiles(Vec<StrId>),
+}
+
+struct Judge<'a> {
+    pool: &'a Pool,
+    available: &'a [bool],
+    memo: FxHashMap<(StrId, Option<Op>, u32), bool>,
+    rich: FxHashMap<StrId, RichDep>,
+    mode: RichMode,
+    no_filelists: bool,
+}
+
+impl Judge<'_> {
+    fn satisfied(&mut self, d: &Dep) -> Result<Verdict, dep::RichParseError> {
+        let name = self.pool.str(d.name);
+        if dep::is_rich(name) {
+            let rich = self.rich_of(d.name)?;
+            return Ok(match self.mode {
+                RichMode::Dnf => {
+                    let mut need = Vec::new();
+                    let providers = self.rich_providers(&rich, &mut need);
+                    if !providers.is_empty() {
+                        Verdict::Yes
+                    } else if !need.is_empty() {
+                        Verdict::NeedFiles(need)
+                    } else {
+                        Verdict::No(None)
+                    }
+                }
+                RichMode::Strict => {
+                    let mut need = Vec::new();
+                    match self.strict(&rich, &mut need) {
+                        Ok(()) => Verdict::Yes,
+                        Err(_) if !need.is_empty() => Verdict::NeedFiles(need),
+                        Err(why) => Verdict::No(Some(format!("{rich}: {why}"))),
+                    }
+                }
+            });
+        }
+        let key = (d.name, d.op, d.evr);
+        if let Some(&ok) = self.memo.get(&key) {
+            return Ok(if ok { Verdict::Yes } else { Verdict::No(None) });
+        }
+        let providers = self.simple_providers(d.name, d.op, d.evr);
+        if !providers.is_empty() {
+            self.memo.insert(key, true);
+            return Ok(Verdict::Yes);
+        }
+        if name.starts_with('/') && !self.no_filelists && !self.pool.filelists_scanned(d.name) {
+            return Ok(Verdict::NeedFiles(vec![d.name]));
+        }
+        self.memo.insert(key, false);
+        Ok(Verdict::No(None))
+    }
+
+    fn rich_of(&mut self, name: StrId) -> Result<RichDep, dep::RichParseError> {
+        if let Some(r) = self.rich.get(&name) {
+            return Ok(r.clone());
+        }
+        let parsed = dep::parse_rich(self.pool.str(name))?;
+        self.rich.insert(name, parsed.clone());
+        Ok(parsed)
+    }
+
+    /// Available packages providing `name [op evr]` (file paths included).
+    fn simple_providers(&self, name: StrId, op: Option<Op>, evr: u32) -> Vec<PkgId> {
+        let pool = self.pool;
+        let mut out = Vec::new();
+        let want = (op, evr);
+        let want_evr = want.0.map(|_| pool.evr(want.1));
+        for &(pkg, di) in pool.providers_of(name) {
+            if !self.available[pkg as usize] {
+                continue;
+            }
+            let ok = match (&want_evr, want.0) {
+                (Some(req_evr), Some(req_op)) => {
+                    let (pop, pevr) = pool.provide_constraint(pkg, di);
+                    match pop {
+                        None => true,
+                        Some(_) if pevr == NO_EVR => true,
+                        Some(pop) => evr::ranges_overlap(pop, &pool.evr(pevr), req_op, req_evr),
+                    }
+                }
+                _ => true,
+            };
+            if ok && !out.contains(&pkg) {
+                out.push(pkg);
+            }
+        }
+        if pool.str(name).starts_with('/') && op.is_none() {
+            for &pkg in pool.file_owners(name) {
+                if self.available[pkg as usize] && !out.contains(&pkg) {
+                    out.push(pkg);
+                }
+            }
+        }
+        out
+    }
+
+    fn leaf(&mut self, s: &SimpleDep, need: &mut Vec<StrId>) -> Vec<PkgId> {
+        let Some(name) = self.pool.strings.lookup(&s.name) else {
+            return Vec::new();
+        };
+        let (op, evr) = match &s.constraint {
+            Some((op, e)) => match self.pool_evr_id(e) {
+                Some(id) => (Some(*op), id),
+                None => return self.leaf_slow(name, *op, e),
+            },
+            None => (None, NO_EVR),
+        };
+        let out = self.simple_providers(name, op, evr);
+        if out.is_empty() && s.name.starts_with('/') && !self.no_filelists && !self.pool.filelists_scanned(name) {
+            need.push(name);
+        }
+        out
+    }
+
+    /// Providers for a versioned leaf whose EVR is not interned in the pool.
+    fn leaf_slow(&self, name: StrId, op: Op, want: &evr::Evr) -> Vec<PkgId> {
+        let pool = self.pool;
+        let mut out = Vec::new();
+        for &(pkg, di) in pool.providers_of(name) {
+            if !self.available[pkg as usize] {
+                continue;
+            }
+            let (pop, pevr) = pool.provide_constraint(pkg, di);
+            let ok = match pop {
+                None => true,
+                Some(_) if pevr == NO_EVR => true,
+                Some(pop) => evr::ranges_overlap(pop, &pool.evr(pevr), op, want),
+            };
+            if ok && !out.contains(&pkg) {
+                out.push(pkg);
+            }
+        }
+        out
+    }
+
+    fn pool_evr_id(&self, e: &evr::Evr) -> Option<u32> {
+        let pool = self.pool;
+        let ep = match &e.epoch {
+            Some(x) => Some(pool.strings.lookup(x)?),
+            None => None,
+        };
+        let v = pool.strings.lookup(&e.version)?;
+        let r = match &e.release {
+            Some(x) => Some(pool.strings.lookup(x)?),
+            None => None,
+        };
+        pool.evrs
+            .iter()
+            .position(|p| {
+                p.version == v
+                    && (p.epoch == ep.unwrap_or(crate::pool::NO_STR))
+                    && (p.release == r.unwrap_or(crate::pool::NO_STR))
+            })
+            .map(|i| i as u32)
+    }
+
+    /// libsolv's whatprovides for rich dependencies.
+    fn rich_providers(&mut self, rich: &RichDep, need: &mut Vec<StrId>) -> Vec<PkgId> {
+        match rich {
+            RichDep::Simple(s) => self.leaf(s, need),
+            RichDep::Binary(op, l, r) => match op {
+                RichOp::And | RichOp::Or => union(self.rich_providers(l, need), self.rich_providers(r, need)),
+                RichOp::If | RichOp::Unless => self.rich_providers(l, need),
+                RichOp::With => {
+                    let a = self.rich_providers(l, need);
+                    let b = self.rich_providers(r, need);
+                    a.into_iter().filter(|p| b.contains(p)).collect()
+                }
+                RichOp::Without => {
+                    let a = self.rich_providers(l, need);
+                    let b = self.rich_providers(r, need);
+                    a.into_iter().filter(|p| !b.contains(p)).collect()
+                }
+            },
+            RichDep::Else { then, otherwise, .. } => {
+                union(self.rich_providers(then, need), self.rich_providers(otherwise, need))
+            }
+        }
+    }
+
+    /// Boolean evaluation (`--rich=strict`): Ok when satisfiable, else which part fails.
+    fn strict(&mut self, rich: &RichDep, need: &mut Vec<StrId>) -> Result<(), String> {
+        let mut holds = |j: &mut Self, d: &RichDep| j.strict(d, need).is_ok();
+        match rich {
+            RichDep::Simple(s) => {
+                if self.leaf(s, need).is_empty() {
+                    Err(format!("nothing provides {s}"))
+                } else {
+                    Ok(())
+                }
+            }
+            RichDep::Binary(op, l, r) => match op {
+                RichOp::And => {
+                    let mut fails = Vec::new();
+                    for part in [l, r] {
+                        let mut sub = Vec::new();
+                        if let Err(e) = self.strict(part, &mut sub) {
+                            fails.push(e);
+                        }
+                        need.extend(sub);
+                    }
+                    if fails.is_empty() {
+                        Ok(())
+                    } else {
+                        Err(fails.join("; "))
+                    }
+                }
+                RichOp::Or => {
+                    if holds(self, l) || holds(self, r) {
+                        Ok(())
+                    } else {
+                        Err(format!("neither {l} nor {r} is satisfiable"))
+                    }
+                }
+                RichOp::If => {
+                    if !holds(self, r) || holds(self, l) {
+                        Ok(())
+                    } else {
+                        Err(format!("{r} is available but {l} is not satisfiable"))
+                    }
+                }
+                RichOp::Unless => {
+                    if holds(self, r) || holds(self, l) {
+                        Ok(())
+                    } else {
+                        Err(format!("{r} is not available and {l} is not satisfiable"))
+                    }
+                }
+                RichOp::With | RichOp::Without => {
+                    if self.rich_providers(rich, need).is_empty() {
+                        Err(format!("no single package satisfies {rich}"))
+                    } else {
+                        Ok(())
+                    }
+                }
+            },
+            RichDep::Else {
+                op,
+                then,
+                cond,
+                otherwise,
+            } => {
+                let c = holds(self, cond);
+                let branch = match (op, c) {
+                    (RichOp::If, true) | (RichOp::Unless, false) => then,
+                    _ => otherwise,
+                };
+                self.strict(branch, need)
+                    .map_err(|e| format!("{e} (condition {cond} is {})", if c { "met" } else { "not met" }))
+            }
+        }
+    }
+
+    fn display(&mut self, d: &Dep) -> Result<String, ClosureError> {
+        let name = self.pool.str(d.name);
+        if dep::is_rich(name) {
+            return Ok(self
+                .rich_of(d.name)
+                .map(|r| r.to_string())
+                .unwrap_or_else(|_| name.to_owned()));
+        }
+        Ok(match d.op {
+            Some(op) if d.evr != NO_EVR => format!("{} {} {}", name, op.symbol(), self.pool.evr(d.evr)),
+            _ => name.to_owned(),
+        })
+    }
+}
+
+fn union(mut a: Vec<PkgId>, b: Vec<PkgId>) -> Vec<PkgId> {
+    for p in b {
+        if !a.contains(&p) {
+            a.push(p);
+        }
+    }
+    a
+}

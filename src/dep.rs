@@ -1,0 +1,377 @@
+//! Dependencies as rpm writes them: simple (`name`, `name >= [E:]V[-R]`) and
+//! rich (`(a and (b or c >= 2))`).
+//!
+//! Parsing rich dependencies and printing them back the way libsolv does
+//! (so `--format text` matches `dnf repoclosure` byte for byte) is all this
+//! module does; which packages satisfy a dependency is the closure's business.
+
+use std::fmt;
+
+use crate::evr::{Evr, Op};
+
+/// A simple dependency: a name, optionally constrained by an operator and an EVR.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SimpleDep {
+    /// The capability name (a package name, a soname, a file path...).
+    pub name: String,
+    /// The version constraint, if any.
+    pub constraint: Option<(Op, Evr)>,
+}
+
+impl fmt::Display for SimpleDep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)?;
+        if let Some((op, evr)) = &self.constraint {
+            write!(f, " {} {}", op.symbol(), evr)?;
+        }
+        Ok(())
+    }
+}
+
+/// The operators of rpm's boolean (rich) dependencies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RichOp {
+    /// `a and b`: both are needed.
+    And,
+    /// `a or b`: either will do.
+    Or,
+    /// `a if b`: `a` is needed when `b` is installed.
+    If,
+    /// `a unless b`: `a` is needed unless `b` is installed.
+    Unless,
+    /// `a with b`: one package must provide both.
+    With,
+    /// `a without b`: one package must provide `a` and not `b`.
+    Without,
+}
+
+impl RichOp {
+    fn keyword(self) -> &'static str {
+        match self {
+            RichOp::And => "and",
+            RichOp::Or => "or",
+            RichOp::If => "if",
+            RichOp::Unless => "unless",
+            RichOp::With => "with",
+            RichOp::Without => "without",
+        }
+    }
+
+    fn from_keyword(word: &str) -> Option<RichOp> {
+        Some(match word {
+            "and" => RichOp::And,
+            "or" => RichOp::Or,
+            "if" => RichOp::If,
+            "unless" => RichOp::Unless,
+            "with" => RichOp::With,
+            "without" => RichOp::Without,
+            _ => return None,
+        })
+    }
+}
+
+/// A parsed rich dependency.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum RichDep {
+    /// A simple dependency inside a rich one.
+    Simple(SimpleDep),
+    /// `(left OP right)`; chains such as `a and b and c` nest to the right.
+    Binary(RichOp, Box<RichDep>, Box<RichDep>),
+    /// `(then if cond else otherwise)` or `(then unless cond else otherwise)`.
+    Else {
+        /// `If` or `Unless`.
+        op: RichOp,
+        /// The part required when the condition selects it.
+        then: Box<RichDep>,
+        /// The condition.
+        cond: Box<RichDep>,
+        /// The `else` branch.
+        otherwise: Box<RichDep>,
+    },
+}
+
+/// Why a rich dependency could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("malformed rich dependency {text:?}: {reason} (at byte {at})")]
+pub struct RichParseError {
+    /// The whole dependency text.
+    pub text: String,
+    /// What was wrong.
+    pub reason: String,
+    /// Byte offset where parsing stopped.
+    pub at: usize,
+}
+
+/// Is this dependency text a rich dependency (it starts with `(`)?
+pub fn is_rich(text: &str) -> bool {
+    text.starts_with('(')
+}
+
+/// Parses a rich dependency such as `(foo >= 1.0 if (bar or baz))`.
+pub fn parse_rich(text: &str) -> Result<RichDep, RichParseError> {
+    let mut p = Parser { text, pos: 0 };
+    p.skip_ws();
+    let dep = p.group()?;
+    p.skip_ws();
+    if p.pos != text.len() {
+        return Err(p.error("unexpected text after the closing parenthesis"));
+    }
+    Ok(dep)
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl Parser<'_> {
+    fn error(&self, reason: &str) -> RichParseError {
+        RichParseError {
+            text: self.text.to_owned(),
+            reason: reason.to_owned(),
+            at: self.pos,
+        }
+    }
+
+    fn rest(&self) -> &str {
+        &self.text[self.pos..]
+    }
+
+    fn skip_ws(&mut self) {
+        let trimmed = self.rest().trim_start();
+        self.pos = self.text.len() - trimmed.len();
+    }
+
+    /// A token: a run of characters up to whitespace or an unbalanced `)`.
+    /// Balanced parentheses belong to the token, as in rpm's
+    /// `skipnonwhiteex`: `libfoo.so.0()(64bit)` is one name.
+    fn word(&mut self) -> &str {
+        let start = self.pos;
+        let mut depth = 0usize;
+        let mut len = 0;
+        for (i, c) in self.rest().char_indices() {
+            len = i;
+            if c.is_whitespace() && depth == 0 {
+                break;
+            }
+            if c == ')' {
+                if depth == 0 {
+                    break;
+                }
+                depth -= 1;
+            }
+            if c == '(' {
+                depth += 1;
+            }
+            len = i + c.len_utf8();
+        }
+        self.pos += len;
+        &self.text[start..start + len]
+    }
+
+    fn peek_word(&mut self) -> String {
+        let save = self.pos;
+        let w = self.word().to_owned();
+        self.pos = save;
+        w
+    }
+
+    /// `( operand (OP operand)* )`
+    fn group(&mut self) -> Result<RichDep, RichParseError> {
+        if !self.rest().starts_with('(') {
+            return Err(self.error("expected '('"));
+        }
+        self.pos += 1;
+        self.skip_ws();
+        let first = self.operand()?;
+        self.skip_ws();
+        if self.rest().starts_with(')') {
+            self.pos += 1;
+            // `((a))` and `(a)` are legal in rpm: a group with a single operand.
+            return Ok(first);
+        }
+        let op_word = self.word().to_owned();
+        let op = RichOp::from_keyword(&op_word)
+            .ok_or_else(|| self.error(&format!("expected an operator, found {op_word:?}")))?;
+        self.skip_ws();
+        let second = self.operand()?;
+        self.skip_ws();
+        let result = match op {
+            RichOp::If | RichOp::Unless => {
+                if self.peek_word() == "else" {
+                    self.word();
+                    self.skip_ws();
+                    let otherwise = self.operand()?;
+                    self.skip_ws();
+                    RichDep::Else {
+                        op,
+                        then: Box::new(first),
+                        cond: Box::new(second),
+                        otherwise: Box::new(otherwise),
+                    }
+                } else {
+                    RichDep::Binary(op, Box::new(first), Box::new(second))
+                }
+            }
+            RichOp::And | RichOp::Or | RichOp::With | RichOp::Without => {
+                let mut operands = vec![first, second];
+                while !self.rest().starts_with(')') && !self.rest().is_empty() {
+                    let w = self.word().to_owned();
+                    if w != op_word || matches!(op, RichOp::Without) {
+                        return Err(self.error(&format!("cannot chain {w:?} after {op_word:?} without parentheses")));
+                    }
+                    self.skip_ws();
+                    operands.push(self.operand()?);
+                    self.skip_ws();
+                }
+                let mut it = operands.into_iter().rev();
+                let mut acc = it.next().ok_or_else(|| self.error("empty group"))?;
+                for left in it {
+                    acc = RichDep::Binary(op, Box::new(left), Box::new(acc));
+                }
+                acc
+            }
+        };
+        if !self.rest().starts_with(')') {
+            return Err(self.error("expected ')'"));
+        }
+        self.pos += 1;
+        Ok(result)
+    }
+
+    /// A nested group or a simple dependency `name [OP evr]`.
+    fn operand(&mut self) -> Result<RichDep, RichParseError> {
+        if self.rest().starts_with('(') {
+            return self.group();
+        }
+        let name = self.word().to_owned();
+        if name.is_empty() {
+            return Err(self.error("expected a dependency"));
+        }
+        if RichOp::from_keyword(&name).is_some() || name == "else" {
+            return Err(self.error(&format!("expected a dependency, found operator {name:?}")));
+        }
+        self.skip_ws();
+        let next = self.peek_word();
+        let constraint = match Op::from_symbol(&next) {
+            Some(op) => {
+                self.word();
+                self.skip_ws();
+                let evr = self.word().to_owned();
+                if evr.is_empty() {
+                    return Err(self.error("expected a version after the operator"));
+                }
+                Some((op, Evr::parse(&evr)))
+            }
+            None => None,
+        };
+        Ok(RichDep::Simple(SimpleDep { name, constraint }))
+    }
+}
+
+impl RichDep {
+    /// The operator at the top of this dependency, if it is not simple.
+    fn top_op(&self) -> Option<RichOp> {
+        match self {
+            RichDep::Simple(_) => None,
+            RichDep::Binary(op, ..) => Some(*op),
+            RichDep::Else { op, .. } => Some(*op),
+        }
+    }
+
+    /// Writes this dependency as libsolv's `pool_dep2str` does: parentheses
+    /// around a rich part whose operator differs from its parent's.
+    fn write(&self, out: &mut String, parent: Option<RichOp>) {
+        let needs_parens = match (self.top_op(), parent) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(mine), Some(theirs)) => mine != theirs || matches!(self, RichDep::Else { .. }),
+        };
+        if needs_parens {
+            out.push('(');
+        }
+        match self {
+            RichDep::Simple(s) => out.push_str(&s.to_string()),
+            RichDep::Binary(op, l, r) => {
+                l.write(out, Some(*op));
+                out.push(' ');
+                out.push_str(op.keyword());
+                out.push(' ');
+                r.write(out, Some(*op));
+            }
+            RichDep::Else {
+                op,
+                then,
+                cond,
+                otherwise,
+            } => {
+                then.write(out, Some(*op));
+                out.push(' ');
+                out.push_str(op.keyword());
+                out.push(' ');
+                cond.write(out, Some(*op));
+                out.push_str(" else ");
+                otherwise.write(out, Some(*op));
+            }
+        }
+        if needs_parens {
+            out.push(')');
+        }
+    }
+}
+
+impl fmt::Display for RichDep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = String::new();
+        self.write(&mut s, None);
+        f.write_str(&s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip(s: &str) -> String {
+        match parse_rich(s) {
+            Ok(d) => d.to_string(),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn parses_every_operator() {
+        assert_eq!(roundtrip("(a and b)"), "(a and b)");
+        assert_eq!(roundtrip("(a or b >= 2)"), "(a or b >= 2)");
+        assert_eq!(roundtrip("(a if b)"), "(a if b)");
+        assert_eq!(roundtrip("(a if b else c)"), "(a if b else c)");
+        assert_eq!(roundtrip("(a unless b else c)"), "(a unless b else c)");
+        assert_eq!(roundtrip("(a with b)"), "(a with b)");
+        assert_eq!(roundtrip("(a without b)"), "(a without b)");
+        assert_eq!(roundtrip("(a and b and c)"), "(a and b and c)");
+        assert_eq!(
+            roundtrip("(libdecor-0.so.0()(64bit) if libwayland-client)"),
+            "(libdecor-0.so.0()(64bit) if libwayland-client)"
+        );
+        assert_eq!(
+            roundtrip("((a or b) and (c >= 2 with c < 3))"),
+            "((a or b) and (c >= 2 with c < 3))"
+        );
+    }
+
+    #[test]
+    fn rejects_malformed() {
+        for bad in [
+            "(a and",
+            "(a and b",
+            "(and b)",
+            "(a b)",
+            "(a and b or c)",
+            "(a and b))",
+            "(a >= )",
+            "a and b",
+        ] {
+            assert!(parse_rich(bad).is_err(), "{bad} should not parse");
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! Runs a closure end to end: open each LOCATION, load the repositories in
+//! parallel, build one pool, run the closure, and load filelists only if a
+//! file dependency is still unresolved.
+//!
+//! This is the only place that walks the stages in order (fetch → repodata
+//! → pool → closure); each stage below stays ignorant of the others.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::closure::{self, ClosureOptions, ClosureResult, Outcome};
+use crate::fetch::{self, Source};
+use crate::pool::{PackageFilter, Pool, StrId};
+use crate::repodata::{self, LoadOptions, RepoData};
+
+/// One repository to load: its name, where it is, and what to keep of it.
+#[derive(Clone, Debug)]
+pub struct RepoSpec {
+    /// The name used in reports and `--check`.
+    pub name: String,
+    /// A LOCATION: a directory or `file://` URL (HTTP comes later).
+    pub location: String,
+    /// includepkgs/excludepkgs.
+    pub filter: PackageFilter,
+    /// dnf's `module_hotfixes`.
+    pub module_hotfixes: bool,
+}
+
+impl RepoSpec {
+    /// A repository with no filters.
+    pub fn new(name: &str, location: &str) -> RepoSpec {
+        RepoSpec {
+            name: name.to_owned(),
+            location: location.to_owned(),
+            filter: PackageFilter::default(),
+            module_hotfixes: false,
+        }
+    }
+}
+
+/// Anything that stops a run before it has findings; the CLI exits 2.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// A repository could not be loaded.
+    #[error(transparent)]
+    Load(#[from] repodata::LoadError),
+    /// A LOCATION is unusable.
+    #[error("repo '{repo}': {source}")]
+    Location {
+        /// The repository.
+        repo: String,
+        /// What is wrong.
+        source: fetch::FetchError,
+    },
+    /// The closure options are wrong.
+    #[error(transparent)]
+    Closure(#[from] closure::ClosureError),
+    /// Two repositories share a name, or a filter is bad.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Time spent in each stage.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct Timings {
+    /// Loading (reading, verifying, decompressing, parsing) all repositories, wall clock.
+    pub load_ms: f64,
+    /// Building the pool and its indexes.
+    pub pool_ms: f64,
+    /// Scanning filelists on demand.
+    pub filelists_ms: f64,
+    /// The closure itself.
+    pub closure_ms: f64,
+}
+
+/// What was loaded, for reports.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct LoadedRepo {
+    /// Name.
+    pub name: String,
+    /// Location.
+    pub location: String,
+    /// repomd.xml revision.
+    pub revision: Option<String>,
+    /// sha256 of repomd.xml.
+    pub repomd_sha256: String,
+    /// Packages in primary.xml.
+    pub packages: usize,
+    /// Whether filelists had to be read.
+    pub filelists_loaded: bool,
+}
+
+/// Loaded repositories in one pool, ready for any number of closures.
+pub struct Loaded {
+    /// The pool.
+    pub pool: Pool,
+    /// The parsed repositories (kept for on-demand filelists).
+    pub repos: Vec<RepoData>,
+    /// Load timings.
+    pub timings: Timings,
+    filelists_loaded: Vec<bool>,
+}
+
+/// Opens and loads the repositories in parallel and builds the pool.
+pub fn load(specs: &[RepoSpec], options: &LoadOptions) -> Result<Loaded, EngineError> {
+    let mut names = std::collections::BTreeSet::new();
+    for s in specs {
+        if !names.insert(&s.name) {
+            return Err(EngineError::Invalid(format!("repo name '{}' is given twice", s.name)));
+        }
+    }
+    let started = Instant::now();
+    let loaded: Vec<Result<RepoData, EngineError>> = specs
+        .par_iter()
+        .map(|spec| {
+            let source: Arc<dyn Source> =
+                Arc::from(
+                    fetch::open_location(&spec.location).map_err(|source| EngineError::Location {
+                        repo: spec.name.clone(),
+                        source,
+                    })?,
+                );
+            Ok(repodata::load(&spec.name, source, options)?)
+        })
+        .collect();
+    let repos = loaded.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let load_ms = ms(started.elapsed());
+
+    let started = Instant::now();
+    let mut pool = Pool::new();
+    for (spec, data) in specs.iter().zip(&repos) {
+        pool.add_repo(data, &spec.filter, spec.module_hotfixes)
+            .map_err(EngineError::Invalid)?;
+    }
+    pool.finish();
+    let pool_ms = ms(started.elapsed());
+    let n = repos.len();
+    Ok(Loaded {
+        pool,
+        repos,
+        timings: Timings {
+            load_ms,
+            pool_ms,
+            ..Timings::default()
+        },
+        filelists_loaded: vec![false; n],
+    })
+}
+
+impl Loaded {
+    /// Runs one closure, reading filelists only if some file dependency needs them.
+    pub fn closure(&mut self, opts: &ClosureOptions) -> Result<(ClosureResult, Timings), EngineError> {
+        let mut timings = self.timings.clone();
+        let mut closure_ms = 0.0;
+        loop {
+            let started = Instant::now();
+            let outcome = closure::check(&self.pool, opts)?;
+            closure_ms += ms(started.elapsed());
+            match outcome {
+                Outcome::Done(result) => {
+                    timings.closure_ms = closure_ms;
+                    return Ok((result, timings));
+                }
+                Outcome::NeedFilelists(paths) => {
+                    let started = Instant::now();
+                    self.scan_filelists(&paths)?;
+                    timings.filelists_ms += ms(started.elapsed());
+                }
+            }
+        }
+    }
+
+    fn scan_filelists(&mut self, paths: &[StrId]) -> Result<(), EngineError> {
+        let wanted: rustc_hash::FxHashSet<&str> = paths.iter().map(|&p| self.pool.str(p)).collect();
+        let why = paths.first().map(|&p| self.pool.str(p).to_owned()).unwrap_or_default();
+        let found: Vec<Result<Vec<(String, String)>, repodata::LoadError>> = self
+            .repos
+            .par_iter()
+            .map(|repo| {
+                let mut found = Vec::new();
+                repo.scan_filelists(&why, &|p| wanted.contains(p), &mut |id, p| {
+                    found.push((id.to_owned(), p.to_owned()))
+                })?;
+                Ok(found)
+            })
+            .collect();
+        let mut per_repo = Vec::new();
+        for r in found {
+            per_repo.push(r?);
+        }
+        for (i, found) in per_repo.iter().enumerate() {
+            self.pool.add_file_owners(i as u32, found, paths);
+            self.filelists_loaded[i] = true;
+        }
+        Ok(())
+    }
+
+    /// What was loaded, for reports.
+    pub fn loaded_repos(&self) -> Vec<LoadedRepo> {
+        self.repos
+            .iter()
+            .enumerate()
+            .map(|(i, r)| LoadedRepo {
+                name: r.name.clone(),
+                location: r.location.clone(),
+                revision: r.repomd.revision.clone(),
+                repomd_sha256: r.repomd_sha256.clone(),
+                packages: r.package_count(),
+                filelists_loaded: self.filelists_loaded[i],
+            })
+            .collect()
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1e3
+}

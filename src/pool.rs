@@ -1,0 +1,488 @@
+//! One pool for all loaded repositories, after libsolv's design: every string
+//! interned once as a `u32`, packages in one `Vec` addressed by index, each
+//! repository a range of it, dependencies as small `Copy` structs in one flat
+//! array, and the providers and file indexes built once.
+//!
+//! The pool also applies what hides packages before anyone looks at them:
+//! includepkgs/excludepkgs and modular filtering. It knows nothing of where
+//! the bytes came from or of reports.
+
+use std::ops::Range;
+
+use hashbrown::HashTable;
+use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
+use std::hash::BuildHasher;
+
+use crate::evr::{self, Evr, Op};
+use crate::repodata::{DepKind, ModuleIndex, RepoData};
+
+/// An interned string.
+pub type StrId = u32;
+/// Marks an absent string.
+pub const NO_STR: StrId = u32::MAX;
+/// An interned EVR.
+pub type EvrId = u32;
+/// Marks an absent EVR (unversioned dependency).
+pub const NO_EVR: EvrId = u32::MAX;
+/// A package's index in [`Pool::packages`].
+pub type PkgId = u32;
+
+/// Interns strings: equal strings get equal ids.
+#[derive(Default)]
+pub struct Interner {
+    table: HashTable<StrId>,
+    strings: Vec<Box<str>>,
+    hasher: FxBuildHasher,
+}
+
+impl Interner {
+    /// The id of `s`, adding it if new.
+    pub fn intern(&mut self, s: &str) -> StrId {
+        let hash = self.hasher.hash_one(s);
+        let strings = &self.strings;
+        if let Some(&id) = self.table.find(hash, |&id| &*strings[id as usize] == s) {
+            return id;
+        }
+        let id = self.strings.len() as StrId;
+        self.strings.push(s.into());
+        let strings = &self.strings;
+        let hasher = &self.hasher;
+        self.table
+            .insert_unique(hash, id, |&id| hasher.hash_one(&*strings[id as usize]));
+        id
+    }
+
+    /// The id of `s` if it was ever interned.
+    pub fn lookup(&self, s: &str) -> Option<StrId> {
+        let hash = self.hasher.hash_one(s);
+        self.table.find(hash, |&id| &*self.strings[id as usize] == s).copied()
+    }
+
+    /// The string of an id.
+    pub fn get(&self, id: StrId) -> &str {
+        self.strings.get(id as usize).map(|s| &**s).unwrap_or("")
+    }
+
+    /// Number of distinct strings.
+    pub fn len(&self) -> usize {
+        self.strings.len()
+    }
+
+    /// Whether nothing was interned.
+    pub fn is_empty(&self) -> bool {
+        self.strings.is_empty()
+    }
+}
+
+/// An interned epoch:version-release, parts kept apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EvrParts {
+    /// Epoch, or [`NO_STR`].
+    pub epoch: StrId,
+    /// Version.
+    pub version: StrId,
+    /// Release, or [`NO_STR`].
+    pub release: StrId,
+}
+
+/// One dependency of a package.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Dep {
+    /// Provides, Requires, ...
+    pub kind: DepKind,
+    /// Capability name (or the whole text of a rich dependency).
+    pub name: StrId,
+    /// Operator, when versioned.
+    pub op: Option<Op>,
+    /// EVR, or [`NO_EVR`].
+    pub evr: EvrId,
+    /// `Requires(pre)` and friends.
+    pub pre: bool,
+}
+
+/// A package of the pool.
+#[derive(Clone, Debug)]
+pub struct Package {
+    /// Name.
+    pub name: StrId,
+    /// Architecture (`x86_64`, `noarch`, `src`...).
+    pub arch: StrId,
+    /// Its EVR.
+    pub evr: EvrId,
+    /// Index into [`Pool::repos`].
+    pub repo: u32,
+    /// `sourcerpm` file name, or [`NO_STR`] (source packages have none).
+    pub sourcerpm: StrId,
+    /// The pkgid (checksum) that links filelists entries to it.
+    pub pkgid: StrId,
+    /// Its location href.
+    pub location: StrId,
+    /// Range of [`Pool::deps`].
+    pub deps: Range<u32>,
+    /// Range of [`Pool::files`] (primary's file list).
+    pub files: Range<u32>,
+    /// Hidden by excludepkgs/includepkgs or by modular filtering: neither
+    /// checked nor a provider, as in dnf.
+    pub hidden: bool,
+}
+
+/// A repository in the pool.
+#[derive(Clone, Debug)]
+pub struct Repo {
+    /// Its name.
+    pub name: String,
+    /// Its location.
+    pub location: String,
+    /// repomd.xml `<revision>`.
+    pub revision: Option<String>,
+    /// sha256 of repomd.xml.
+    pub repomd_sha256: String,
+    /// Its packages in [`Pool::packages`].
+    pub packages: Range<PkgId>,
+    /// dnf's `module_hotfixes`: modular filtering does not apply.
+    pub module_hotfixes: bool,
+}
+
+/// Which packages of a repository to keep, as dnf's `includepkgs` and
+/// `excludepkgs` (globs on the package name).
+#[derive(Clone, Debug, Default)]
+pub struct PackageFilter {
+    /// When not empty, only names matching one of these are kept.
+    pub include: Vec<String>,
+    /// Names matching one of these are dropped.
+    pub exclude: Vec<String>,
+}
+
+/// All loaded repositories and their packages.
+#[derive(Default)]
+pub struct Pool {
+    /// The interned strings.
+    pub strings: Interner,
+    /// Interned EVRs.
+    pub evrs: Vec<EvrParts>,
+    evr_ids: FxHashMap<EvrParts, EvrId>,
+    /// All packages, repository after repository.
+    pub packages: Vec<Package>,
+    /// All dependencies.
+    pub deps: Vec<Dep>,
+    /// File paths from primary.
+    pub files: Vec<StrId>,
+    /// Repositories in the order they were added.
+    pub repos: Vec<Repo>,
+    /// name → providers (package, index into deps or [`SELF_PROVIDE`]).
+    provides: FxHashMap<StrId, Vec<(PkgId, u32)>>,
+    /// path → packages owning it (primary files plus filelists entries loaded on demand).
+    file_owners: FxHashMap<StrId, Vec<PkgId>>,
+    /// repos whose filelists are in `file_owners` for the paths asked so far.
+    filelists_paths: FxHashSet<StrId>,
+    pending_modules: PendingModules,
+}
+
+/// Marks the implicit `name = E:V-R` provide every package has.
+pub const SELF_PROVIDE: u32 = u32::MAX;
+
+impl Pool {
+    /// An empty pool.
+    pub fn new() -> Pool {
+        Pool::default()
+    }
+
+    /// Interns an EVR.
+    pub fn intern_evr(&mut self, epoch: Option<&str>, version: &str, release: Option<&str>) -> EvrId {
+        let parts = EvrParts {
+            epoch: epoch
+                .filter(|e| !e.is_empty())
+                .map_or(NO_STR, |e| self.strings.intern(e)),
+            version: self.strings.intern(version),
+            release: release
+                .filter(|r| !r.is_empty())
+                .map_or(NO_STR, |r| self.strings.intern(r)),
+        };
+        if let Some(&id) = self.evr_ids.get(&parts) {
+            return id;
+        }
+        let id = self.evrs.len() as EvrId;
+        self.evrs.push(parts);
+        self.evr_ids.insert(parts, id);
+        id
+    }
+
+    /// An EVR as the owned form the comparison functions take.
+    pub fn evr(&self, id: EvrId) -> Evr {
+        if id == NO_EVR {
+            return Evr::default();
+        }
+        let p = self.evrs[id as usize];
+        Evr {
+            epoch: (p.epoch != NO_STR).then(|| self.strings.get(p.epoch).to_owned()),
+            version: self.strings.get(p.version).to_owned(),
+            release: (p.release != NO_STR).then(|| self.strings.get(p.release).to_owned()),
+        }
+    }
+
+    /// Compares two interned EVRs in rpm order.
+    pub fn evr_cmp(&self, a: EvrId, b: EvrId) -> std::cmp::Ordering {
+        if a == b {
+            return std::cmp::Ordering::Equal;
+        }
+        evr::compare(&self.evr(a), &self.evr(b))
+    }
+
+    /// The string of an id.
+    pub fn str(&self, id: StrId) -> &str {
+        self.strings.get(id)
+    }
+
+    /// Adds a loaded repository's packages, keeping those `filter` lets through.
+    pub fn add_repo(&mut self, data: &RepoData, filter: &PackageFilter, module_hotfixes: bool) -> Result<(), String> {
+        let include = globs(&filter.include)?;
+        let exclude = globs(&filter.exclude)?;
+        let start = self.packages.len() as PkgId;
+        let repo_index = self.repos.len() as u32;
+        for batch in &data.batches {
+            for rec in &batch.packages {
+                let name = batch.str(rec.name);
+                let keep = (filter.include.is_empty() || include.is_match(name)) && !exclude.is_match(name);
+                if !keep {
+                    continue;
+                }
+                let deps_start = self.deps.len() as u32;
+                for d in &batch.deps[rec.deps.start as usize..rec.deps.end as usize] {
+                    let evr = if d.ver.is_none() {
+                        NO_EVR
+                    } else {
+                        self.intern_evr(batch.get(d.epoch), batch.str(d.ver), batch.get(d.rel))
+                    };
+                    let dep = Dep {
+                        kind: d.kind,
+                        name: self.strings.intern(batch.str(d.name)),
+                        op: d.op,
+                        evr,
+                        pre: d.pre,
+                    };
+                    self.deps.push(dep);
+                }
+                let files_start = self.files.len() as u32;
+                for f in &batch.files[rec.files.start as usize..rec.files.end as usize] {
+                    let id = self.strings.intern(batch.str(*f));
+                    self.files.push(id);
+                }
+                let pkg = Package {
+                    name: self.strings.intern(name),
+                    arch: self.strings.intern(batch.str(rec.arch)),
+                    evr: self.intern_evr(batch.get(rec.epoch), batch.str(rec.version), batch.get(rec.release)),
+                    repo: repo_index,
+                    sourcerpm: batch
+                        .get(rec.sourcerpm)
+                        .filter(|s| !s.is_empty())
+                        .map_or(NO_STR, |s| self.strings.intern(s)),
+                    pkgid: self.strings.intern(batch.str(rec.pkgid)),
+                    location: self.strings.intern(batch.str(rec.location)),
+                    deps: deps_start..self.deps.len() as u32,
+                    files: files_start..self.files.len() as u32,
+                    hidden: false,
+                };
+                self.packages.push(pkg);
+            }
+        }
+        self.repos.push(Repo {
+            name: data.name.clone(),
+            location: data.location.clone(),
+            revision: data.repomd.revision.clone(),
+            repomd_sha256: data.repomd_sha256.clone(),
+            packages: start..self.packages.len() as PkgId,
+            module_hotfixes,
+        });
+        if let Some(modules) = &data.modules {
+            self.pending_modules.push((repo_index, modules.clone()));
+        }
+        Ok(())
+    }
+
+    /// The dependencies of a package of one kind.
+    pub fn deps_of(&self, pkg: PkgId, kind: DepKind) -> impl Iterator<Item = &Dep> {
+        let p = &self.packages[pkg as usize];
+        self.deps[p.deps.start as usize..p.deps.end as usize]
+            .iter()
+            .filter(move |d| d.kind == kind)
+    }
+
+    /// `name-[epoch:]version-release.arch`, epoch shown only when not zero (as dnf prints it).
+    pub fn nevra(&self, pkg: PkgId) -> String {
+        let p = &self.packages[pkg as usize];
+        format!("{}-{}.{}", self.str(p.name), self.evr(p.evr), self.str(p.arch))
+    }
+
+    /// The repository name of a package.
+    pub fn repo_name(&self, pkg: PkgId) -> &str {
+        &self.repos[self.packages[pkg as usize].repo as usize].name
+    }
+
+    /// Builds the providers and file indexes; call once after the last
+    /// [`add_repo`](Self::add_repo).
+    pub fn finish(&mut self) {
+        self.apply_modules();
+        let mut provides: FxHashMap<StrId, Vec<(PkgId, u32)>> = FxHashMap::default();
+        let mut file_owners: FxHashMap<StrId, Vec<PkgId>> = FxHashMap::default();
+        for (i, p) in self.packages.iter().enumerate() {
+            let i = i as PkgId;
+            let mut has_self = false;
+            for di in p.deps.clone() {
+                let d = &self.deps[di as usize];
+                if d.kind == DepKind::Provides {
+                    provides.entry(d.name).or_default().push((i, di));
+                    if d.name == p.name && d.op == Some(Op::EQ) && d.evr == p.evr {
+                        has_self = true;
+                    }
+                }
+            }
+            if !has_self {
+                provides.entry(p.name).or_default().push((i, SELF_PROVIDE));
+            }
+            for fi in p.files.clone() {
+                file_owners.entry(self.files[fi as usize]).or_default().push(i);
+            }
+        }
+        self.provides = provides;
+        self.file_owners = file_owners;
+    }
+
+    /// Packages (with the provide that matched) providing capability `name`
+    /// at any version.
+    pub fn providers_of(&self, name: StrId) -> &[(PkgId, u32)] {
+        self.provides.get(&name).map_or(&[], |v| v.as_slice())
+    }
+
+    /// Packages owning file or directory `path`.
+    pub fn file_owners(&self, path: StrId) -> &[PkgId] {
+        self.file_owners.get(&path).map_or(&[], |v| v.as_slice())
+    }
+
+    /// Whether filelists were already consulted for `path`.
+    pub fn filelists_scanned(&self, path: StrId) -> bool {
+        self.filelists_paths.contains(&path)
+    }
+
+    /// Records owners of `path` found in filelists (`pkgid` → package of `repo`).
+    pub fn add_file_owners(&mut self, repo: u32, found: &[(String, String)], asked: &[StrId]) {
+        let range = self.repos[repo as usize].packages.clone();
+        let by_pkgid: FxHashMap<&str, PkgId> = range
+            .map(|i| (self.strings.get(self.packages[i as usize].pkgid), i))
+            .collect();
+        let mut adds = Vec::new();
+        for (pkgid, path) in found {
+            if let (Some(&pkg), Some(path_id)) = (by_pkgid.get(pkgid.as_str()), self.strings.lookup(path)) {
+                adds.push((path_id, pkg));
+            }
+        }
+        for (path, pkg) in adds {
+            let owners = self.file_owners.entry(path).or_default();
+            if !owners.contains(&pkg) {
+                owners.push(pkg);
+            }
+        }
+        self.filelists_paths.extend(asked.iter().copied());
+    }
+
+    /// The provide of a package named by a [`providers_of`](Self::providers_of)
+    /// entry: (op, evr).
+    pub fn provide_constraint(&self, pkg: PkgId, dep_index: u32) -> (Option<Op>, EvrId) {
+        if dep_index == SELF_PROVIDE {
+            (Some(Op::EQ), self.packages[pkg as usize].evr)
+        } else {
+            let d = &self.deps[dep_index as usize];
+            (d.op, d.evr)
+        }
+    }
+}
+
+impl Pool {
+    /// Hides packages as dnf's modular filtering does: packages of module
+    /// streams that are not the default are hidden, and so are non-modular
+    /// packages that share a name with a package of a default stream. Repos
+    /// with `module_hotfixes` are exempt.
+    fn apply_modules(&mut self) {
+        let pending = std::mem::take(&mut self.pending_modules);
+        if pending.is_empty() {
+            return;
+        }
+        // dnf merges module metadata of all repos; defaults apply globally.
+        let mut defaults: FxHashMap<String, String> = FxHashMap::default();
+        for (_, idx) in &pending {
+            for (m, s) in &idx.defaults {
+                defaults.insert(m.clone(), s.clone());
+            }
+        }
+        let mut active_artifacts: FxHashSet<String> = FxHashSet::default();
+        let mut inactive_artifacts: FxHashSet<String> = FxHashSet::default();
+        for (_, idx) in &pending {
+            for st in &idx.streams {
+                let active = defaults.get(&st.name) == Some(&st.stream);
+                for a in &st.artifacts {
+                    if active {
+                        active_artifacts.insert(a.clone());
+                    } else {
+                        inactive_artifacts.insert(a.clone());
+                    }
+                }
+            }
+        }
+        let mut active_names: FxHashSet<StrId> = FxHashSet::default();
+        let mut modular = vec![false; self.packages.len()];
+        for (i, p) in self.packages.iter().enumerate() {
+            if self.repos[p.repo as usize].module_hotfixes {
+                continue;
+            }
+            let key = self.artifact_key(i as PkgId);
+            if active_artifacts.contains(&key) {
+                modular[i] = true;
+                active_names.insert(p.name);
+            } else if inactive_artifacts.contains(&key) {
+                modular[i] = true;
+            }
+        }
+        let hide: Vec<bool> = (0..self.packages.len())
+            .map(|i| {
+                let p = &self.packages[i];
+                if self.repos[p.repo as usize].module_hotfixes {
+                    return false;
+                }
+                if modular[i] {
+                    !active_artifacts.contains(&self.artifact_key(i as PkgId))
+                } else {
+                    active_names.contains(&p.name)
+                }
+            })
+            .collect();
+        for (p, h) in self.packages.iter_mut().zip(hide) {
+            p.hidden |= h;
+        }
+    }
+
+    /// `name-epoch:version-release.arch`, the form modules.yaml lists artifacts in.
+    fn artifact_key(&self, pkg: PkgId) -> String {
+        let p = &self.packages[pkg as usize];
+        let e = self.evrs[p.evr as usize];
+        let epoch = if e.epoch == NO_STR { "0" } else { self.str(e.epoch) };
+        let release = if e.release == NO_STR { "" } else { self.str(e.release) };
+        format!(
+            "{}-{}:{}-{}.{}",
+            self.str(p.name),
+            epoch,
+            self.str(e.version),
+            release,
+            self.str(p.arch)
+        )
+    }
+}
+
+fn globs(patterns: &[String]) -> Result<globset::GlobSet, String> {
+    let mut b = globset::GlobSetBuilder::new();
+    for p in patterns {
+        b.add(globset::Glob::new(p).map_err(|e| format!("bad package glob {p:?}: {e}"))?);
+    }
+    b.build().map_err(|e| e.to_string())
+}
+
+/// Keeps module metadata until [`Pool::finish`] can apply it across all repos.
+pub type PendingModules = Vec<(u32, ModuleIndex)>;

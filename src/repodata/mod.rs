@@ -1,0 +1,241 @@
+//! rpm-md metadata: repomd.xml, decompression by magic bytes, and streaming
+//! parsers for primary, filelists and modules.
+//!
+//! This module reads bytes handed out by a [`Source`](crate::fetch::Source)
+//! and turns them into records; it knows nothing of HTTP or of how the pool
+//! lays packages out.
+
+pub mod decompress;
+pub mod filelists;
+pub mod modules;
+pub mod primary;
+pub mod repomd;
+
+use std::io::{BufReader, Read};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::fetch::{Expect, FetchError, Source};
+use decompress::{Hasher, LimitedReader, decompressor};
+pub use modules::ModuleIndex;
+pub use primary::{Batch, DepKind, DepRec, PkgRec, Span};
+pub use repomd::{Repomd, RepomdEntry};
+
+/// Default cap on the decompressed size of one metadata file (4 GiB).
+pub const DEFAULT_MAX_DECOMPRESSED: u64 = 4 << 30;
+
+/// Options for loading a repository.
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    /// Refuse to decompress more than this many bytes from one file.
+    pub max_decompressed: u64,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            max_decompressed: DEFAULT_MAX_DECOMPRESSED,
+        }
+    }
+}
+
+/// A repository that could not be loaded: which one, which file, what is wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("repo '{repo}' ({location}): {file}: {message}")]
+pub struct LoadError {
+    /// The repository's name.
+    pub repo: String,
+    /// Its location as given.
+    pub location: String,
+    /// The file concerned (`repodata/repomd.xml`, an href...).
+    pub file: String,
+    /// What went wrong, and where useful what to do.
+    pub message: String,
+}
+
+/// A loaded repository: its repomd, its packages (as parsed batches) and its
+/// module metadata.
+pub struct RepoData {
+    /// The name the user gave it.
+    pub name: String,
+    /// Where it came from (for messages and reports).
+    pub location: String,
+    /// The parsed repomd.xml.
+    pub repomd: Repomd,
+    /// The checksum of repomd.xml itself (sha256), a stable identity for reports.
+    pub repomd_sha256: String,
+    /// Parsed primary.xml.
+    pub batches: Vec<Batch>,
+    /// Parsed modules.yaml, when the repository has one.
+    pub modules: Option<ModuleIndex>,
+    /// How long loading took.
+    pub elapsed: Duration,
+    /// Bytes of metadata read (as stored).
+    pub bytes_read: u64,
+    source: Arc<dyn Source>,
+    options: LoadOptions,
+}
+
+impl RepoData {
+    fn error(&self, file: &str, message: impl Into<String>) -> LoadError {
+        LoadError {
+            repo: self.name.clone(),
+            location: self.location.clone(),
+            file: file.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// Number of packages in primary.xml.
+    pub fn package_count(&self) -> usize {
+        self.batches.iter().map(|b| b.packages.len()).sum()
+    }
+
+    /// Streams filelists.xml, calling `sink(pkgid, path)` for each file whose
+    /// path `wanted` accepts. `why` says which dependency needed it, for the
+    /// error when the repository has no usable filelists.
+    pub fn scan_filelists(
+        &self,
+        why: &str,
+        wanted: &dyn Fn(&str) -> bool,
+        sink: &mut dyn FnMut(&str, &str),
+    ) -> Result<(), LoadError> {
+        let Some(entry) = self.repomd.entry("filelists").cloned() else {
+            return Err(self.error(
+                "repodata/repomd.xml",
+                format!("no filelists entry, but it is needed to resolve the file dependency {why}"),
+            ));
+        };
+        let bytes = read_verified(self.source.as_ref(), &entry).map_err(|(file, msg)| {
+            self.error(
+                &file,
+                format!("{msg} (filelists is needed to resolve the file dependency {why})"),
+            )
+        })?;
+        let reader =
+            open_decompressed(&bytes, self.options.max_decompressed).map_err(|m| self.error(&entry.href, m))?;
+        filelists::parse_filelists(reader, wanted, sink).map_err(|e| self.error(&entry.href, e.to_string()))
+    }
+}
+
+/// Loads a repository: repomd.xml, primary.xml and (when listed) modules.yaml.
+pub fn load(name: &str, source: Arc<dyn Source>, options: &LoadOptions) -> Result<RepoData, LoadError> {
+    let started = Instant::now();
+    let err = |file: &str, message: String| LoadError {
+        repo: name.to_owned(),
+        location: source.location().to_owned(),
+        file: file.to_owned(),
+        message,
+    };
+    let repomd_bytes = source.repomd().map_err(|e| match e {
+        FetchError::NotFound { .. } => err(
+            "repodata/repomd.xml",
+            "not found: is this the root of an rpm-md repository (the directory that contains repodata/)?".into(),
+        ),
+        other => err("repodata/repomd.xml", other.to_string()),
+    })?;
+    const MAX_REPOMD: usize = 8 << 20;
+    if repomd_bytes.len() > MAX_REPOMD {
+        return Err(err(
+            "repodata/repomd.xml",
+            format!("{} bytes, over the {MAX_REPOMD} byte limit", repomd_bytes.len()),
+        ));
+    }
+    let repomd = repomd::parse(&repomd_bytes).map_err(|m| err("repodata/repomd.xml", m))?;
+    let mut sha = Hasher::new("sha256").ok_or_else(|| err("repodata/repomd.xml", "sha256 unavailable".into()))?;
+    sha.update(&repomd_bytes);
+    let repomd_sha256 = sha.finish_hex();
+
+    let primary = repomd
+        .entry("primary")
+        .cloned()
+        .ok_or_else(|| err("repodata/repomd.xml", "no <data type=\"primary\"> entry".into()))?;
+    let primary_bytes = read_verified(source.as_ref(), &primary).map_err(|(f, m)| err(&f, m))?;
+    let mut bytes_read = primary_bytes.len() as u64 + repomd_bytes.len() as u64;
+
+    let modules = match repomd.entry("modules").cloned() {
+        Some(entry) => {
+            let bytes = read_verified(source.as_ref(), &entry).map_err(|(f, m)| err(&f, m))?;
+            bytes_read += bytes.len() as u64;
+            let mut text = String::new();
+            open_decompressed(&bytes, options.max_decompressed)
+                .and_then(|mut r| r.read_to_string(&mut text).map_err(|e| e.to_string()))
+                .map_err(|m| err(&entry.href, m))?;
+            Some(modules::parse(&text).map_err(|m| err(&entry.href, m))?)
+        }
+        None => None,
+    };
+
+    let reader = open_decompressed(&primary_bytes, options.max_decompressed).map_err(|m| err(&primary.href, m))?;
+    let batches = primary::parse_primary(reader).map_err(|e| err(&primary.href, e.to_string()))?;
+
+    Ok(RepoData {
+        name: name.to_owned(),
+        location: source.location().to_owned(),
+        repomd,
+        repomd_sha256,
+        batches,
+        modules,
+        elapsed: started.elapsed(),
+        bytes_read,
+        source,
+        options: options.clone(),
+    })
+}
+
+/// Reads a file named by repomd.xml and checks its size and checksum before
+/// anything trusts it. The error is (file, message).
+fn read_verified(source: &dyn Source, entry: &RepomdEntry) -> Result<Vec<u8>, (String, String)> {
+    let href = entry.href.clone();
+    let expect = Expect {
+        checksum: entry.checksum.clone(),
+        size: entry.size,
+    };
+    let fetched = source.open(&href, &expect).map_err(|e| match e {
+        FetchError::NotFound { .. } => (
+            href.clone(),
+            format!("listed in repomd.xml as '{}' but not found", entry.data_type),
+        ),
+        other => (href.clone(), other.to_string()),
+    })?;
+    let mut bytes = Vec::with_capacity(entry.size.unwrap_or(0).min(1 << 30) as usize);
+    let mut reader = fetched.reader;
+    reader
+        .read_to_end(&mut bytes)
+        .map_err(|e| (href.clone(), format!("read failed: {e}")))?;
+    if fetched.verified {
+        return Ok(bytes);
+    }
+    if let Some(size) = entry.size
+        && size != bytes.len() as u64
+    {
+        return Err((
+            href,
+            format!(
+                "size mismatch: repomd.xml says {size} bytes, the file has {}",
+                bytes.len()
+            ),
+        ));
+    }
+    if let Some((kind, want)) = &entry.checksum {
+        let mut h =
+            Hasher::new(kind).ok_or_else(|| (href.clone(), format!("unknown checksum type '{kind}' in repomd.xml")))?;
+        h.update(&bytes);
+        let got = h.finish_hex();
+        if &got != want {
+            return Err((
+                href,
+                format!(
+                    "checksum mismatch: repomd.xml says {kind} {want}, the file has {got} (stale mirror or corrupt download?)"
+                ),
+            ));
+        }
+    }
+    Ok(bytes)
+}
+
+/// Decompresses in-memory stored bytes, chosen by magic, capped in size.
+fn open_decompressed(bytes: &[u8], limit: u64) -> Result<Box<dyn Read + Send + '_>, String> {
+    let (reader, _) = decompressor(Box::new(BufReader::with_capacity(256 << 10, bytes))).map_err(|e| e.to_string())?;
+    Ok(Box::new(LimitedReader::new(reader, limit)))
+}

@@ -1,0 +1,133 @@
+//! `modules.yaml`: which packages belong to which module stream, and which
+//! stream of each module is the default.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// One `modulemd` document (a module stream and its artifacts).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ModuleStream {
+    /// Module name.
+    pub name: String,
+    /// Stream name.
+    pub stream: String,
+    /// Context, when given.
+    pub context: String,
+    /// NEVRAs of the packages of this stream (`name-epoch:version-release.arch`).
+    pub artifacts: Vec<String>,
+}
+
+/// What modules.yaml says.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ModuleIndex {
+    /// Every module stream (all contexts).
+    pub streams: Vec<ModuleStream>,
+    /// Module name → default stream (from `modulemd-defaults`).
+    pub defaults: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+struct Document {
+    #[serde(default)]
+    document: String,
+    #[serde(default)]
+    data: Data,
+}
+
+#[derive(Deserialize, Default)]
+struct Data {
+    #[serde(default)]
+    name: Option<Scalar>,
+    #[serde(default)]
+    stream: Option<Scalar>,
+    #[serde(default)]
+    context: Option<Scalar>,
+    #[serde(default)]
+    module: Option<Scalar>,
+    #[serde(default)]
+    artifacts: Option<Artifacts>,
+}
+
+#[derive(Deserialize, Default)]
+struct Artifacts {
+    #[serde(default)]
+    rpms: Vec<String>,
+}
+
+/// Stream names such as `3.6` or `8` are YAML numbers unless quoted.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Scalar {
+    Text(String),
+    Int(i64),
+    Float(f64),
+}
+
+impl Scalar {
+    fn into_string(self) -> String {
+        match self {
+            Scalar::Text(s) => s,
+            Scalar::Int(i) => i.to_string(),
+            Scalar::Float(f) => f.to_string(),
+        }
+    }
+}
+
+/// Parses the (multi-document) modules.yaml text.
+pub fn parse(text: &str) -> Result<ModuleIndex, String> {
+    let docs: Vec<Document> = serde_saphyr::from_multiple(text).map_err(|e| format!("malformed YAML: {e}"))?;
+    let mut index = ModuleIndex::default();
+    for doc in docs {
+        let data = doc.data;
+        match doc.document.as_str() {
+            "modulemd" => index.streams.push(ModuleStream {
+                name: data.name.map(Scalar::into_string).unwrap_or_default(),
+                stream: data.stream.map(Scalar::into_string).unwrap_or_default(),
+                context: data.context.map(Scalar::into_string).unwrap_or_default(),
+                artifacts: data.artifacts.map(|a| a.rpms).unwrap_or_default(),
+            }),
+            "modulemd-defaults" => {
+                if let (Some(module), Some(stream)) = (data.module, data.stream) {
+                    index.defaults.insert(module.into_string(), stream.into_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_streams_and_defaults() {
+        let y = r#"---
+document: modulemd
+version: 2
+data:
+  name: nodejs
+  stream: 18
+  context: abc
+  artifacts:
+    rpms:
+    - nodejs-1:18.1.0-1.module_el9.x86_64
+...
+---
+document: modulemd-defaults
+version: 1
+data:
+  module: nodejs
+  stream: "18"
+  profiles:
+    18: [common]
+...
+"#;
+        let idx = parse(y).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(idx.streams[0].stream, "18");
+        assert_eq!(idx.streams[0].artifacts.len(), 1);
+        assert_eq!(idx.defaults.get("nodejs").map(String::as_str), Some("18"));
+    }
+}

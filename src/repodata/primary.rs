@@ -1,0 +1,569 @@
+//! Streaming parser of `primary.xml`: package records without a DOM.
+//!
+//! The decompressed text is cut into chunks that end at a `</package>`
+//! boundary (found with memchr), so a chunk can be parsed on its own with
+//! quick-xml's fast `&str` reader while the next one is being decompressed.
+//! Strings of a chunk are copied into one arena ([`Batch::text`]) and
+//! addressed by [`Span`], so a package costs a handful of allocations, not
+//! one per dependency.
+
+use std::io::Read;
+use std::ops::Range;
+
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+
+use crate::evr::Op;
+
+/// A slice of [`Batch::text`]; [`Span::NONE`] when the value was absent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    start: u32,
+    len: u32,
+}
+
+impl Span {
+    /// An absent value.
+    pub const NONE: Span = Span {
+        start: u32::MAX,
+        len: 0,
+    };
+
+    /// Whether the value was absent.
+    pub fn is_none(self) -> bool {
+        self.start == u32::MAX
+    }
+}
+
+/// The dependency kinds of rpm-md.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DepKind {
+    /// `rpm:provides`
+    Provides,
+    /// `rpm:requires` (every kind: pre, post, preun... with `pre="1"` for the ordering ones)
+    Requires,
+    /// `rpm:conflicts`
+    Conflicts,
+    /// `rpm:obsoletes`
+    Obsoletes,
+    /// `rpm:recommends`
+    Recommends,
+    /// `rpm:suggests`
+    Suggests,
+    /// `rpm:supplements`
+    Supplements,
+    /// `rpm:enhances`
+    Enhances,
+}
+
+impl DepKind {
+    fn from_tag(tag: &str) -> Option<DepKind> {
+        Some(match tag {
+            "rpm:provides" => DepKind::Provides,
+            "rpm:requires" => DepKind::Requires,
+            "rpm:conflicts" => DepKind::Conflicts,
+            "rpm:obsoletes" => DepKind::Obsoletes,
+            "rpm:recommends" => DepKind::Recommends,
+            "rpm:suggests" => DepKind::Suggests,
+            "rpm:supplements" => DepKind::Supplements,
+            "rpm:enhances" => DepKind::Enhances,
+            _ => return None,
+        })
+    }
+}
+
+/// One `<rpm:entry>`.
+#[derive(Clone, Copy, Debug)]
+pub struct DepRec {
+    /// Which list it was in.
+    pub kind: DepKind,
+    /// `name` (may be a rich dependency starting with `(`).
+    pub name: Span,
+    /// `flags`, when versioned.
+    pub op: Option<Op>,
+    /// `epoch`
+    pub epoch: Span,
+    /// `ver`
+    pub ver: Span,
+    /// `rel`
+    pub rel: Span,
+    /// `pre="1"`
+    pub pre: bool,
+}
+
+/// One `<package>` of primary.xml.
+#[derive(Clone, Debug)]
+pub struct PkgRec {
+    /// `<name>`
+    pub name: Span,
+    /// `<arch>`
+    pub arch: Span,
+    /// `<version epoch>`
+    pub epoch: Span,
+    /// `<version ver>`
+    pub version: Span,
+    /// `<version rel>`
+    pub release: Span,
+    /// `<checksum pkgid="YES">`: links the package to its filelists entry.
+    pub pkgid: Span,
+    /// `<location href>`
+    pub location: Span,
+    /// `<rpm:sourcerpm>`, absent for source packages.
+    pub sourcerpm: Span,
+    /// Range of [`Batch::deps`].
+    pub deps: Range<u32>,
+    /// Range of [`Batch::files`] (the few files primary lists).
+    pub files: Range<u32>,
+}
+
+/// The records parsed from one chunk of primary.xml, with their string arena.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// All strings of the chunk, back to back.
+    pub text: String,
+    /// The packages.
+    pub packages: Vec<PkgRec>,
+    /// The dependencies of all packages.
+    pub deps: Vec<DepRec>,
+    /// The file paths of all packages.
+    pub files: Vec<Span>,
+}
+
+impl Batch {
+    /// The string behind a span; `None` for [`Span::NONE`].
+    pub fn get(&self, span: Span) -> Option<&str> {
+        if span.is_none() {
+            return None;
+        }
+        self.text.get(span.start as usize..(span.start + span.len) as usize)
+    }
+
+    /// The string behind a span, empty when absent.
+    pub fn str(&self, span: Span) -> &str {
+        self.get(span).unwrap_or("")
+    }
+
+    fn push(&mut self, s: &str) -> Span {
+        let start = self.text.len() as u32;
+        self.text.push_str(s);
+        Span {
+            start,
+            len: s.len() as u32,
+        }
+    }
+}
+
+/// What went wrong reading primary.xml (or filelists.xml).
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    /// Reading or decompressing the bytes failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// The XML is not well formed or not rpm-md.
+    #[error("malformed XML: {0}")]
+    Xml(String),
+}
+
+const CHUNK: usize = 4 << 20;
+
+/// Reads decompressed XML and hands out text chunks that each end right after
+/// a closing tag `end_tag` (or at the end of the document).
+pub struct Chunker<R> {
+    inner: R,
+    pending: Vec<u8>,
+    end_tag: &'static [u8],
+    done: bool,
+}
+
+impl<R: Read> Chunker<R> {
+    /// Chunks `inner` at `end_tag` boundaries (e.g. `</package>`).
+    pub fn new(inner: R, end_tag: &'static [u8]) -> Self {
+        Chunker {
+            inner,
+            pending: Vec::new(),
+            end_tag,
+            done: false,
+        }
+    }
+
+    /// The next chunk, or `None` at the end.
+    pub fn next_chunk(&mut self) -> Result<Option<String>, ParseError> {
+        if self.done {
+            return Ok(None);
+        }
+        loop {
+            let searched_from = self.pending.len().saturating_sub(self.end_tag.len());
+            let old_len = self.pending.len();
+            self.pending.resize(old_len + CHUNK, 0);
+            let n = read_full(&mut self.inner, &mut self.pending[old_len..])?;
+            self.pending.truncate(old_len + n);
+            if n == 0 {
+                self.done = true;
+                let rest = std::mem::take(&mut self.pending);
+                return to_string(rest).map(Some);
+            }
+            let finder = memchr::memmem::rfind(&self.pending[searched_from..], self.end_tag);
+            if let Some(pos) = finder {
+                let cut = searched_from + pos + self.end_tag.len();
+                let rest = self.pending.split_off(cut);
+                let chunk = std::mem::replace(&mut self.pending, rest);
+                return to_string(chunk).map(Some);
+            }
+        }
+    }
+}
+
+fn read_full<R: Read>(r: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match r.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+fn to_string(bytes: Vec<u8>) -> Result<String, ParseError> {
+    String::from_utf8(bytes).map_err(|e| ParseError::Xml(format!("invalid UTF-8: {}", e.utf8_error())))
+}
+
+/// State carried across chunks of one document: whether the root element was
+/// seen and how many packages it announced.
+#[derive(Debug, Default)]
+pub struct DocState {
+    /// The root element was seen.
+    pub root_seen: bool,
+    /// The root element was closed.
+    pub root_closed: bool,
+    /// `packages="N"` on the root, if given.
+    pub announced: Option<usize>,
+    /// Packages parsed so far.
+    pub parsed: usize,
+}
+
+impl DocState {
+    /// Checks, after the last chunk, that the document was complete.
+    pub fn finish(&self, root: &str) -> Result<(), ParseError> {
+        if !self.root_seen {
+            return Err(ParseError::Xml(format!("no <{root}> element")));
+        }
+        if !self.root_closed {
+            return Err(ParseError::Xml(format!("document ends before </{root}> (truncated?)")));
+        }
+        if let Some(n) = self.announced
+            && n != self.parsed
+        {
+            return Err(ParseError::Xml(format!(
+                "<{root} packages=\"{n}\"> but {} packages found",
+                self.parsed
+            )));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    None,
+    Name,
+    Arch,
+    Pkgid,
+    SourceRpm,
+    File,
+}
+
+/// Parses one chunk of primary.xml into a batch.
+pub fn parse_primary_chunk(chunk: &str, doc: &mut DocState) -> Result<Batch, ParseError> {
+    let mut reader = Reader::from_str(chunk);
+    let config = reader.config_mut();
+    config.check_end_names = false;
+    config.allow_unmatched_ends = true;
+    let mut batch = Batch {
+        text: String::with_capacity(chunk.len() / 3),
+        ..Batch::default()
+    };
+    let mut current: Option<PkgRec> = None;
+    let mut kind: Option<DepKind> = None;
+    let mut field = Field::None;
+    let mut value = String::new();
+    loop {
+        let event = reader.read_event().map_err(|e| xml_error(&reader, e))?;
+        match event {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let empty = matches!(event, Event::Empty(_));
+                let name = e.name();
+                match name.as_ref() {
+                    "package" => {
+                        if current.is_some() {
+                            return Err(ParseError::Xml("<package> inside <package>".into()));
+                        }
+                        current = Some(PkgRec {
+                            name: Span::NONE,
+                            arch: Span::NONE,
+                            epoch: Span::NONE,
+                            version: Span::NONE,
+                            release: Span::NONE,
+                            pkgid: Span::NONE,
+                            location: Span::NONE,
+                            sourcerpm: Span::NONE,
+                            deps: batch.deps.len() as u32..batch.deps.len() as u32,
+                            files: batch.files.len() as u32..batch.files.len() as u32,
+                        });
+                    }
+                    "metadata" => {
+                        doc.root_seen = true;
+                        doc.announced = attr(e, "packages")?.and_then(|v| v.parse().ok());
+                    }
+                    tag => {
+                        let Some(pkg) = current.as_mut() else { continue };
+                        match tag {
+                            "name" if !empty => field = Field::Name,
+                            "arch" if !empty => field = Field::Arch,
+                            "version" => {
+                                pkg.epoch = push_attr(&mut batch, e, "epoch")?;
+                                pkg.version = push_attr(&mut batch, e, "ver")?;
+                                pkg.release = push_attr(&mut batch, e, "rel")?;
+                            }
+                            "checksum" if !empty => {
+                                if attr(e, "pkgid")?.as_deref() == Some("YES") {
+                                    field = Field::Pkgid;
+                                }
+                            }
+                            "location" => pkg.location = push_attr(&mut batch, e, "href")?,
+                            "rpm:sourcerpm" if !empty => field = Field::SourceRpm,
+                            "file" if !empty => field = Field::File,
+                            "rpm:entry" => {
+                                if let Some(k) = kind {
+                                    let dep = parse_entry(&mut batch, e, k)?;
+                                    batch.deps.push(dep);
+                                }
+                            }
+                            t => {
+                                if let Some(k) = DepKind::from_tag(t)
+                                    && !empty
+                                {
+                                    kind = Some(k);
+                                }
+                            }
+                        }
+                        value.clear();
+                    }
+                }
+            }
+            Event::Text(t) if field != Field::None => value.push_str(&t.xml10_content()),
+            Event::CData(t) if field != Field::None => value.push_str(&t.xml10_content()),
+            Event::GeneralRef(r) if field != Field::None => push_ref(&mut value, &r)?,
+            Event::End(e) => {
+                let name = e.name();
+                match name.as_ref() {
+                    "package" => {
+                        let Some(mut pkg) = current.take() else {
+                            return Err(ParseError::Xml("</package> without <package>".into()));
+                        };
+                        if pkg.name.is_none() || pkg.arch.is_none() || pkg.version.is_none() {
+                            return Err(ParseError::Xml(format!(
+                                "package #{} lacks <name>, <arch> or <version>",
+                                doc.parsed + 1
+                            )));
+                        }
+                        pkg.deps.end = batch.deps.len() as u32;
+                        pkg.files.end = batch.files.len() as u32;
+                        batch.packages.push(pkg);
+                        doc.parsed += 1;
+                    }
+                    "metadata" => doc.root_closed = true,
+                    t if DepKind::from_tag(t).is_some() => kind = None,
+                    _ => {
+                        if field != Field::None
+                            && let Some(pkg) = current.as_mut()
+                        {
+                            let span = batch.push(&value);
+                            match field {
+                                Field::Name => pkg.name = span,
+                                Field::Arch => pkg.arch = span,
+                                Field::Pkgid => pkg.pkgid = span,
+                                Field::SourceRpm => pkg.sourcerpm = span,
+                                Field::File => batch.files.push(span),
+                                Field::None => {}
+                            }
+                        }
+                        field = Field::None;
+                    }
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if current.is_some() {
+        return Err(ParseError::Xml("document ends inside a <package> (truncated?)".into()));
+    }
+    Ok(batch)
+}
+
+fn xml_error(reader: &Reader<&[u8]>, e: quick_xml::Error) -> ParseError {
+    ParseError::Xml(format!("{e} (near byte {} of a chunk)", reader.error_position()))
+}
+
+/// Appends the text an entity or character reference stands for.
+pub(crate) fn push_ref(value: &mut String, r: &quick_xml::events::BytesRef<'_>) -> Result<(), ParseError> {
+    if let Some(c) = r.resolve_char_ref().map_err(|e| ParseError::Xml(e.to_string()))? {
+        value.push(c);
+        return Ok(());
+    }
+    let s = match &**r {
+        "amp" => "&",
+        "lt" => "<",
+        "gt" => ">",
+        "quot" => "\"",
+        "apos" => "'",
+        other => return Err(ParseError::Xml(format!("unknown entity &{other};"))),
+    };
+    value.push_str(s);
+    Ok(())
+}
+
+/// The value of an attribute, unescaped.
+pub(crate) fn attr<'a>(e: &'a BytesStart<'_>, key: &str) -> Result<Option<std::borrow::Cow<'a, str>>, ParseError> {
+    for a in e.attributes() {
+        let a = a.map_err(|e| ParseError::Xml(e.to_string()))?;
+        if a.key.as_ref() == key {
+            if !a.value.contains(['&', '\t', '\n', '\r']) {
+                return Ok(Some(a.value));
+            }
+            let v = a
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|e| ParseError::Xml(e.to_string()))?;
+            return Ok(Some(std::borrow::Cow::Owned(v.into_owned())));
+        }
+    }
+    Ok(None)
+}
+
+fn push_attr(batch: &mut Batch, e: &BytesStart<'_>, key: &str) -> Result<Span, ParseError> {
+    Ok(match attr(e, key)? {
+        Some(v) => batch.push(&v),
+        None => Span::NONE,
+    })
+}
+
+fn parse_entry(batch: &mut Batch, e: &BytesStart<'_>, kind: DepKind) -> Result<DepRec, ParseError> {
+    let mut dep = DepRec {
+        kind,
+        name: Span::NONE,
+        op: None,
+        epoch: Span::NONE,
+        ver: Span::NONE,
+        rel: Span::NONE,
+        pre: false,
+    };
+    for a in e.attributes() {
+        let a = a.map_err(|e| ParseError::Xml(e.to_string()))?;
+        let value = if a.value.contains(['&', '\t', '\n', '\r']) {
+            std::borrow::Cow::Owned(
+                a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .map_err(|e| ParseError::Xml(e.to_string()))?
+                    .into_owned(),
+            )
+        } else {
+            a.value
+        };
+        match a.key.as_ref() {
+            "name" => dep.name = batch.push(&value),
+            "flags" => dep.op = Op::from_rpmmd(&value),
+            "epoch" => dep.epoch = batch.push(&value),
+            "ver" => dep.ver = batch.push(&value),
+            "rel" => dep.rel = batch.push(&value),
+            "pre" => dep.pre = value == "1",
+            _ => {}
+        }
+    }
+    if dep.name.is_none() {
+        return Err(ParseError::Xml("<rpm:entry> without a name".into()));
+    }
+    Ok(dep)
+}
+
+/// Parses a whole primary.xml stream, decompressing on a separate thread
+/// while this one parses. Batches come back in document order.
+pub fn parse_primary<R: Read + Send>(reader: R) -> Result<Vec<Batch>, ParseError> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<String, ParseError>>(2);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut chunker = Chunker::new(reader, b"</package>");
+            loop {
+                match chunker.next_chunk() {
+                    Ok(Some(chunk)) => {
+                        if tx.send(Ok(chunk)).is_err() {
+                            return;
+                        }
+                    }
+                    Ok(None) => return,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                }
+            }
+        });
+        let mut doc = DocState::default();
+        let mut batches = Vec::new();
+        for chunk in rx {
+            batches.push(parse_primary_chunk(&chunk?, &mut doc)?);
+        }
+        doc.finish("metadata")?;
+        Ok(batches)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const XML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<metadata xmlns="http://linux.duke.edu/metadata/common" xmlns:rpm="http://linux.duke.edu/metadata/rpm" packages="1">
+<package type="rpm">
+  <name>foo&amp;bar</name>
+  <arch>x86_64</arch>
+  <version epoch="0" ver="1.0" rel="1.el9"/>
+  <checksum type="sha256" pkgid="YES">abc</checksum>
+  <summary>s &lt; t</summary>
+  <location href="Packages/foo.rpm"/>
+  <format>
+    <rpm:sourcerpm>foo-1.0-1.el9.src.rpm</rpm:sourcerpm>
+    <rpm:provides><rpm:entry name="foo" flags="EQ" epoch="0" ver="1.0" rel="1.el9"/></rpm:provides>
+    <rpm:requires><rpm:entry name="bar" flags="GE" epoch="0" ver="2" pre="1"/><rpm:entry name="(a or b)"/></rpm:requires>
+    <file>/usr/bin/foo</file>
+  </format>
+</package>
+</metadata>"#;
+
+    #[test]
+    fn parses_a_package() {
+        let batches = parse_primary(XML.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        let b = &batches[0];
+        let p = &b.packages[0];
+        assert_eq!(b.str(p.name), "foo&bar");
+        assert_eq!(b.str(p.release), "1.el9");
+        assert_eq!(b.str(p.pkgid), "abc");
+        assert_eq!(b.str(p.sourcerpm), "foo-1.0-1.el9.src.rpm");
+        assert_eq!(p.deps.len(), 3);
+        let req = b.deps[1];
+        assert_eq!(req.kind, DepKind::Requires);
+        assert!(req.pre);
+        assert_eq!(req.op, Some(Op::GE));
+        assert!(req.rel.is_none());
+        assert_eq!(b.str(b.files[0]), "/usr/bin/foo");
+    }
+
+    #[test]
+    fn truncated_document_is_an_error() {
+        let cut = &XML[..XML.len() - 20];
+        assert!(parse_primary(cut.as_bytes()).is_err());
+        let cut = &XML[..XML.len() - 5];
+        assert!(parse_primary(cut.as_bytes()).is_err());
+    }
+}

@@ -1,0 +1,77 @@
+//! Renders closure findings: dnf repoclosure's text format and a documented
+//! JSON document. Knows nothing of how the findings were computed.
+
+use std::fmt::Write;
+
+use crate::closure::ClosureResult;
+use crate::engine::{LoadedRepo, Timings};
+
+/// Version of the closure JSON schema (see README, "JSON output").
+pub const CLOSURE_SCHEMA: u32 = 1;
+
+/// dnf repoclosure's stdout: `package: NEVRA from REPO`, `  unresolved deps (N):`, `    DEP`.
+pub fn closure_text(result: &ClosureResult) -> String {
+    let mut out = String::new();
+    for p in &result.problems {
+        let _ = writeln!(out, "package: {} from {}", p.nevra, p.repo);
+        let _ = writeln!(out, "  unresolved deps ({}):", p.unresolved.len());
+        for d in &p.unresolved {
+            let _ = writeln!(out, "    {d}");
+        }
+        for e in &p.explanations {
+            let _ = writeln!(out, "    # {e}");
+        }
+    }
+    out
+}
+
+/// dnf's closing line (printed on stderr), or `None` when everything closed.
+pub fn closure_summary_line(result: &ClosureResult) -> Option<String> {
+    if result.problems.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "Error: Repoclosure ended with unresolved dependencies ({}) across {} packages.",
+        result.unresolved_count(),
+        result.problems.len()
+    ))
+}
+
+/// The closure as JSON.
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
+pub struct ClosureJson {
+    /// [`CLOSURE_SCHEMA`].
+    pub schema: u32,
+    /// rpmatrix version.
+    pub rpmatrix: String,
+    /// Repositories loaded.
+    pub repos: Vec<LoadedRepo>,
+    /// Packages checked.
+    pub checked: usize,
+    /// Packages that could provide.
+    pub providers: usize,
+    /// Number of packages with unresolved dependencies.
+    pub broken_packages: usize,
+    /// Total unresolved dependencies.
+    pub unresolved_deps: usize,
+    /// The findings.
+    pub problems: Vec<crate::closure::Problem>,
+    /// Time per stage, in milliseconds.
+    pub timings: Timings,
+}
+
+/// Renders the JSON document.
+pub fn closure_json(result: &ClosureResult, repos: Vec<LoadedRepo>, timings: Timings) -> String {
+    let doc = ClosureJson {
+        schema: CLOSURE_SCHEMA,
+        rpmatrix: env!("CARGO_PKG_VERSION").to_owned(),
+        repos,
+        checked: result.checked,
+        providers: result.providers,
+        broken_packages: result.problems.len(),
+        unresolved_deps: result.unresolved_count(),
+        problems: result.problems.clone(),
+        timings,
+    };
+    serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}

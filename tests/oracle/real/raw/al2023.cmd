@@ -1,0 +1,1 @@
+dnf repoclosure --repofrompath=al2023\,/work/shared/data/real/al2023-python2-addon-x86_64 --repo al2023 --setopt=reposdir=/dev/null --setopt=skip_if_unavailable=False --disableplugin=versionlock --releasever=9 -q --installroot=/tmp/rpmatrix-oracle.Fdl3ZE/root.7HueAl --forcearch=x86_64 --setopt=best=False

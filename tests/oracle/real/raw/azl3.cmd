@@ -1,0 +1,1 @@
+dnf repoclosure --repofrompath=azl3\,/work/shared/data/real/azurelinux3-community-x86_64-zst --repo azl3 --setopt=reposdir=/dev/null --setopt=skip_if_unavailable=False --disableplugin=versionlock --releasever=9 -q --installroot=/tmp/rpmatrix-oracle.Fdl3ZE/root.g4JCje --forcearch=x86_64 --setopt=best=False

@@ -1,0 +1,1 @@
+zcat /work/shared/data/real/cs9-appstream-x86_64-2025-01/repodata/c03bb2ebc33bbee3046da091b45d90717273a43d3641a9d84e6eede05637bc8a-primary.xml.gz /work/shared/data/real/cs9-baseos-x86_64-2022-02/repodata/130494033cb9bffa40828ebc814d016920d9ce5d60041467af283ffcf38adef0-primary.xml.gz >/dev/null

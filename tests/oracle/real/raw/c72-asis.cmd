@@ -1,0 +1,1 @@
+dnf repoclosure --repofrompath=c72\,/work/shared/data/real/centos7.2.1511-os-x86_64 --repo c72 --setopt=reposdir=/dev/null --setopt=skip_if_unavailable=False --disableplugin=versionlock --releasever=9 -q --installroot=/tmp/rpmatrix-oracle.Fdl3ZE/root.pe7wWZ --forcearch=x86_64 --setopt=best=False

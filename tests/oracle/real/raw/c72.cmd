@@ -1,0 +1,1 @@
+dnf repoclosure --repofrompath=c72\,/tmp/rpmatrix-oracle.Fdl3ZE/c72-nofilelists --repo c72 --setopt=reposdir=/dev/null --setopt=skip_if_unavailable=False --disableplugin=versionlock --releasever=9 -q --installroot=/tmp/rpmatrix-oracle.Fdl3ZE/root.vHsXXe --forcearch=x86_64 --setopt=best=False

@@ -1,0 +1,1 @@
+dnf repoclosure --repofrompath=c75\,/work/shared/data/real/centos7.5.1804-dvd-x86_64 --repo c75 --setopt=reposdir=/dev/null --setopt=skip_if_unavailable=False --disableplugin=versionlock --releasever=9 -q --installroot=/tmp/rpmatrix-oracle.Fdl3ZE/root.VNpKyG --forcearch=x86_64 --setopt=best=False

@@ -1,0 +1,1 @@
+dnf repoclosure --repofrompath=cs9-appstream\,/work/shared/data/real/cs9-appstream-x86_64-2025-01 --repo cs9-appstream --setopt=reposdir=/dev/null --setopt=skip_if_unavailable=False --disableplugin=versionlock --releasever=9 -q --installroot=/tmp/rpmatrix-oracle.Fdl3ZE/root.7lApRR --forcearch=x86_64 --setopt=best=False

@@ -1,0 +1,1 @@
+dnf repoclosure --repofrompath=cs9-baseos\,/work/shared/data/real/cs9-baseos-x86_64-2022-02 --repo cs9-baseos --setopt=reposdir=/dev/null --setopt=skip_if_unavailable=False --disableplugin=versionlock --releasever=9 -q --installroot=/tmp/rpmatrix-oracle.Fdl3ZE/root.Ej0YVm --forcearch=x86_64 --setopt=best=False

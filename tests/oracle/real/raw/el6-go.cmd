@@ -1,0 +1,1 @@
+dnf repoclosure --repofrompath=el6-go\,/work/shared/data/real/el6-golang-nodejs-tools-x86_64 --repo el6-go --setopt=reposdir=/dev/null --setopt=skip_if_unavailable=False --disableplugin=versionlock --releasever=9 -q --installroot=/tmp/rpmatrix-oracle.Fdl3ZE/root.B4CxpP --forcearch=x86_64 --setopt=best=False

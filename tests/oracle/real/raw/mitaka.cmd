@@ -1,0 +1,1 @@
+dnf repoclosure --repofrompath=mitaka\,/work/shared/data/real/rdo-mitaka-el7-bundle --repo mitaka --setopt=reposdir=/dev/null --setopt=skip_if_unavailable=False --disableplugin=versionlock --releasever=9 -q --installroot=/tmp/rpmatrix-oracle.Fdl3ZE/root.WDhJT5 --forcearch=x86_64 --setopt=best=False

@@ -1,0 +1,1 @@
+dnf repoclosure --repofrompath=ocata\,/work/shared/data/real/rdo-ocata-el7-bundle --repo ocata --setopt=reposdir=/dev/null --setopt=skip_if_unavailable=False --disableplugin=versionlock --releasever=9 -q --installroot=/tmp/rpmatrix-oracle.Fdl3ZE/root.OwQ3ve --forcearch=x86_64 --setopt=best=False

@@ -1,0 +1,1 @@
+dnf repoclosure --repofrompath=pgdg\,/work/shared/data/real/pgdg-common-rhel8-x86_64 --repo pgdg --setopt=reposdir=/dev/null --setopt=skip_if_unavailable=False --disableplugin=versionlock --releasever=9 -q --installroot=/tmp/rpmatrix-oracle.Fdl3ZE/root.WG9MVd --forcearch=x86_64 --setopt=best=False

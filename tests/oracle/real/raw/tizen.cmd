@@ -1,0 +1,1 @@
+dnf repoclosure --repofrompath=tizen\,/work/shared/data/real/tizen2.4-serranove-armv7l --repo tizen --setopt=reposdir=/dev/null --setopt=skip_if_unavailable=False --disableplugin=versionlock --releasever=9 -q --installroot=/tmp/rpmatrix-oracle.Fdl3ZE/root.MawQdB --forcearch=armv7l --setopt=best=False

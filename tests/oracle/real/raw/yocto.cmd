@@ -1,0 +1,1 @@
+dnf repoclosure --repofrompath=yocto\,/work/shared/data/real/yocto-mpss-k1om --repo yocto --setopt=reposdir=/dev/null --setopt=skip_if_unavailable=False --disableplugin=versionlock --releasever=9 -q --installroot=/tmp/rpmatrix-oracle.Fdl3ZE/root.VpuMiC --forcearch=x86_64 --setopt=best=False

@@ -1,0 +1,1 @@
+dnf repoclosure --repofrompath=zfs\,/work/shared/data/real/zfs-el9-x86_64 --repo zfs --setopt=reposdir=/dev/null --setopt=skip_if_unavailable=False --disableplugin=versionlock --releasever=9 -q --installroot=/tmp/rpmatrix-oracle.Fdl3ZE/root.wu23V0 --forcearch=x86_64 --setopt=best=False

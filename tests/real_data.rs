@@ -1,0 +1,142 @@
+//! rpmatrix against `dnf repoclosure` on real distribution metadata
+//! (`../shared/data/real`), pair for pair. The expected findings were
+//! recorded by `tests/oracle/real/regen.sh` (see its README).
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use rpmatrix::closure::ClosureOptions;
+use rpmatrix::engine::{self, RepoSpec};
+use rpmatrix::repodata::LoadOptions;
+
+fn data_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/real")
+}
+
+fn oracle(case: &str) -> Vec<String> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/real");
+    let plain = dir.join(format!("{case}.txt"));
+    let text = if plain.exists() {
+        std::fs::read_to_string(&plain).unwrap_or_default()
+    } else {
+        let gz = std::fs::read(dir.join(format!("{case}.txt.gz"))).unwrap_or_else(|e| panic!("{case}: {e}"));
+        let mut s = String::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_string(&mut s)
+            .unwrap_or_else(|e| panic!("{case}: {e}"));
+        s
+    };
+    text.lines().map(str::to_owned).collect()
+}
+
+struct Case {
+    name: String,
+    basearch: String,
+    repos: Vec<(String, String)>,
+    check: Vec<String>,
+}
+
+fn manifest() -> Vec<Case> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/real/manifest.tsv");
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            Case {
+                name: f[0].to_owned(),
+                basearch: f[1].to_owned(),
+                repos: f[2]
+                    .split(',')
+                    .filter_map(|r| r.split_once('=').map(|(n, d)| (n.to_owned(), d.to_owned())))
+                    .collect(),
+                check: if f[3] == "-" {
+                    vec![]
+                } else {
+                    f[3].split(',').map(str::to_owned).collect()
+                },
+            }
+        })
+        .collect()
+}
+
+fn run(case: &Case, extra: impl Fn(&mut ClosureOptions)) -> Result<Vec<String>, String> {
+    let specs: Vec<RepoSpec> = case
+        .repos
+        .iter()
+        .map(|(n, d)| RepoSpec::new(n, &data_dir().join(d).display().to_string()))
+        .collect();
+    let mut loaded = engine::load(&specs, &LoadOptions::default()).map_err(|e| e.to_string())?;
+    let mut opts = ClosureOptions {
+        check: case.check.clone(),
+        basearch: case.basearch.clone(),
+        best: case.name.ends_with("-best"),
+        ..ClosureOptions::default()
+    };
+    extra(&mut opts);
+    let (result, _) = loaded.closure(&opts).map_err(|e| e.to_string())?;
+    let mut rows: Vec<String> = result
+        .problems
+        .iter()
+        .flat_map(|p| {
+            p.unresolved
+                .iter()
+                .map(move |d| format!("{}\t{}\t{}", p.nevra, p.repo, d))
+        })
+        .collect();
+    rows.sort();
+    Ok(rows)
+}
+
+#[test]
+#[ignore = "needs ../shared/data/real (run by .ci/run with --include-ignored)"]
+fn every_real_repository_agrees_with_dnf_repoclosure() {
+    let mut failures = Vec::new();
+    let cases = manifest();
+    assert!(cases.len() >= 17, "manifest has {} cases", cases.len());
+    for case in &cases {
+        if case.name.starts_with("c72") {
+            continue;
+        }
+        let mut want = oracle(&case.name);
+        want.sort();
+        match run(case, |_| {}) {
+            Ok(got) if got == want => {}
+            Ok(got) => {
+                let missing: Vec<_> = want.iter().filter(|w| !got.contains(w)).take(5).collect();
+                let extra: Vec<_> = got.iter().filter(|g| !want.contains(g)).take(5).collect();
+                failures.push(format!(
+                    "{}: dnf {} pairs, rpmatrix {}; missing {missing:?}; extra {extra:?}",
+                    case.name,
+                    want.len(),
+                    got.len()
+                ));
+            }
+            Err(e) => failures.push(format!("{}: {e}", case.name)),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// CentOS 7.2's repomd.xml names a filelists file that is absent. dnf
+/// refuses the repository; rpmatrix loads it and fails only when a file
+/// require needs filelists, naming the file. With `--no-filelists` it
+/// reports what dnf reports for the repository without that entry.
+#[test]
+#[ignore = "needs ../shared/data/real (run by .ci/run with --include-ignored)"]
+fn absent_filelists_is_an_error_only_when_needed() {
+    let cases = manifest();
+    let Some(c72) = cases.iter().find(|c| c.name == "c72") else {
+        panic!("no c72 case")
+    };
+    let err = run(c72, |_| {}).err().unwrap_or_default();
+    assert!(
+        err.contains("filelists") && err.contains("not found") && err.contains("c72"),
+        "{err}"
+    );
+    let got = run(c72, |o| o.no_filelists = true).unwrap_or_else(|e| panic!("{e}"));
+    let mut want = oracle("c72");
+    want.sort();
+    assert_eq!(got, want);
+}
