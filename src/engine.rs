@@ -103,8 +103,15 @@ pub struct Loaded {
     filelists_loaded: Vec<bool>,
 }
 
+/// Everything that governs loading: how to fetch, how to read.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Reading and decompressing metadata.
+    pub load: LoadOptions,
+}
+
 /// Opens and loads the repositories in parallel and builds the pool.
-pub fn load(specs: &[RepoSpec], options: &LoadOptions) -> Result<Loaded, EngineError> {
+pub fn load(specs: &[RepoSpec], options: &Options) -> Result<Loaded, EngineError> {
     let mut names = std::collections::BTreeSet::new();
     for s in specs {
         if !names.insert(&s.name) {
@@ -122,7 +129,7 @@ pub fn load(specs: &[RepoSpec], options: &LoadOptions) -> Result<Loaded, EngineE
                         source,
                     })?,
                 );
-            Ok(repodata::load(&spec.name, source, options)?)
+            Ok(repodata::load(&spec.name, source, &options.load)?)
         })
         .collect();
     let repos = loaded.into_iter().collect::<Result<Vec<_>, _>>()?;

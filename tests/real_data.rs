@@ -7,7 +7,6 @@ use std::path::PathBuf;
 
 use rpmatrix::closure::ClosureOptions;
 use rpmatrix::engine::{self, RepoSpec};
-use rpmatrix::repodata::LoadOptions;
 
 fn data_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/real")
@@ -67,7 +66,7 @@ fn run(case: &Case, extra: impl Fn(&mut ClosureOptions)) -> Result<Vec<String>, 
         .iter()
         .map(|(n, d)| RepoSpec::new(n, &data_dir().join(d).display().to_string()))
         .collect();
-    let mut loaded = engine::load(&specs, &LoadOptions::default()).map_err(|e| e.to_string())?;
+    let mut loaded = engine::load(&specs, &engine::Options::default()).map_err(|e| e.to_string())?;
     let mut opts = ClosureOptions {
         check: case.check.clone(),
         basearch: case.basearch.clone(),
