@@ -135,8 +135,10 @@ fn run_closure(args: ClosureArgs) -> ExitCode {
             Rich::Strict => RichMode::Strict,
         },
     };
-    let load_opts = LoadOptions {
-        max_decompressed: args.max_decompressed_size,
+    let load_opts = engine::Options {
+        load: LoadOptions {
+            max_decompressed: args.max_decompressed_size,
+        },
     };
     let mut loaded = match engine::load(&specs, &load_opts) {
         Ok(l) => l,
