@@ -209,7 +209,8 @@ pub fn check(pool: &Pool, opts: &ClosureOptions) -> Result<Outcome, ClosureError
     }))
 }
 
-/// dnf's order of packages: name, then EVR, then arch, then repository.
+/// dnf's order of packages: name, then EVR, then arch, then the order the
+/// repositories were given in.
 fn package_order(pool: &Pool, a: PkgId, b: PkgId) -> std::cmp::Ordering {
     let pa = &pool.packages[a as usize];
     let pb = &pool.packages[b as usize];
@@ -217,7 +218,37 @@ fn package_order(pool: &Pool, a: PkgId, b: PkgId) -> std::cmp::Ordering {
         .cmp(pool.str(pb.name))
         .then_with(|| pool.evr_cmp(pa.evr, pb.evr))
         .then_with(|| pool.str(pa.arch).cmp(pool.str(pb.arch)))
-        .then_with(|| pool.repo_name(a).cmp(pool.repo_name(b)))
+        .then_with(|| pa.repo.cmp(&pb.repo))
+}
+
+/// The spellings of a package dnf's `Subject` matches `--pkg` against:
+/// name, name.arch, name-version, name-version-release, and the full NEVRA,
+/// with and without the epoch.
+fn subject_forms(pool: &Pool, pkg: PkgId) -> Vec<String> {
+    let p = &pool.packages[pkg as usize];
+    let name = pool.str(p.name);
+    let arch = pool.str(p.arch);
+    let e = &pool.evrs[p.evr as usize];
+    let version = pool.str(e.version);
+    let release = if e.release == crate::pool::NO_STR {
+        ""
+    } else {
+        pool.str(e.release)
+    };
+    let epoch = if e.epoch == crate::pool::NO_STR {
+        "0"
+    } else {
+        pool.str(e.epoch)
+    };
+    vec![
+        name.to_owned(),
+        format!("{name}.{arch}"),
+        format!("{name}-{version}"),
+        format!("{name}-{version}-{release}"),
+        format!("{name}-{version}-{release}.{arch}"),
+        format!("{name}-{epoch}:{version}-{release}"),
+        format!("{name}-{epoch}:{version}-{release}.{arch}"),
+    ]
 }
 
 /// Decides the packages to check and the packages that may provide.
@@ -231,17 +262,17 @@ fn select(pool: &Pool, opts: &ClosureOptions) -> Result<(Vec<PkgId>, Vec<bool>),
     let n = pool.packages.len();
     let visible: Vec<bool> = pool.packages.iter().map(|p| !p.hidden).collect();
 
-    // --newest: per repository, the highest EVR of each name (all arches at that EVR).
+    // --newest: per repository, the highest EVR of each name.arch.
     let base: Vec<bool> = if opts.newest {
         let mut keep = vec![false; n];
         for repo in &pool.repos {
-            let mut best: FxHashMap<StrId, Vec<PkgId>> = FxHashMap::default();
+            let mut best: FxHashMap<(StrId, StrId), Vec<PkgId>> = FxHashMap::default();
             for i in repo.packages.clone() {
                 if !visible[i as usize] {
                     continue;
                 }
                 let p = &pool.packages[i as usize];
-                let entry = best.entry(p.name).or_default();
+                let entry = best.entry((p.name, p.arch)).or_default();
                 match entry.first() {
                     None => entry.push(i),
                     Some(&top) => match pool.evr_cmp(p.evr, pool.packages[top as usize].evr) {
@@ -275,12 +306,7 @@ fn select(pool: &Pool, opts: &ClosureOptions) -> Result<(Vec<PkgId>, Vec<bool>),
                 .compile_matcher();
             let mut any = false;
             for &i in &to_check {
-                let p = &pool.packages[i as usize];
-                let name = pool.str(p.name);
-                if glob.is_match(name)
-                    || glob.is_match(pool.nevra(i))
-                    || glob.is_match(format!("{}.{}", name, pool.str(p.arch)))
-                {
+                if subject_forms(pool, i).iter().any(|form| glob.is_match(form)) {
                     matched[i as usize] = true;
                     any = true;
                 }

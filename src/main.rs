@@ -74,6 +74,9 @@ struct ClosureArgs {
     /// How rich dependencies are judged.
     #[arg(long, value_enum, default_value = "dnf")]
     rich: Rich,
+    /// Exempt this repo from modular filtering (dnf's module_hotfixes=1; repeatable).
+    #[arg(long = "module-hotfixes", value_name = "NAME")]
+    module_hotfixes: Vec<String>,
     /// Never read filelists.xml: file requires that primary cannot answer are
     /// reported unresolved (what dnf does with a repo that has no filelists).
     #[arg(long)]
@@ -117,6 +120,12 @@ fn run_closure(args: ClosureArgs) -> ExitCode {
         match parse_repo(r, ',', "--repofrompath") {
             Ok(s) => specs.push(s),
             Err(e) => return fail(&e),
+        }
+    }
+    for name in &args.module_hotfixes {
+        match specs.iter_mut().find(|s| &s.name == name) {
+            Some(s) => s.module_hotfixes = true,
+            None => return fail(&format!("--module-hotfixes {name}: no such --repo")),
         }
     }
     if specs.is_empty() {

@@ -399,8 +399,8 @@ impl Pool {
 impl Pool {
     /// Hides packages as dnf's modular filtering does: packages of module
     /// streams that are not the default are hidden, and so are non-modular
-    /// packages that share a name with a package of a default stream. Repos
-    /// with `module_hotfixes` are exempt.
+    /// packages that share a name with a package of a default stream or
+    /// provide such a name. Repos with `module_hotfixes` are exempt.
     fn apply_modules(&mut self) {
         let pending = std::mem::take(&mut self.pending_modules);
         if pending.is_empty() {
@@ -451,6 +451,9 @@ impl Pool {
                     !active_artifacts.contains(&self.artifact_key(i as PkgId))
                 } else {
                     active_names.contains(&p.name)
+                        || self.deps[p.deps.start as usize..p.deps.end as usize]
+                            .iter()
+                            .any(|d| d.kind == DepKind::Provides && active_names.contains(&d.name))
                 }
             })
             .collect();

@@ -1,0 +1,100 @@
+//! `rpmatrix closure` on the fixture repositories must print exactly what
+//! `dnf repoclosure` printed on them (fixtures/golden, made by
+//! fixtures/golden/regen.sh), and exit the same way.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Cases where rpmatrix deliberately differs from Debian's dnf build, and why.
+fn known_difference(case: &str) -> Option<&'static str> {
+    match case {
+        // dnf exits 1 on every error; rpmatrix keeps 1 for "unresolved" and uses 2 for errors.
+        "pkg-nomatch" => Some("exit code 2 instead of 1 for an error"),
+        _ => None,
+    }
+}
+
+fn args_of(case_dir: &Path, case: &str) -> Vec<String> {
+    let line = std::fs::read_to_string(case_dir.join(format!("{case}.args"))).unwrap_or_default();
+    let mut args: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
+    if let Ok(opts) = std::fs::read_to_string(case_dir.join(format!("{case}.dnfopts"))) {
+        for opt in opts.split_whitespace() {
+            let Some(set) = opt.strip_prefix("--setopt=") else {
+                panic!("{case}: unknown dnf option {opt}")
+            };
+            match set.split_once(".module_hotfixes=1") {
+                Some((repo, "")) => args.extend(["--module-hotfixes".to_owned(), repo.to_owned()]),
+                _ => panic!("{case}: unsupported dnf option {opt}"),
+            }
+        }
+    }
+    args
+}
+
+#[test]
+fn closure_matches_dnf_repoclosure_on_every_fixture() {
+    let dir = root().join("fixtures/golden");
+    let mut cases: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()
+                .and_then(|n| n.strip_suffix(".args"))
+                .map(str::to_owned)
+        })
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 15, "only {} golden cases", cases.len());
+    let mut failures = Vec::new();
+    for case in &cases {
+        // `CASE.rpmatrix.out`, where present, is the expected output where rpmatrix
+        // deliberately differs from Debian's dnf build (see fixtures/README.md).
+        let override_out = dir.join(format!("{case}.rpmatrix.out"));
+        let want_out = if override_out.exists() {
+            std::fs::read_to_string(override_out).unwrap_or_default()
+        } else {
+            std::fs::read_to_string(dir.join(format!("{case}.out"))).unwrap_or_default()
+        };
+        let want_exit: i32 = std::fs::read_to_string(dir.join(format!("{case}.exit")))
+            .unwrap_or_default()
+            .trim()
+            .parse()
+            .unwrap_or(-1);
+        let out = Command::cargo_bin("rpmatrix")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .current_dir(root())
+            .arg("closure")
+            .args(args_of(&dir, case))
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let got_out = String::from_utf8_lossy(&out.stdout);
+        let got_exit = out.status.code().unwrap_or(-1);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        match known_difference(case) {
+            Some(_) => {
+                assert_eq!(got_exit, 2, "{case}: {stderr}");
+                assert!(stderr.contains("no package matched"), "{case}: {stderr}");
+            }
+            None => {
+                if got_out != want_out || got_exit != want_exit {
+                    failures.push(format!(
+                        "== {case}: exit dnf {want_exit} ours {got_exit}\n{stderr}\n--- dnf\n{want_out}--- rpmatrix\n{got_out}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
