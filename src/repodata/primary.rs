@@ -157,7 +157,7 @@ impl Batch {
 #[derive(Debug, thiserror::Error)]
 pub enum ParseError {
     /// Reading or decompressing the bytes failed.
-    #[error("{0}")]
+    #[error("cannot decompress: {0} (truncated or corrupt file?)")]
     Io(#[from] std::io::Error),
     /// The XML is not well formed or not rpm-md.
     #[error("malformed XML: {0}")]
