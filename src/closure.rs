@@ -137,8 +137,30 @@ pub fn check(pool: &Pool, opts: &ClosureOptions) -> Result<Outcome, ClosureError
         no_filelists: opts.no_filelists,
     };
 
+    // File requires first: if any needs filelists, say so before doing the
+    // whole closure twice.
+    if !opts.no_filelists {
+        let mut need: Vec<StrId> = Vec::new();
+        for &pkg in &to_check {
+            for d in pool.deps_of(pkg, DepKind::Requires) {
+                if pool.str(d.name).starts_with('/')
+                    && !pool.filelists_scanned(d.name)
+                    && !need.contains(&d.name)
+                    && judge.simple_providers(d.name, d.op, d.evr).is_empty()
+                {
+                    need.push(d.name);
+                }
+            }
+        }
+        if !need.is_empty() {
+            need.sort_by(|a, b| pool.str(*a).cmp(pool.str(*b)));
+            return Ok(Outcome::NeedFilelists(need));
+        }
+    }
+
     let mut need_files: FxHashSet<StrId> = FxHashSet::default();
     let mut problems = Vec::new();
+    let mut seen: Vec<Dep> = Vec::new();
     let mut checked_packages = Vec::with_capacity(to_check.len());
     for &pkg in &to_check {
         let p = &pool.packages[pkg as usize];
@@ -149,7 +171,7 @@ pub fn check(pool: &Pool, opts: &ClosureOptions) -> Result<Outcome, ClosureError
         ));
         let mut unresolved: Vec<String> = Vec::new();
         let mut explanations = Vec::new();
-        let mut seen: FxHashSet<Dep> = FxHashSet::default();
+        seen.clear();
         for d in pool.deps_of(pkg, DepKind::Requires) {
             let name = pool.str(d.name);
             if name.starts_with("rpmlib(") || name.starts_with("solvable:") {
@@ -157,9 +179,10 @@ pub fn check(pool: &Pool, opts: &ClosureOptions) -> Result<Outcome, ClosureError
             }
             // dnf sees requires as a set: `Requires(pre): x` and `Requires: x` are one.
             let key = Dep { pre: false, ..*d };
-            if !seen.insert(key) {
+            if seen.contains(&key) {
                 continue;
             }
+            seen.push(key);
             match judge.satisfied(d).map_err(|source| ClosureError::MalformedRich {
                 package: pool.nevra(pkg),
                 repo: pool.repo_name(pkg).to_owned(),
@@ -438,29 +461,34 @@ impl Judge<'_> {
     /// Available packages providing `name [op evr]` (file paths included).
     fn simple_providers(&self, name: StrId, op: Option<Op>, evr: u32) -> Vec<PkgId> {
         let pool = self.pool;
+        let want = op.filter(|_| evr != NO_EVR).map(|o| (o, pool.evr_ref(evr)));
+        self.providers_matching(name, want)
+    }
+
+    /// Available packages providing `name`, restricted to a range when given.
+    fn providers_matching(&self, name: StrId, want: Option<(Op, evr::EvrRef<'_>)>) -> Vec<PkgId> {
+        let pool = self.pool;
         let mut out = Vec::new();
-        let want = (op, evr);
-        let want_evr = want.0.map(|_| pool.evr(want.1));
         for &(pkg, di) in pool.providers_of(name) {
             if !self.available[pkg as usize] {
                 continue;
             }
-            let ok = match (&want_evr, want.0) {
-                (Some(req_evr), Some(req_op)) => {
+            let ok = match want {
+                Some((req_op, req_evr)) => {
                     let (pop, pevr) = pool.provide_constraint(pkg, di);
                     match pop {
                         None => true,
                         Some(_) if pevr == NO_EVR => true,
-                        Some(pop) => evr::ranges_overlap(pop, &pool.evr(pevr), req_op, req_evr),
+                        Some(pop) => evr::ranges_overlap_ref(pop, pool.evr_ref(pevr), req_op, req_evr),
                     }
                 }
-                _ => true,
+                None => true,
             };
             if ok && !out.contains(&pkg) {
                 out.push(pkg);
             }
         }
-        if pool.str(name).starts_with('/') && op.is_none() {
+        if want.is_none() && pool.str(name).starts_with('/') {
             for &pkg in pool.file_owners(name) {
                 if self.available[pkg as usize] && !out.contains(&pkg) {
                     out.push(pkg);
@@ -474,60 +502,14 @@ impl Judge<'_> {
         let Some(name) = self.pool.strings.lookup(&s.name) else {
             return Vec::new();
         };
-        let (op, evr) = match &s.constraint {
-            Some((op, e)) => match self.pool_evr_id(e) {
-                Some(id) => (Some(*op), id),
-                None => return self.leaf_slow(name, *op, e),
-            },
-            None => (None, NO_EVR),
+        let out = match &s.constraint {
+            Some((op, e)) => self.providers_matching(name, Some((*op, e.as_ref()))),
+            None => self.providers_matching(name, None),
         };
-        let out = self.simple_providers(name, op, evr);
         if out.is_empty() && s.name.starts_with('/') && !self.no_filelists && !self.pool.filelists_scanned(name) {
             need.push(name);
         }
         out
-    }
-
-    /// Providers for a versioned leaf whose EVR is not interned in the pool.
-    fn leaf_slow(&self, name: StrId, op: Op, want: &evr::Evr) -> Vec<PkgId> {
-        let pool = self.pool;
-        let mut out = Vec::new();
-        for &(pkg, di) in pool.providers_of(name) {
-            if !self.available[pkg as usize] {
-                continue;
-            }
-            let (pop, pevr) = pool.provide_constraint(pkg, di);
-            let ok = match pop {
-                None => true,
-                Some(_) if pevr == NO_EVR => true,
-                Some(pop) => evr::ranges_overlap(pop, &pool.evr(pevr), op, want),
-            };
-            if ok && !out.contains(&pkg) {
-                out.push(pkg);
-            }
-        }
-        out
-    }
-
-    fn pool_evr_id(&self, e: &evr::Evr) -> Option<u32> {
-        let pool = self.pool;
-        let ep = match &e.epoch {
-            Some(x) => Some(pool.strings.lookup(x)?),
-            None => None,
-        };
-        let v = pool.strings.lookup(&e.version)?;
-        let r = match &e.release {
-            Some(x) => Some(pool.strings.lookup(x)?),
-            None => None,
-        };
-        pool.evrs
-            .iter()
-            .position(|p| {
-                p.version == v
-                    && (p.epoch == ep.unwrap_or(crate::pool::NO_STR))
-                    && (p.release == r.unwrap_or(crate::pool::NO_STR))
-            })
-            .map(|i| i as u32)
     }
 
     /// libsolv's whatprovides for rich dependencies.

@@ -120,6 +120,33 @@ impl Evr {
     pub fn epoch_or_zero(&self) -> &str {
         self.epoch.as_deref().unwrap_or("0")
     }
+
+    /// A borrowed view, for comparisons that should not allocate.
+    pub fn as_ref(&self) -> EvrRef<'_> {
+        EvrRef {
+            epoch: self.epoch.as_deref(),
+            version: &self.version,
+            release: self.release.as_deref(),
+        }
+    }
+}
+
+/// A borrowed EVR: what the pool hands out from interned strings, so the hot
+/// comparison loop never allocates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EvrRef<'a> {
+    /// The epoch, `None` when absent.
+    pub epoch: Option<&'a str>,
+    /// The version.
+    pub version: &'a str,
+    /// The release, `None` when absent.
+    pub release: Option<&'a str>,
+}
+
+impl EvrRef<'_> {
+    fn epoch_or_zero(&self) -> &str {
+        self.epoch.unwrap_or("0")
+    }
 }
 
 impl std::fmt::Display for Evr {
@@ -150,9 +177,14 @@ pub fn vercmp(a: &str, b: &str) -> Ordering {
 /// Compares two EVRs as `rpm.labelCompare` does: epoch (absent = 0), then
 /// version, then release, where an absent release sorts below any release.
 pub fn compare(a: &Evr, b: &Evr) -> Ordering {
+    compare_ref(a.as_ref(), b.as_ref())
+}
+
+/// [`compare`] on borrowed EVRs.
+pub fn compare_ref(a: EvrRef<'_>, b: EvrRef<'_>) -> Ordering {
     vercmp(a.epoch_or_zero(), b.epoch_or_zero())
-        .then_with(|| vercmp(&a.version, &b.version))
-        .then_with(|| match (&a.release, &b.release) {
+        .then_with(|| vercmp(a.version, b.version))
+        .then_with(|| match (a.release, b.release) {
             (Some(ra), Some(rb)) => vercmp(ra, rb),
             (None, None) => Ordering::Equal,
             (None, Some(_)) => Ordering::Less,
@@ -169,10 +201,15 @@ pub fn compare(a: &Evr, b: &Evr) -> Ordering {
 /// release is not compared: the ranges overlap if the side without a release
 /// includes equality (`foo = 1.0` satisfies `foo > 1.0-1`).
 pub fn ranges_overlap(a_op: Op, a_evr: &Evr, b_op: Op, b_evr: &Evr) -> bool {
+    ranges_overlap_ref(a_op, a_evr.as_ref(), b_op, b_evr.as_ref())
+}
+
+/// [`ranges_overlap`] on borrowed EVRs.
+pub fn ranges_overlap_ref(a_op: Op, a_evr: EvrRef<'_>, b_op: Op, b_evr: EvrRef<'_>) -> bool {
     let mut sense =
-        vercmp(a_evr.epoch_or_zero(), b_evr.epoch_or_zero()).then_with(|| vercmp(&a_evr.version, &b_evr.version));
+        vercmp(a_evr.epoch_or_zero(), b_evr.epoch_or_zero()).then_with(|| vercmp(a_evr.version, b_evr.version));
     if sense == Ordering::Equal {
-        match (&a_evr.release, &b_evr.release) {
+        match (a_evr.release, b_evr.release) {
             (Some(ra), Some(rb)) => sense = vercmp(ra, rb),
             (Some(_), None) if b_op.equal() => return true,
             (None, Some(_)) if a_op.equal() => return true,

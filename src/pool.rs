@@ -13,7 +13,7 @@ use hashbrown::HashTable;
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 use std::hash::BuildHasher;
 
-use crate::evr::{self, Evr, Op};
+use crate::evr::{self, Evr, EvrRef, Op};
 use crate::repodata::{DepKind, ModuleIndex, RepoData};
 
 /// An interned string.
@@ -220,12 +220,43 @@ impl Pool {
         }
     }
 
+    /// A borrowed view of an interned EVR (no allocation).
+    pub fn evr_ref(&self, id: EvrId) -> EvrRef<'_> {
+        if id == NO_EVR {
+            return EvrRef {
+                epoch: None,
+                version: "",
+                release: None,
+            };
+        }
+        let p = self.evrs[id as usize];
+        EvrRef {
+            epoch: (p.epoch != NO_STR).then(|| self.strings.get(p.epoch)),
+            version: self.strings.get(p.version),
+            release: (p.release != NO_STR).then(|| self.strings.get(p.release)),
+        }
+    }
+
+    /// The id of an EVR if the pool has it.
+    pub fn find_evr(&self, e: &Evr) -> Option<EvrId> {
+        let lookup = |s: &Option<String>| match s {
+            Some(x) => self.strings.lookup(x),
+            None => Some(NO_STR),
+        };
+        let parts = EvrParts {
+            epoch: lookup(&e.epoch)?,
+            version: self.strings.lookup(&e.version)?,
+            release: lookup(&e.release)?,
+        };
+        self.evr_ids.get(&parts).copied()
+    }
+
     /// Compares two interned EVRs in rpm order.
     pub fn evr_cmp(&self, a: EvrId, b: EvrId) -> std::cmp::Ordering {
         if a == b {
             return std::cmp::Ordering::Equal;
         }
-        evr::compare(&self.evr(a), &self.evr(b))
+        evr::compare_ref(self.evr_ref(a), self.evr_ref(b))
     }
 
     /// The string of an id.

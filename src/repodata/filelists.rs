@@ -7,7 +7,7 @@ use std::io::Read;
 use quick_xml::Reader;
 use quick_xml::events::Event;
 
-use super::primary::{Chunker, DocState, ParseError, attr, push_ref};
+use super::primary::{DocState, ParseError, attr, parse_chunks, push_ref};
 
 /// Parses one chunk of filelists.xml, calling `sink(pkgid, path)` for every
 /// `<file>` whose path `wanted` accepts.
@@ -76,37 +76,29 @@ pub fn parse_filelists_chunk(
     Ok(())
 }
 
-/// Parses a whole filelists.xml stream (decompressing on a second thread).
+/// Parses a whole filelists.xml stream (decompressing on one thread, parsing
+/// chunks in the rayon pool); `sink` sees matches in document order.
 pub fn parse_filelists<R: Read + Send>(
     reader: R,
-    wanted: &dyn Fn(&str) -> bool,
+    wanted: &(dyn Fn(&str) -> bool + Sync),
     sink: &mut dyn FnMut(&str, &str),
 ) -> Result<(), ParseError> {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<String, ParseError>>(2);
-    std::thread::scope(|scope| {
-        scope.spawn(move || {
-            let mut chunker = Chunker::new(reader, b"</package>");
-            loop {
-                match chunker.next_chunk() {
-                    Ok(Some(chunk)) => {
-                        if tx.send(Ok(chunk)).is_err() {
-                            return;
-                        }
-                    }
-                    Ok(None) => return,
-                    Err(e) => {
-                        let _ = tx.send(Err(e));
-                        return;
-                    }
-                }
-            }
-        });
+    let results = parse_chunks(reader, |chunk| {
         let mut doc = DocState::default();
-        for chunk in rx {
-            parse_filelists_chunk(&chunk?, &mut doc, wanted, sink)?;
+        let mut found: Vec<(String, String)> = Vec::new();
+        parse_filelists_chunk(chunk, &mut doc, wanted, &mut |id, p| {
+            found.push((id.to_owned(), p.to_owned()))
+        })?;
+        Ok((found, doc))
+    })?;
+    let mut doc = DocState::default();
+    for (found, chunk_doc) in results {
+        doc.merge(&chunk_doc);
+        for (id, path) in found {
+            sink(&id, &path);
         }
-        doc.finish("filelists")
-    })
+    }
+    doc.finish("filelists")
 }
 
 #[cfg(test)]

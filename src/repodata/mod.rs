@@ -97,7 +97,7 @@ impl RepoData {
     pub fn scan_filelists(
         &self,
         why: &str,
-        wanted: &dyn Fn(&str) -> bool,
+        wanted: &(dyn Fn(&str) -> bool + Sync),
         sink: &mut dyn FnMut(&str, &str),
     ) -> Result<(), LoadError> {
         let Some(entry) = self.repomd.entry("filelists").cloned() else {

@@ -245,6 +245,14 @@ pub struct DocState {
 }
 
 impl DocState {
+    /// Adds what a later chunk saw.
+    pub fn merge(&mut self, later: &DocState) {
+        self.root_seen |= later.root_seen;
+        self.root_closed |= later.root_closed;
+        self.announced = self.announced.or(later.announced);
+        self.parsed += later.parsed;
+    }
+
     /// Checks, after the last chunk, that the document was complete.
     pub fn finish(&self, root: &str) -> Result<(), ParseError> {
         if !self.root_seen {
@@ -365,8 +373,8 @@ pub fn parse_primary_chunk(chunk: &str, doc: &mut DocState) -> Result<Batch, Par
                         };
                         if pkg.name.is_none() || pkg.arch.is_none() || pkg.version.is_none() {
                             return Err(ParseError::Xml(format!(
-                                "package #{} lacks <name>, <arch> or <version>",
-                                doc.parsed + 1
+                                "a package after {} others in its chunk lacks <name>, <arch> or <version>",
+                                doc.parsed
                             )));
                         }
                         pkg.deps.end = batch.deps.len() as u32;
@@ -428,7 +436,7 @@ pub(crate) fn push_ref(value: &mut String, r: &quick_xml::events::BytesRef<'_>) 
 
 /// The value of an attribute, unescaped.
 pub(crate) fn attr<'a>(e: &'a BytesStart<'_>, key: &str) -> Result<Option<std::borrow::Cow<'a, str>>, ParseError> {
-    for a in e.attributes() {
+    for a in e.attributes().with_checks(false) {
         let a = a.map_err(|e| ParseError::Xml(e.to_string()))?;
         if a.key.as_ref() == key {
             if !a.value.contains(['&', '\t', '\n', '\r']) {
@@ -460,7 +468,7 @@ fn parse_entry(batch: &mut Batch, e: &BytesStart<'_>, kind: DepKind) -> Result<D
         rel: Span::NONE,
         pre: false,
     };
-    for a in e.attributes() {
+    for a in e.attributes().with_checks(false) {
         let a = a.map_err(|e| ParseError::Xml(e.to_string()))?;
         let value = if a.value.contains(['&', '\t', '\n', '\r']) {
             std::borrow::Cow::Owned(
@@ -487,10 +495,35 @@ fn parse_entry(batch: &mut Batch, e: &BytesStart<'_>, kind: DepKind) -> Result<D
     Ok(dep)
 }
 
-/// Parses a whole primary.xml stream, decompressing on a separate thread
-/// while this one parses. Batches come back in document order.
+/// Parses a whole primary.xml stream: one thread decompresses and cuts
+/// chunks while the rayon pool parses them as they come. Batches come back
+/// in document order.
 pub fn parse_primary<R: Read + Send>(reader: R) -> Result<Vec<Batch>, ParseError> {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<String, ParseError>>(2);
+    let results = parse_chunks(reader, |chunk| {
+        let mut doc = DocState::default();
+        let batch = parse_primary_chunk(chunk, &mut doc)?;
+        Ok((batch, doc))
+    })?;
+    let mut doc = DocState::default();
+    let mut batches = Vec::with_capacity(results.len());
+    for (batch, chunk_doc) in results {
+        doc.merge(&chunk_doc);
+        batches.push(batch);
+    }
+    doc.finish("metadata")?;
+    Ok(batches)
+}
+
+/// Cuts `reader` into `</package>`-terminated chunks on one thread and runs
+/// `parse` on each chunk in the rayon pool; results in document order.
+pub(crate) fn parse_chunks<R, T, F>(reader: R, parse: F) -> Result<Vec<T>, ParseError>
+where
+    R: Read + Send,
+    T: Send,
+    F: Fn(&str) -> Result<T, ParseError> + Sync,
+{
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<String, ParseError>>(4);
+    let slots: std::sync::Mutex<Vec<Option<Result<T, ParseError>>>> = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         scope.spawn(move || {
             let mut chunker = Chunker::new(reader, b"</package>");
@@ -509,14 +542,29 @@ pub fn parse_primary<R: Read + Send>(reader: R) -> Result<Vec<Batch>, ParseError
                 }
             }
         });
-        let mut doc = DocState::default();
-        let mut batches = Vec::new();
-        for chunk in rx {
-            batches.push(parse_primary_chunk(&chunk?, &mut doc)?);
-        }
-        doc.finish("metadata")?;
-        Ok(batches)
-    })
+        rayon::scope(|rs| {
+            for (index, chunk) in rx.into_iter().enumerate() {
+                let parse = &parse;
+                let slots = &slots;
+                if let Ok(mut v) = slots.lock() {
+                    v.push(None);
+                }
+                rs.spawn(move |_| {
+                    let result = chunk.and_then(|c| parse(&c));
+                    if let Ok(mut v) = slots.lock() {
+                        v[index] = Some(result);
+                    }
+                });
+            }
+        });
+    });
+    let slots = slots
+        .into_inner()
+        .map_err(|_| ParseError::Xml("a parser thread panicked".into()))?;
+    slots
+        .into_iter()
+        .map(|slot| slot.unwrap_or_else(|| Err(ParseError::Xml("a chunk was not parsed".into()))))
+        .collect()
 }
 
 #[cfg(test)]
