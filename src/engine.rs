@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use crate::closure::{self, ClosureOptions, ClosureResult, Outcome};
 use crate::fetch::{self, Source};
-use crate::pool::{PackageFilter, Pool, StrId};
+use crate::pool::{PackageFilter, Pool, SharedInterner, StrId};
 use crate::repodata::{self, LoadOptions, RepoData};
 
 /// One repository to load: its name, where it is, and what to keep of it.
@@ -119,6 +119,7 @@ pub fn load(specs: &[RepoSpec], options: &Options) -> Result<Loaded, EngineError
         }
     }
     let started = Instant::now();
+    let strings = SharedInterner::new();
     let loaded: Vec<Result<RepoData, EngineError>> = specs
         .par_iter()
         .map(|spec| {
@@ -129,19 +130,27 @@ pub fn load(specs: &[RepoSpec], options: &Options) -> Result<Loaded, EngineError
                         source,
                     })?,
                 );
-            Ok(repodata::load(&spec.name, source, &options.load)?)
+            Ok(repodata::load(&spec.name, source, &options.load, &strings)?)
         })
         .collect();
     let repos = loaded.into_iter().collect::<Result<Vec<_>, _>>()?;
     let load_ms = ms(started.elapsed());
 
     let started = Instant::now();
-    let mut pool = Pool::new();
+    let mut pool = Pool::with_strings(strings.freeze());
     for (spec, data) in specs.iter().zip(&repos) {
         pool.add_repo(data, &spec.filter, spec.module_hotfixes)
             .map_err(EngineError::Invalid)?;
     }
+    let t_finish = Instant::now();
     pool.finish();
+    if std::env::var_os("RPMATRIX_TRACE").is_some() {
+        eprintln!(
+            "trace: add_repo {:?} finish {:?}",
+            t_finish.duration_since(started),
+            t_finish.elapsed()
+        );
+    }
     let pool_ms = ms(started.elapsed());
     let n = repos.len();
     Ok(Loaded {

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use crate::fetch::{Expect, FetchError, Source};
 use decompress::{Hasher, LimitedReader, decompressor};
 pub use modules::ModuleIndex;
-pub use primary::{Batch, DepKind, DepRec, PkgRec, Span};
+pub use primary::{Batch, DepKind, DepRec, Intern, NO_STR, PkgRec, StrId};
 pub use repomd::{Repomd, RepomdEntry};
 
 /// Default cap on the decompressed size of one metadata file (4 GiB).
@@ -119,7 +119,13 @@ impl RepoData {
 }
 
 /// Loads a repository: repomd.xml, primary.xml and (when listed) modules.yaml.
-pub fn load(name: &str, source: Arc<dyn Source>, options: &LoadOptions) -> Result<RepoData, LoadError> {
+/// Strings are interned through `interner` as they are parsed.
+pub fn load(
+    name: &str,
+    source: Arc<dyn Source>,
+    options: &LoadOptions,
+    interner: &dyn Intern,
+) -> Result<RepoData, LoadError> {
     let started = Instant::now();
     let err = |file: &str, message: String| LoadError {
         repo: name.to_owned(),
@@ -167,7 +173,7 @@ pub fn load(name: &str, source: Arc<dyn Source>, options: &LoadOptions) -> Resul
     };
 
     let reader = open_decompressed(&primary_bytes, options.max_decompressed).map_err(|m| err(&primary.href, m))?;
-    let batches = primary::parse_primary(reader).map_err(|e| err(&primary.href, e.to_string()))?;
+    let batches = primary::parse_primary(reader, interner).map_err(|e| err(&primary.href, e.to_string()))?;
 
     Ok(RepoData {
         name: name.to_owned(),

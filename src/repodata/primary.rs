@@ -3,9 +3,9 @@
 //! The decompressed text is cut into chunks that end at a `</package>`
 //! boundary (found with memchr), so a chunk can be parsed on its own with
 //! quick-xml's fast `&str` reader while the next one is being decompressed.
-//! Strings of a chunk are copied into one arena ([`Batch::text`]) and
-//! addressed by [`Span`], so a package costs a handful of allocations, not
-//! one per dependency.
+//! Strings are interned as they are read (through [`Intern`], the pool's
+//! shared interner), so records are small integers and the pool never
+//! hashes a string a second time.
 
 use std::io::Read;
 use std::ops::Range;
@@ -13,25 +13,55 @@ use std::ops::Range;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
+use rustc_hash::FxHashMap;
+
 use crate::evr::Op;
 
-/// A slice of [`Batch::text`]; [`Span::NONE`] when the value was absent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Span {
-    start: u32,
-    len: u32,
+/// An interned string (see [`Intern`]).
+pub type StrId = u32;
+
+/// Marks an absent value.
+pub const NO_STR: StrId = u32::MAX;
+
+/// Where parsed strings go: the pool's interner, shared by the threads that
+/// parse chunks, so equal strings become equal integers as they are read.
+pub trait Intern: Sync {
+    /// The id of `s`, adding it if new.
+    fn intern(&self, s: &str) -> StrId;
 }
 
-impl Span {
-    /// An absent value.
-    pub const NONE: Span = Span {
-        start: u32::MAX,
-        len: 0,
-    };
+/// Interns the strings of one chunk, remembering those already seen in it so
+/// the shared interner is asked once per distinct string per chunk.
+struct ChunkStrings<'c, 'i> {
+    chunk: &'c str,
+    interner: &'i dyn Intern,
+    local: FxHashMap<&'c str, StrId>,
+}
 
-    /// Whether the value was absent.
-    pub fn is_none(self) -> bool {
-        self.start == u32::MAX
+impl<'c> ChunkStrings<'c, '_> {
+    /// `s` as a slice of the chunk, when it is one (unescaped attribute values are).
+    fn in_chunk(&self, s: &str) -> Option<&'c str> {
+        let base = self.chunk.as_ptr() as usize;
+        let at = s.as_ptr() as usize;
+        if at >= base && at + s.len() <= base + self.chunk.len() {
+            self.chunk.get(at - base..at - base + s.len())
+        } else {
+            None
+        }
+    }
+
+    fn id(&mut self, s: &str) -> StrId {
+        match self.in_chunk(s) {
+            Some(borrowed) => {
+                if let Some(&id) = self.local.get(borrowed) {
+                    return id;
+                }
+                let id = self.interner.intern(borrowed);
+                self.local.insert(borrowed, id);
+                id
+            }
+            None => self.interner.intern(s),
+        }
     }
 }
 
@@ -78,15 +108,15 @@ pub struct DepRec {
     /// Which list it was in.
     pub kind: DepKind,
     /// `name` (may be a rich dependency starting with `(`).
-    pub name: Span,
+    pub name: StrId,
     /// `flags`, when versioned.
     pub op: Option<Op>,
     /// `epoch`
-    pub epoch: Span,
+    pub epoch: StrId,
     /// `ver`
-    pub ver: Span,
+    pub ver: StrId,
     /// `rel`
-    pub rel: Span,
+    pub rel: StrId,
     /// `pre="1"`
     pub pre: bool,
 }
@@ -95,62 +125,36 @@ pub struct DepRec {
 #[derive(Clone, Debug)]
 pub struct PkgRec {
     /// `<name>`
-    pub name: Span,
+    pub name: StrId,
     /// `<arch>`
-    pub arch: Span,
+    pub arch: StrId,
     /// `<version epoch>`
-    pub epoch: Span,
+    pub epoch: StrId,
     /// `<version ver>`
-    pub version: Span,
+    pub version: StrId,
     /// `<version rel>`
-    pub release: Span,
+    pub release: StrId,
     /// `<checksum pkgid="YES">`: links the package to its filelists entry.
-    pub pkgid: Span,
+    pub pkgid: StrId,
     /// `<location href>`
-    pub location: Span,
+    pub location: StrId,
     /// `<rpm:sourcerpm>`, absent for source packages.
-    pub sourcerpm: Span,
+    pub sourcerpm: StrId,
     /// Range of [`Batch::deps`].
     pub deps: Range<u32>,
     /// Range of [`Batch::files`] (the few files primary lists).
     pub files: Range<u32>,
 }
 
-/// The records parsed from one chunk of primary.xml, with their string arena.
+/// The records parsed from one chunk of primary.xml, strings interned.
 #[derive(Debug, Default)]
 pub struct Batch {
-    /// All strings of the chunk, back to back.
-    pub text: String,
     /// The packages.
     pub packages: Vec<PkgRec>,
     /// The dependencies of all packages.
     pub deps: Vec<DepRec>,
     /// The file paths of all packages.
-    pub files: Vec<Span>,
-}
-
-impl Batch {
-    /// The string behind a span; `None` for [`Span::NONE`].
-    pub fn get(&self, span: Span) -> Option<&str> {
-        if span.is_none() {
-            return None;
-        }
-        self.text.get(span.start as usize..(span.start + span.len) as usize)
-    }
-
-    /// The string behind a span, empty when absent.
-    pub fn str(&self, span: Span) -> &str {
-        self.get(span).unwrap_or("")
-    }
-
-    fn push(&mut self, s: &str) -> Span {
-        let start = self.text.len() as u32;
-        self.text.push_str(s);
-        Span {
-            start,
-            len: s.len() as u32,
-        }
-    }
+    pub files: Vec<StrId>,
 }
 
 /// What went wrong reading primary.xml (or filelists.xml).
@@ -284,14 +288,16 @@ enum Field {
 }
 
 /// Parses one chunk of primary.xml into a batch.
-pub fn parse_primary_chunk(chunk: &str, doc: &mut DocState) -> Result<Batch, ParseError> {
+pub fn parse_primary_chunk(chunk: &str, doc: &mut DocState, interner: &dyn Intern) -> Result<Batch, ParseError> {
     let mut reader = Reader::from_str(chunk);
     let config = reader.config_mut();
     config.check_end_names = false;
     config.allow_unmatched_ends = true;
-    let mut batch = Batch {
-        text: String::with_capacity(chunk.len() / 3),
-        ..Batch::default()
+    let mut batch = Batch::default();
+    let mut strings = ChunkStrings {
+        chunk,
+        interner,
+        local: FxHashMap::default(),
     };
     let mut current: Option<PkgRec> = None;
     let mut kind: Option<DepKind> = None;
@@ -309,14 +315,14 @@ pub fn parse_primary_chunk(chunk: &str, doc: &mut DocState) -> Result<Batch, Par
                             return Err(ParseError::Xml("<package> inside <package>".into()));
                         }
                         current = Some(PkgRec {
-                            name: Span::NONE,
-                            arch: Span::NONE,
-                            epoch: Span::NONE,
-                            version: Span::NONE,
-                            release: Span::NONE,
-                            pkgid: Span::NONE,
-                            location: Span::NONE,
-                            sourcerpm: Span::NONE,
+                            name: NO_STR,
+                            arch: NO_STR,
+                            epoch: NO_STR,
+                            version: NO_STR,
+                            release: NO_STR,
+                            pkgid: NO_STR,
+                            location: NO_STR,
+                            sourcerpm: NO_STR,
                             deps: batch.deps.len() as u32..batch.deps.len() as u32,
                             files: batch.files.len() as u32..batch.files.len() as u32,
                         });
@@ -331,21 +337,21 @@ pub fn parse_primary_chunk(chunk: &str, doc: &mut DocState) -> Result<Batch, Par
                             "name" if !empty => field = Field::Name,
                             "arch" if !empty => field = Field::Arch,
                             "version" => {
-                                pkg.epoch = push_attr(&mut batch, e, "epoch")?;
-                                pkg.version = push_attr(&mut batch, e, "ver")?;
-                                pkg.release = push_attr(&mut batch, e, "rel")?;
+                                pkg.epoch = push_attr(&mut strings, e, "epoch")?;
+                                pkg.version = push_attr(&mut strings, e, "ver")?;
+                                pkg.release = push_attr(&mut strings, e, "rel")?;
                             }
                             "checksum" if !empty => {
                                 if attr(e, "pkgid")?.as_deref() == Some("YES") {
                                     field = Field::Pkgid;
                                 }
                             }
-                            "location" => pkg.location = push_attr(&mut batch, e, "href")?,
+                            "location" => pkg.location = push_attr(&mut strings, e, "href")?,
                             "rpm:sourcerpm" if !empty => field = Field::SourceRpm,
                             "file" if !empty => field = Field::File,
                             "rpm:entry" => {
                                 if let Some(k) = kind {
-                                    let dep = parse_entry(&mut batch, e, k)?;
+                                    let dep = parse_entry(&mut strings, e, k)?;
                                     batch.deps.push(dep);
                                 }
                             }
@@ -371,7 +377,7 @@ pub fn parse_primary_chunk(chunk: &str, doc: &mut DocState) -> Result<Batch, Par
                         let Some(mut pkg) = current.take() else {
                             return Err(ParseError::Xml("</package> without <package>".into()));
                         };
-                        if pkg.name.is_none() || pkg.arch.is_none() || pkg.version.is_none() {
+                        if pkg.name == NO_STR || pkg.arch == NO_STR || pkg.version == NO_STR {
                             return Err(ParseError::Xml(format!(
                                 "a package after {} others in its chunk lacks <name>, <arch> or <version>",
                                 doc.parsed
@@ -388,7 +394,7 @@ pub fn parse_primary_chunk(chunk: &str, doc: &mut DocState) -> Result<Batch, Par
                         if field != Field::None
                             && let Some(pkg) = current.as_mut()
                         {
-                            let span = batch.push(&value);
+                            let span = strings.id(&value);
                             match field {
                                 Field::Name => pkg.name = span,
                                 Field::Arch => pkg.arch = span,
@@ -451,21 +457,21 @@ pub(crate) fn attr<'a>(e: &'a BytesStart<'_>, key: &str) -> Result<Option<std::b
     Ok(None)
 }
 
-fn push_attr(batch: &mut Batch, e: &BytesStart<'_>, key: &str) -> Result<Span, ParseError> {
+fn push_attr(strings: &mut ChunkStrings<'_, '_>, e: &BytesStart<'_>, key: &str) -> Result<StrId, ParseError> {
     Ok(match attr(e, key)? {
-        Some(v) => batch.push(&v),
-        None => Span::NONE,
+        Some(v) => strings.id(&v),
+        None => NO_STR,
     })
 }
 
-fn parse_entry(batch: &mut Batch, e: &BytesStart<'_>, kind: DepKind) -> Result<DepRec, ParseError> {
+fn parse_entry(strings: &mut ChunkStrings<'_, '_>, e: &BytesStart<'_>, kind: DepKind) -> Result<DepRec, ParseError> {
     let mut dep = DepRec {
         kind,
-        name: Span::NONE,
+        name: NO_STR,
         op: None,
-        epoch: Span::NONE,
-        ver: Span::NONE,
-        rel: Span::NONE,
+        epoch: NO_STR,
+        ver: NO_STR,
+        rel: NO_STR,
         pre: false,
     };
     for a in e.attributes().with_checks(false) {
@@ -480,16 +486,16 @@ fn parse_entry(batch: &mut Batch, e: &BytesStart<'_>, kind: DepKind) -> Result<D
             a.value
         };
         match a.key.as_ref() {
-            "name" => dep.name = batch.push(&value),
+            "name" => dep.name = strings.id(&value),
             "flags" => dep.op = Op::from_rpmmd(&value),
-            "epoch" => dep.epoch = batch.push(&value),
-            "ver" => dep.ver = batch.push(&value),
-            "rel" => dep.rel = batch.push(&value),
+            "epoch" => dep.epoch = strings.id(&value),
+            "ver" => dep.ver = strings.id(&value),
+            "rel" => dep.rel = strings.id(&value),
             "pre" => dep.pre = value == "1",
             _ => {}
         }
     }
-    if dep.name.is_none() {
+    if dep.name == NO_STR {
         return Err(ParseError::Xml("<rpm:entry> without a name".into()));
     }
     Ok(dep)
@@ -498,10 +504,10 @@ fn parse_entry(batch: &mut Batch, e: &BytesStart<'_>, kind: DepKind) -> Result<D
 /// Parses a whole primary.xml stream: one thread decompresses and cuts
 /// chunks while the rayon pool parses them as they come. Batches come back
 /// in document order.
-pub fn parse_primary<R: Read + Send>(reader: R) -> Result<Vec<Batch>, ParseError> {
+pub fn parse_primary<R: Read + Send>(reader: R, interner: &dyn Intern) -> Result<Vec<Batch>, ParseError> {
     let results = parse_chunks(reader, |chunk| {
         let mut doc = DocState::default();
-        let batch = parse_primary_chunk(chunk, &mut doc)?;
+        let batch = parse_primary_chunk(chunk, &mut doc, interner)?;
         Ok((batch, doc))
     })?;
     let mut doc = DocState::default();
@@ -571,6 +577,32 @@ where
 mod tests {
     use super::*;
 
+    /// A minimal interner for parser tests.
+    #[derive(Default)]
+    struct Strings(std::sync::Mutex<Vec<String>>);
+
+    impl Intern for Strings {
+        fn intern(&self, s: &str) -> StrId {
+            let Ok(mut v) = self.0.lock() else { return NO_STR };
+            match v.iter().position(|x| x == s) {
+                Some(i) => i as StrId,
+                None => {
+                    v.push(s.to_owned());
+                    (v.len() - 1) as StrId
+                }
+            }
+        }
+    }
+
+    impl Strings {
+        fn get(&self, id: StrId) -> String {
+            self.0
+                .lock()
+                .map(|v| v.get(id as usize).cloned().unwrap_or_default())
+                .unwrap_or_default()
+        }
+    }
+
     const XML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <metadata xmlns="http://linux.duke.edu/metadata/common" xmlns:rpm="http://linux.duke.edu/metadata/rpm" packages="1">
 <package type="rpm">
@@ -591,27 +623,28 @@ mod tests {
 
     #[test]
     fn parses_a_package() {
-        let batches = parse_primary(XML.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        let strings = Strings::default();
+        let batches = parse_primary(XML.as_bytes(), &strings).unwrap_or_else(|e| panic!("{e}"));
         let b = &batches[0];
         let p = &b.packages[0];
-        assert_eq!(b.str(p.name), "foo&bar");
-        assert_eq!(b.str(p.release), "1.el9");
-        assert_eq!(b.str(p.pkgid), "abc");
-        assert_eq!(b.str(p.sourcerpm), "foo-1.0-1.el9.src.rpm");
+        assert_eq!(strings.get(p.name), "foo&bar");
+        assert_eq!(strings.get(p.release), "1.el9");
+        assert_eq!(strings.get(p.pkgid), "abc");
+        assert_eq!(strings.get(p.sourcerpm), "foo-1.0-1.el9.src.rpm");
         assert_eq!(p.deps.len(), 3);
         let req = b.deps[1];
         assert_eq!(req.kind, DepKind::Requires);
         assert!(req.pre);
         assert_eq!(req.op, Some(Op::GE));
-        assert!(req.rel.is_none());
-        assert_eq!(b.str(b.files[0]), "/usr/bin/foo");
+        assert_eq!(req.rel, NO_STR);
+        assert_eq!(strings.get(b.files[0]), "/usr/bin/foo");
     }
 
     #[test]
     fn truncated_document_is_an_error() {
         let cut = &XML[..XML.len() - 20];
-        assert!(parse_primary(cut.as_bytes()).is_err());
+        assert!(parse_primary(cut.as_bytes(), &Strings::default()).is_err());
         let cut = &XML[..XML.len() - 5];
-        assert!(parse_primary(cut.as_bytes()).is_err());
+        assert!(parse_primary(cut.as_bytes(), &Strings::default()).is_err());
     }
 }

@@ -9,70 +9,21 @@
 
 use std::ops::Range;
 
-use hashbrown::HashTable;
-use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
-use std::hash::BuildHasher;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+mod intern;
+pub use intern::{Interner, SharedInterner};
 
 use crate::evr::{self, Evr, EvrRef, Op};
 use crate::repodata::{DepKind, ModuleIndex, RepoData};
 
-/// An interned string.
-pub type StrId = u32;
-/// Marks an absent string.
-pub const NO_STR: StrId = u32::MAX;
+pub use crate::repodata::{NO_STR, StrId};
 /// An interned EVR.
 pub type EvrId = u32;
 /// Marks an absent EVR (unversioned dependency).
 pub const NO_EVR: EvrId = u32::MAX;
 /// A package's index in [`Pool::packages`].
 pub type PkgId = u32;
-
-/// Interns strings: equal strings get equal ids.
-#[derive(Default)]
-pub struct Interner {
-    table: HashTable<StrId>,
-    strings: Vec<Box<str>>,
-    hasher: FxBuildHasher,
-}
-
-impl Interner {
-    /// The id of `s`, adding it if new.
-    pub fn intern(&mut self, s: &str) -> StrId {
-        let hash = self.hasher.hash_one(s);
-        let strings = &self.strings;
-        if let Some(&id) = self.table.find(hash, |&id| &*strings[id as usize] == s) {
-            return id;
-        }
-        let id = self.strings.len() as StrId;
-        self.strings.push(s.into());
-        let strings = &self.strings;
-        let hasher = &self.hasher;
-        self.table
-            .insert_unique(hash, id, |&id| hasher.hash_one(&*strings[id as usize]));
-        id
-    }
-
-    /// The id of `s` if it was ever interned.
-    pub fn lookup(&self, s: &str) -> Option<StrId> {
-        let hash = self.hasher.hash_one(s);
-        self.table.find(hash, |&id| &*self.strings[id as usize] == s).copied()
-    }
-
-    /// The string of an id.
-    pub fn get(&self, id: StrId) -> &str {
-        self.strings.get(id as usize).map(|s| &**s).unwrap_or("")
-    }
-
-    /// Number of distinct strings.
-    pub fn len(&self) -> usize {
-        self.strings.len()
-    }
-
-    /// Whether nothing was interned.
-    pub fn is_empty(&self) -> bool {
-        self.strings.is_empty()
-    }
-}
 
 /// An interned epoch:version-release, parts kept apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -187,16 +138,39 @@ impl Pool {
         Pool::default()
     }
 
-    /// Interns an EVR.
+    /// A pool over strings already interned while parsing.
+    pub fn with_strings(strings: Interner) -> Pool {
+        Pool {
+            strings,
+            ..Pool::default()
+        }
+    }
+
+    /// Interns an EVR from its parts' strings.
     pub fn intern_evr(&mut self, epoch: Option<&str>, version: &str, release: Option<&str>) -> EvrId {
+        let epoch = epoch
+            .filter(|e| !e.is_empty())
+            .map_or(NO_STR, |e| self.strings.intern(e));
+        let version = self.strings.intern(version);
+        let release = release
+            .filter(|r| !r.is_empty())
+            .map_or(NO_STR, |r| self.strings.intern(r));
+        self.intern_evr_ids(epoch, version, release)
+    }
+
+    /// Interns an EVR from interned parts (an empty epoch or release counts as absent).
+    pub fn intern_evr_ids(&mut self, epoch: StrId, version: StrId, release: StrId) -> EvrId {
+        let absent_if_empty = |id: StrId, strings: &Interner| {
+            if id != NO_STR && strings.get(id).is_empty() {
+                NO_STR
+            } else {
+                id
+            }
+        };
         let parts = EvrParts {
-            epoch: epoch
-                .filter(|e| !e.is_empty())
-                .map_or(NO_STR, |e| self.strings.intern(e)),
-            version: self.strings.intern(version),
-            release: release
-                .filter(|r| !r.is_empty())
-                .map_or(NO_STR, |r| self.strings.intern(r)),
+            epoch: absent_if_empty(epoch, &self.strings),
+            version,
+            release: absent_if_empty(release, &self.strings),
         };
         if let Some(&id) = self.evr_ids.get(&parts) {
             return id;
@@ -272,43 +246,42 @@ impl Pool {
         let repo_index = self.repos.len() as u32;
         for batch in &data.batches {
             for rec in &batch.packages {
-                let name = batch.str(rec.name);
+                let name = self.strings.get(rec.name);
                 let keep = (filter.include.is_empty() || include.is_match(name)) && !exclude.is_match(name);
                 if !keep {
                     continue;
                 }
                 let deps_start = self.deps.len() as u32;
                 for d in &batch.deps[rec.deps.start as usize..rec.deps.end as usize] {
-                    let evr = if d.ver.is_none() {
+                    let evr = if d.ver == NO_STR {
                         NO_EVR
                     } else {
-                        self.intern_evr(batch.get(d.epoch), batch.str(d.ver), batch.get(d.rel))
+                        self.intern_evr_ids(d.epoch, d.ver, d.rel)
                     };
-                    let dep = Dep {
+                    self.deps.push(Dep {
                         kind: d.kind,
-                        name: self.strings.intern(batch.str(d.name)),
+                        name: d.name,
                         op: d.op,
                         evr,
                         pre: d.pre,
-                    };
-                    self.deps.push(dep);
+                    });
                 }
                 let files_start = self.files.len() as u32;
-                for f in &batch.files[rec.files.start as usize..rec.files.end as usize] {
-                    let id = self.strings.intern(batch.str(*f));
-                    self.files.push(id);
-                }
+                self.files
+                    .extend_from_slice(&batch.files[rec.files.start as usize..rec.files.end as usize]);
+                let sourcerpm = if rec.sourcerpm != NO_STR && self.strings.get(rec.sourcerpm).is_empty() {
+                    NO_STR
+                } else {
+                    rec.sourcerpm
+                };
                 let pkg = Package {
-                    name: self.strings.intern(name),
-                    arch: self.strings.intern(batch.str(rec.arch)),
-                    evr: self.intern_evr(batch.get(rec.epoch), batch.str(rec.version), batch.get(rec.release)),
+                    name: rec.name,
+                    arch: rec.arch,
+                    evr: self.intern_evr_ids(rec.epoch, rec.version, rec.release),
                     repo: repo_index,
-                    sourcerpm: batch
-                        .get(rec.sourcerpm)
-                        .filter(|s| !s.is_empty())
-                        .map_or(NO_STR, |s| self.strings.intern(s)),
-                    pkgid: self.strings.intern(batch.str(rec.pkgid)),
-                    location: self.strings.intern(batch.str(rec.location)),
+                    sourcerpm,
+                    pkgid: rec.pkgid,
+                    location: rec.location,
                     deps: deps_start..self.deps.len() as u32,
                     files: files_start..self.files.len() as u32,
                     hidden: false,

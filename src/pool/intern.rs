@@ -1,0 +1,170 @@
+//! String interning, after libsolv's `strpool`: every distinct string is
+//! stored once and named by a `u32`.
+//!
+//! Loading interns from several parsing threads at once through
+//! [`SharedInterner`] (sharded by hash, one lock per shard); once loading is
+//! done it is frozen into an [`Interner`] whose reads take no lock.
+
+use std::hash::BuildHasher;
+use std::sync::Mutex;
+
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
+
+use crate::repodata::{Intern, StrId};
+
+const SHARD_BITS: u32 = 6;
+const SHARDS: usize = 1 << SHARD_BITS;
+
+#[derive(Default)]
+struct Shard {
+    table: HashTable<StrId>,
+    strings: Vec<Box<str>>,
+}
+
+impl Shard {
+    fn find(&self, hash: u64, s: &str) -> Option<StrId> {
+        let strings = &self.strings;
+        self.table.find(hash, |&local| &*strings[local as usize] == s).copied()
+    }
+
+    /// Adds `s` (known to be absent); returns its index in the shard.
+    fn insert(&mut self, hash: u64, s: &str, hasher: &FxBuildHasher) -> StrId {
+        let local = self.strings.len() as StrId;
+        self.strings.push(s.into());
+        let strings = &self.strings;
+        self.table
+            .insert_unique(hash, local, |&l| hasher.hash_one(&*strings[l as usize]));
+        local
+    }
+}
+
+fn shard_of(hash: u64) -> usize {
+    (hash >> (64 - SHARD_BITS)) as usize
+}
+
+fn make_id(local: StrId, shard: usize) -> StrId {
+    (local << SHARD_BITS) | shard as StrId
+}
+
+/// An interner many threads can add to at once.
+pub struct SharedInterner {
+    shards: Vec<Mutex<Shard>>,
+    hasher: FxBuildHasher,
+}
+
+impl Default for SharedInterner {
+    fn default() -> Self {
+        SharedInterner {
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+            hasher: FxBuildHasher,
+        }
+    }
+}
+
+impl SharedInterner {
+    /// An empty interner.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Stops sharing: the result reads without locks.
+    pub fn freeze(self) -> Interner {
+        Interner {
+            shards: self
+                .shards
+                .into_iter()
+                .map(|m| m.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()))
+                .collect(),
+            hasher: self.hasher,
+        }
+    }
+}
+
+impl Intern for SharedInterner {
+    fn intern(&self, s: &str) -> StrId {
+        let hash = self.hasher.hash_one(s);
+        let shard_index = shard_of(hash);
+        let mut shard = match self.shards[shard_index].lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let local = match shard.find(hash, s) {
+            Some(local) => local,
+            None => shard.insert(hash, s, &self.hasher),
+        };
+        make_id(local, shard_index)
+    }
+}
+
+/// Interned strings, read without locks: equal strings have equal ids.
+pub struct Interner {
+    shards: Vec<Shard>,
+    hasher: FxBuildHasher,
+}
+
+impl Default for Interner {
+    fn default() -> Self {
+        SharedInterner::new().freeze()
+    }
+}
+
+impl Interner {
+    /// The id of `s`, adding it if new.
+    pub fn intern(&mut self, s: &str) -> StrId {
+        let hash = self.hasher.hash_one(s);
+        let shard_index = shard_of(hash);
+        let shard = &mut self.shards[shard_index];
+        let local = match shard.find(hash, s) {
+            Some(local) => local,
+            None => shard.insert(hash, s, &self.hasher),
+        };
+        make_id(local, shard_index)
+    }
+
+    /// The id of `s` if it was ever interned.
+    pub fn lookup(&self, s: &str) -> Option<StrId> {
+        let hash = self.hasher.hash_one(s);
+        let shard_index = shard_of(hash);
+        self.shards[shard_index]
+            .find(hash, s)
+            .map(|local| make_id(local, shard_index))
+    }
+
+    /// The string of an id (empty for an unknown id).
+    pub fn get(&self, id: StrId) -> &str {
+        self.shards
+            .get(id as usize & (SHARDS - 1))
+            .and_then(|shard| shard.strings.get((id >> SHARD_BITS) as usize))
+            .map_or("", |s| &**s)
+    }
+
+    /// Number of distinct strings.
+    pub fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.strings.len()).sum()
+    }
+
+    /// Whether nothing was interned.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_strings_equal_ids_across_freeze() {
+        let shared = SharedInterner::new();
+        let a = shared.intern("libc.so.6()(64bit)");
+        let b = shared.intern("glibc");
+        assert_eq!(a, shared.intern("libc.so.6()(64bit)"));
+        assert_ne!(a, b);
+        let mut frozen = shared.freeze();
+        assert_eq!(frozen.get(a), "libc.so.6()(64bit)");
+        assert_eq!(frozen.lookup("glibc"), Some(b));
+        assert_eq!(frozen.intern("glibc"), b);
+        assert_eq!(frozen.lookup("nope"), None);
+    }
+}
