@@ -120,8 +120,10 @@ pub struct Pool {
     pub files: Vec<StrId>,
     /// Repositories in the order they were added.
     pub repos: Vec<Repo>,
-    /// name → providers (package, index into deps or [`SELF_PROVIDE`]).
-    provides: FxHashMap<StrId, Vec<(PkgId, u32)>>,
+    /// All (package, index into deps or [`SELF_PROVIDE`]) provides, grouped by name.
+    provide_list: Vec<(PkgId, u32)>,
+    /// name → its range of `provide_list`.
+    provide_index: FxHashMap<StrId, (u32, u32)>,
     /// path → packages owning it (primary files plus filelists entries loaded on demand).
     file_owners: FxHashMap<StrId, Vec<PkgId>>,
     /// repos whose filelists are in `file_owners` for the paths asked so far.
@@ -325,8 +327,11 @@ impl Pool {
     /// Builds the providers and file indexes; call once after the last
     /// [`add_repo`](Self::add_repo).
     pub fn finish(&mut self) {
+        use rayon::slice::ParallelSliceMut;
         self.apply_modules();
-        let mut provides: FxHashMap<StrId, Vec<(PkgId, u32)>> = FxHashMap::default();
+        // One flat list sorted by name, and a map from name to its slice:
+        // no allocation per capability.
+        let mut entries: Vec<(StrId, PkgId, u32)> = Vec::with_capacity(self.deps.len() / 3 + self.packages.len());
         let mut file_owners: FxHashMap<StrId, Vec<PkgId>> = FxHashMap::default();
         for (i, p) in self.packages.iter().enumerate() {
             let i = i as PkgId;
@@ -334,27 +339,41 @@ impl Pool {
             for di in p.deps.clone() {
                 let d = &self.deps[di as usize];
                 if d.kind == DepKind::Provides {
-                    provides.entry(d.name).or_default().push((i, di));
-                    if d.name == p.name && d.op == Some(Op::EQ) && d.evr == p.evr {
-                        has_self = true;
-                    }
+                    entries.push((d.name, i, di));
+                    has_self |= d.name == p.name && d.op == Some(Op::EQ) && d.evr == p.evr;
                 }
             }
             if !has_self {
-                provides.entry(p.name).or_default().push((i, SELF_PROVIDE));
+                entries.push((p.name, i, SELF_PROVIDE));
             }
             for fi in p.files.clone() {
                 file_owners.entry(self.files[fi as usize]).or_default().push(i);
             }
         }
-        self.provides = provides;
+        entries.par_sort_unstable();
+        let mut index: FxHashMap<StrId, (u32, u32)> = FxHashMap::default();
+        let mut start = 0;
+        while start < entries.len() {
+            let name = entries[start].0;
+            let mut end = start + 1;
+            while end < entries.len() && entries[end].0 == name {
+                end += 1;
+            }
+            index.insert(name, (start as u32, end as u32));
+            start = end;
+        }
+        self.provide_list = entries.into_iter().map(|(_, pkg, di)| (pkg, di)).collect();
+        self.provide_index = index;
         self.file_owners = file_owners;
     }
 
     /// Packages (with the provide that matched) providing capability `name`
-    /// at any version.
+    /// at any version, in pool order.
     pub fn providers_of(&self, name: StrId) -> &[(PkgId, u32)] {
-        self.provides.get(&name).map_or(&[], |v| v.as_slice())
+        match self.provide_index.get(&name) {
+            Some(&(start, end)) => &self.provide_list[start as usize..end as usize],
+            None => &[],
+        }
     }
 
     /// Packages owning file or directory `path`.
