@@ -4,7 +4,7 @@
 //! `../shared/data/real`. Benches that need that data are skipped without it.
 
 use std::hint::black_box;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -46,7 +46,7 @@ fn vercmp(c: &mut Criterion) {
     });
 }
 
-fn load_one(dir: &PathBuf, strings: &SharedInterner) -> repodata::RepoData {
+fn load_one(dir: &Path, strings: &SharedInterner) -> repodata::RepoData {
     let source = match LocalDir::new(&dir.display().to_string()) {
         Ok(s) => Arc::new(s),
         Err(e) => panic!("{e}"),
