@@ -6,6 +6,7 @@
 //! owns the repositories loads filelists for exactly those paths and asks
 //! again. This module knows nothing of output formats.
 
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::arch;
@@ -128,7 +129,7 @@ pub enum ClosureError {
 /// Runs the closure.
 pub fn check(pool: &Pool, opts: &ClosureOptions) -> Result<Outcome, ClosureError> {
     let (to_check, available) = select(pool, opts)?;
-    let mut judge = Judge {
+    let judge = Judge {
         pool,
         available: &available,
         memo: FxHashMap::default(),
@@ -158,51 +159,29 @@ pub fn check(pool: &Pool, opts: &ClosureOptions) -> Result<Outcome, ClosureError
         }
     }
 
+    // Packages are checked in parallel, each worker with its own memo.
+    let parts: Vec<Result<Checked, ClosureError>> = to_check
+        .par_chunks(256)
+        .map(|chunk| {
+            let mut judge = Judge {
+                pool,
+                available: &available,
+                memo: FxHashMap::default(),
+                rich: FxHashMap::default(),
+                mode: opts.rich,
+                no_filelists: opts.no_filelists,
+            };
+            check_packages(&mut judge, chunk)
+        })
+        .collect();
     let mut need_files: FxHashSet<StrId> = FxHashSet::default();
     let mut problems = Vec::new();
-    let mut seen: Vec<Dep> = Vec::new();
     let mut checked_packages = Vec::with_capacity(to_check.len());
-    for &pkg in &to_check {
-        let p = &pool.packages[pkg as usize];
-        checked_packages.push((
-            pool.str(p.name).to_owned(),
-            pool.nevra(pkg),
-            pool.repo_name(pkg).to_owned(),
-        ));
-        let mut unresolved: Vec<String> = Vec::new();
-        let mut explanations = Vec::new();
-        seen.clear();
-        for d in pool.deps_of(pkg, DepKind::Requires) {
-            let name = pool.str(d.name);
-            if name.starts_with("rpmlib(") || name.starts_with("solvable:") {
-                continue;
-            }
-            // dnf sees requires as a set: `Requires(pre): x` and `Requires: x` are one.
-            let key = Dep { pre: false, ..*d };
-            if seen.contains(&key) {
-                continue;
-            }
-            seen.push(key);
-            match judge.satisfied(d).map_err(|source| ClosureError::MalformedRich {
-                package: pool.nevra(pkg),
-                repo: pool.repo_name(pkg).to_owned(),
-                source,
-            })? {
-                Verdict::Yes => {}
-                Verdict::NeedFiles(paths) => need_files.extend(paths),
-                Verdict::No(why) => {
-                    unresolved.push(judge.display(d)?);
-                    if let Some(w) = why {
-                        explanations.push(w);
-                    }
-                }
-            }
-        }
-        if !unresolved.is_empty() {
-            unresolved.sort();
-            unresolved.dedup();
-            problems.push((pkg, unresolved, explanations));
-        }
+    for part in parts {
+        let part = part?;
+        need_files.extend(part.need_files);
+        problems.extend(part.problems);
+        checked_packages.extend(part.checked_packages);
     }
     if !need_files.is_empty() {
         let mut v: Vec<StrId> = need_files.into_iter().collect();
@@ -230,6 +209,66 @@ pub fn check(pool: &Pool, opts: &ClosureOptions) -> Result<Outcome, ClosureError
             })
             .collect(),
     }))
+}
+
+/// What one worker found in its share of the packages.
+struct Checked {
+    problems: Vec<(PkgId, Vec<String>, Vec<String>)>,
+    need_files: FxHashSet<StrId>,
+    checked_packages: Vec<(String, String, String)>,
+}
+
+fn check_packages(judge: &mut Judge<'_>, pkgs: &[PkgId]) -> Result<Checked, ClosureError> {
+    let pool = judge.pool;
+    let mut out = Checked {
+        problems: Vec::new(),
+        need_files: FxHashSet::default(),
+        checked_packages: Vec::new(),
+    };
+    let mut seen: Vec<Dep> = Vec::new();
+    for &pkg in pkgs {
+        let p = &pool.packages[pkg as usize];
+        out.checked_packages.push((
+            pool.str(p.name).to_owned(),
+            pool.nevra(pkg),
+            pool.repo_name(pkg).to_owned(),
+        ));
+        let mut unresolved: Vec<String> = Vec::new();
+        let mut explanations = Vec::new();
+        seen.clear();
+        for d in pool.deps_of(pkg, DepKind::Requires) {
+            let name = pool.str(d.name);
+            if name.starts_with("rpmlib(") || name.starts_with("solvable:") {
+                continue;
+            }
+            // dnf sees requires as a set: `Requires(pre): x` and `Requires: x` are one.
+            let key = Dep { pre: false, ..*d };
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+            match judge.satisfied(d).map_err(|source| ClosureError::MalformedRich {
+                package: pool.nevra(pkg),
+                repo: pool.repo_name(pkg).to_owned(),
+                source,
+            })? {
+                Verdict::Yes => {}
+                Verdict::NeedFiles(paths) => out.need_files.extend(paths),
+                Verdict::No(why) => {
+                    unresolved.push(judge.display(d)?);
+                    if let Some(w) = why {
+                        explanations.push(w);
+                    }
+                }
+            }
+        }
+        if !unresolved.is_empty() {
+            unresolved.sort();
+            unresolved.dedup();
+            out.problems.push((pkg, unresolved, explanations));
+        }
+    }
+    Ok(out)
 }
 
 /// dnf's order of packages: name, then EVR, then arch, then the order the
