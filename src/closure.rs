@@ -265,6 +265,7 @@ fn check_packages(judge: &mut Judge<'_>, pkgs: &[PkgId]) -> Result<Checked, Clos
         if !unresolved.is_empty() {
             unresolved.sort();
             unresolved.dedup();
+            explanations.sort();
             out.problems.push((pkg, unresolved, explanations));
         }
     }

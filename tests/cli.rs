@@ -1,0 +1,108 @@
+//! The `closure` command's options beyond dnf's, and its JSON document.
+
+use assert_cmd::Command;
+
+fn rpmatrix() -> Command {
+    let mut c = Command::cargo_bin("rpmatrix").unwrap_or_else(|e| panic!("{e}"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+#[test]
+fn rich_strict_evaluates_boolean_logic_and_says_what_fails() {
+    let out = rpmatrix()
+        .args(["closure", "--repo", "rich=fixtures/repos/rich", "--rich", "strict"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1));
+    // `and` needs both sides in strict mode (dnf takes the union of providers).
+    assert!(text.contains("    (ra and rich-missing1)\n"), "{text}");
+    assert!(
+        text.contains("# (ra and rich-missing1): nothing provides rich-missing1"),
+        "{text}"
+    );
+    // `unless` is satisfied when the condition is available (dnf ignores the condition).
+    assert!(!text.contains("(rich-missing12 unless rb)"), "{text}");
+    // `if` with a false condition needs nothing (dnf reports it).
+    assert!(!text.contains("(rich-missing7 if rich-missing8)"), "{text}");
+}
+
+#[test]
+fn rich_dnf_mode_is_the_default() {
+    let out = rpmatrix()
+        .args(["closure", "--repo", "rich=fixtures/repos/rich"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("(ra and rich-missing1)"), "{text}");
+    assert!(text.contains("(rich-missing12 unless rb)"), "{text}");
+}
+
+#[test]
+fn json_document_has_the_documented_fields() {
+    let out = rpmatrix()
+        .args([
+            "closure",
+            "--repo",
+            "base=fixtures/repos/base",
+            "--repo",
+            "app=fixtures/repos/app",
+        ])
+        .args(["--check", "app", "--format", "json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(doc["schema"], 1);
+    assert_eq!(doc["repos"].as_array().map(Vec::len), Some(2));
+    for key in [
+        "name",
+        "location",
+        "revision",
+        "repomd_sha256",
+        "packages",
+        "filelists_loaded",
+    ] {
+        assert!(doc["repos"][0].get(key).is_some(), "repos[0].{key} missing");
+    }
+    let problems = doc["problems"].as_array().cloned().unwrap_or_default();
+    assert!(!problems.is_empty());
+    assert_eq!(doc["broken_packages"].as_u64(), Some(problems.len() as u64));
+    let deps: usize = problems
+        .iter()
+        .map(|p| p["unresolved"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(doc["unresolved_deps"].as_u64(), Some(deps as u64));
+    assert!(problems.iter().all(|p| p["repo"] == "app"));
+    for key in ["load_ms", "pool_ms", "filelists_ms", "closure_ms"] {
+        assert!(doc["timings"][key].is_number(), "timings.{key}");
+    }
+}
+
+#[test]
+fn repofrompath_is_dnf_spelling_of_repo() {
+    let a = rpmatrix()
+        .args(["closure", "--repo", "sem=fixtures/repos/sem"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let b = rpmatrix()
+        .args(["closure", "--repofrompath", "sem,fixtures/repos/sem"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(a.stdout, b.stdout);
+    assert_eq!(a.status.code(), b.status.code());
+}
+
+#[test]
+fn help_teaches_exit_codes() {
+    let out = rpmatrix()
+        .args(["closure", "--help"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Exit codes") && text.contains("--repofrompath") && text.contains("Examples"),
+        "{text}"
+    );
+}
