@@ -138,19 +138,14 @@ pub fn load(specs: &[RepoSpec], options: &Options) -> Result<Loaded, EngineError
 
     let started = Instant::now();
     let mut pool = Pool::with_strings(strings.freeze());
-    for (spec, data) in specs.iter().zip(&repos) {
+    let mut repos = repos;
+    for (spec, data) in specs.iter().zip(repos.iter_mut()) {
         pool.add_repo(data, &spec.filter, spec.module_hotfixes)
             .map_err(EngineError::Invalid)?;
+        // The pool has what it needs; the parsed records would double the memory.
+        data.release_records();
     }
-    let t_finish = Instant::now();
     pool.finish();
-    if std::env::var_os("RPMATRIX_TRACE").is_some() {
-        eprintln!(
-            "trace: add_repo {:?} finish {:?}",
-            t_finish.duration_since(started),
-            t_finish.elapsed()
-        );
-    }
     let pool_ms = ms(started.elapsed());
     let n = repos.len();
     Ok(Loaded {

@@ -16,25 +16,37 @@ use crate::repodata::{Intern, StrId};
 const SHARD_BITS: u32 = 6;
 const SHARDS: usize = 1 << SHARD_BITS;
 
+/// One shard: its strings back to back in one buffer (no allocation per
+/// string), their (start, len), and a hash table of indexes into them.
 #[derive(Default)]
 struct Shard {
     table: HashTable<StrId>,
-    strings: Vec<Box<str>>,
+    spans: Vec<(u32, u32)>,
+    text: String,
 }
 
 impl Shard {
+    fn str(&self, local: StrId) -> &str {
+        match self.spans.get(local as usize) {
+            Some(&(start, len)) => self.text.get(start as usize..(start + len) as usize).unwrap_or(""),
+            None => "",
+        }
+    }
+
     fn find(&self, hash: u64, s: &str) -> Option<StrId> {
-        let strings = &self.strings;
-        self.table.find(hash, |&local| &*strings[local as usize] == s).copied()
+        self.table.find(hash, |&local| self.str(local) == s).copied()
     }
 
     /// Adds `s` (known to be absent); returns its index in the shard.
     fn insert(&mut self, hash: u64, s: &str, hasher: &FxBuildHasher) -> StrId {
-        let local = self.strings.len() as StrId;
-        self.strings.push(s.into());
-        let strings = &self.strings;
-        self.table
-            .insert_unique(hash, local, |&l| hasher.hash_one(&*strings[l as usize]));
+        let local = self.spans.len() as StrId;
+        self.spans.push((self.text.len() as u32, s.len() as u32));
+        self.text.push_str(s);
+        let (spans, text) = (&self.spans, &self.text);
+        self.table.insert_unique(hash, local, |&l| {
+            let (start, len) = spans[l as usize];
+            hasher.hash_one(text.get(start as usize..(start + len) as usize).unwrap_or(""))
+        });
         local
     }
 }
@@ -135,13 +147,12 @@ impl Interner {
     pub fn get(&self, id: StrId) -> &str {
         self.shards
             .get(id as usize & (SHARDS - 1))
-            .and_then(|shard| shard.strings.get((id >> SHARD_BITS) as usize))
-            .map_or("", |s| &**s)
+            .map_or("", |shard| shard.str(id >> SHARD_BITS))
     }
 
     /// Number of distinct strings.
     pub fn len(&self) -> usize {
-        self.shards.iter().map(|s| s.strings.len()).sum()
+        self.shards.iter().map(|s| s.spans.len()).sum()
     }
 
     /// Whether nothing was interned.

@@ -64,8 +64,9 @@ pub struct RepoData {
     pub repomd: Repomd,
     /// The checksum of repomd.xml itself (sha256), a stable identity for reports.
     pub repomd_sha256: String,
-    /// Parsed primary.xml.
+    /// Parsed primary.xml (empty after [`release_records`](Self::release_records)).
     pub batches: Vec<Batch>,
+    package_count: usize,
     /// Parsed modules.yaml, when the repository has one.
     pub modules: Option<ModuleIndex>,
     /// How long loading took.
@@ -88,7 +89,13 @@ impl RepoData {
 
     /// Number of packages in primary.xml.
     pub fn package_count(&self) -> usize {
-        self.batches.iter().map(|b| b.packages.len()).sum()
+        self.package_count
+    }
+
+    /// Drops the parsed records once they have been copied elsewhere (the
+    /// pool); the count, repomd and filelists access stay.
+    pub fn release_records(&mut self) {
+        self.batches = Vec::new();
     }
 
     /// Streams filelists.xml, calling `sink(pkgid, path)` for each file whose
@@ -180,6 +187,7 @@ pub fn load(
         location: source.location().to_owned(),
         repomd,
         repomd_sha256,
+        package_count: batches.iter().map(|b| b.packages.len()).sum(),
         batches,
         modules,
         elapsed: started.elapsed(),

@@ -168,7 +168,7 @@ pub enum ParseError {
     Xml(String),
 }
 
-const CHUNK: usize = 4 << 20;
+const CHUNK: usize = 1 << 20;
 
 /// Reads decompressed XML and hands out text chunks that each end right after
 /// a closing tag `end_tag` (or at the end of the document).
@@ -520,49 +520,53 @@ pub fn parse_primary<R: Read + Send>(reader: R, interner: &dyn Intern) -> Result
     Ok(batches)
 }
 
-/// Cuts `reader` into `</package>`-terminated chunks on one thread and runs
-/// `parse` on each chunk in the rayon pool; results in document order.
+/// Cuts `reader` into `</package>`-terminated chunks on one thread while
+/// [`PARSE_THREADS`] threads parse them; results in document order. Chunks
+/// in flight are bounded, so memory stays a few chunks whatever the file size.
 pub(crate) fn parse_chunks<R, T, F>(reader: R, parse: F) -> Result<Vec<T>, ParseError>
 where
     R: Read + Send,
     T: Send,
     F: Fn(&str) -> Result<T, ParseError> + Sync,
 {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<String, ParseError>>(4);
+    type Job = (usize, Result<String, ParseError>);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(PARSE_THREADS);
+    let rx = std::sync::Mutex::new(rx);
     let slots: std::sync::Mutex<Vec<Option<Result<T, ParseError>>>> = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         scope.spawn(move || {
             let mut chunker = Chunker::new(reader, b"</package>");
-            loop {
-                match chunker.next_chunk() {
-                    Ok(Some(chunk)) => {
-                        if tx.send(Ok(chunk)).is_err() {
-                            return;
-                        }
-                    }
+            for index in 0.. {
+                let next = chunker.next_chunk();
+                let stop = !matches!(next, Ok(Some(_)));
+                let job = match next {
+                    Ok(Some(chunk)) => Ok(chunk),
                     Ok(None) => return,
-                    Err(e) => {
-                        let _ = tx.send(Err(e));
-                        return;
-                    }
+                    Err(e) => Err(e),
+                };
+                if tx.send((index, job)).is_err() || stop {
+                    return;
                 }
             }
         });
-        rayon::scope(|rs| {
-            for (index, chunk) in rx.into_iter().enumerate() {
-                let parse = &parse;
-                let slots = &slots;
-                if let Ok(mut v) = slots.lock() {
-                    v.push(None);
-                }
-                rs.spawn(move |_| {
+        for _ in 0..PARSE_THREADS {
+            scope.spawn(|| {
+                loop {
+                    let job = match rx.lock() {
+                        Ok(guard) => guard.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((index, chunk)) = job else { return };
                     let result = chunk.and_then(|c| parse(&c));
                     if let Ok(mut v) = slots.lock() {
+                        if v.len() <= index {
+                            v.resize_with(index + 1, || None);
+                        }
                         v[index] = Some(result);
                     }
-                });
-            }
-        });
+                }
+            });
+        }
     });
     let slots = slots
         .into_inner()
@@ -572,6 +576,9 @@ where
         .map(|slot| slot.unwrap_or_else(|| Err(ParseError::Xml("a chunk was not parsed".into()))))
         .collect()
 }
+
+/// Threads parsing the chunks of one file (the decompressor is one more).
+pub const PARSE_THREADS: usize = 2;
 
 #[cfg(test)]
 mod tests {
