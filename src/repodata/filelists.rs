@@ -43,6 +43,7 @@ pub fn parse_filelists_chunk(
                 }
                 "filelists" => {
                     doc.root_seen = true;
+                    doc.root_closed |= matches!(event, Event::Empty(_));
                     doc.announced = attr(e, "packages")?.and_then(|v| v.parse().ok());
                 }
                 "file" if matches!(event, Event::Start(_)) => {

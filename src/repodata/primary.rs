@@ -329,6 +329,7 @@ pub fn parse_primary_chunk(chunk: &str, doc: &mut DocState, interner: &dyn Inter
                     }
                     "metadata" => {
                         doc.root_seen = true;
+                        doc.root_closed |= empty;
                         doc.announced = attr(e, "packages")?.and_then(|v| v.parse().ok());
                     }
                     tag => {
@@ -645,6 +646,13 @@ mod tests {
         assert_eq!(req.op, Some(Op::GE));
         assert_eq!(req.rel, NO_STR);
         assert_eq!(strings.get(b.files[0]), "/usr/bin/foo");
+    }
+
+    #[test]
+    fn empty_repository_is_fine() {
+        let xml = r#"<?xml version="1.0"?><metadata xmlns="http://linux.duke.edu/metadata/common" packages="0"/>"#;
+        let batches = parse_primary(xml.as_bytes(), &Strings::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(batches.iter().all(|b| b.packages.is_empty()));
     }
 
     #[test]
