@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Whole-process comparison on CentOS Stream 9 AppStream + BaseOS (18.7k packages,
+# 52 MB of primary XML): rpmatrix closure vs dnf repoclosure (cold: empty dnf
+# cache each run, as rpmatrix parses the XML every time) vs zcat of the same
+# primary files. Peak RSS from /usr/bin/time -v. Needs ../shared/data/real,
+# hyperfine, dnf + dnf-plugins-core.
+#
+#   bash benches/hyperfine.sh [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${1:-10}
+R=${REAL:-../shared/data/real}
+A=$R/cs9-appstream-x86_64-2025-01
+B=$R/cs9-baseos-x86_64-2022-02
+cargo build --release -q
+BIN=target/release/rpmatrix
+RPMATRIX="$BIN closure --repo appstream=$A --repo baseos=$B"
+DNF="dnf repoclosure --repofrompath=appstream,$A --repofrompath=baseos,$B --repo appstream --repo baseos \
+ --setopt=reposdir=/dev/null --setopt=best=False --setopt=skip_if_unavailable=False --disableplugin=versionlock \
+ --installroot=/tmp/rpmatrix-bench-root --releasever=9 --forcearch=x86_64 -q"
+ZCAT="zcat $A/repodata/*-primary.xml.gz $B/repodata/*-primary.xml.gz"
+
+hyperfine -N -i -w 2 -r "$RUNS" --export-markdown /tmp/rpmatrix-hyperfine.md \
+  -n rpmatrix "$RPMATRIX" \
+  -n "dnf repoclosure (cold)" --prepare 'rm -rf /tmp/rpmatrix-bench-root' "$DNF" \
+  -n zcat "sh -c '$ZCAT > /dev/null'"
+cat /tmp/rpmatrix-hyperfine.md
+
+echo
+echo "peak RSS (KiB):"
+printf 'rpmatrix: '; /usr/bin/time -v $RPMATRIX 2>&1 >/dev/null | awk '/Maximum resident/ {print $NF}'
+rm -rf /tmp/rpmatrix-bench-root
+printf 'dnf:      '; /usr/bin/time -v $DNF 2>&1 >/dev/null | awk '/Maximum resident/ {print $NF}'
