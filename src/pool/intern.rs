@@ -51,8 +51,11 @@ impl Shard {
     }
 }
 
+/// Middle bits choose the shard: hashbrown uses the low bits for the bucket
+/// and the top seven as the tag it compares first, so taking either would
+/// leave every table in a shard with clustered buckets or identical tags.
 fn shard_of(hash: u64) -> usize {
-    (hash >> (64 - SHARD_BITS)) as usize
+    ((hash >> 32) as usize) & (SHARDS - 1)
 }
 
 fn make_id(local: StrId, shard: usize) -> StrId {
