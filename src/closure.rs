@@ -50,6 +50,10 @@ pub struct ClosureOptions {
     /// answer are unresolved. This is what dnf reports for a repository
     /// whose repomd.xml has no filelists entry.
     pub no_filelists: bool,
+    /// Only packages of these repositories exist for this closure (neither
+    /// checked nor providing), as if only they were enabled; empty = all.
+    /// Lets many closures share one pool (matrix cells).
+    pub providers_from: Vec<String>,
 }
 
 /// One package with unresolved dependencies.
@@ -316,14 +320,23 @@ fn subject_forms(pool: &Pool, pkg: PkgId) -> Vec<String> {
 
 /// Decides the packages to check and the packages that may provide.
 fn select(pool: &Pool, opts: &ClosureOptions) -> Result<(Vec<PkgId>, Vec<bool>), ClosureError> {
-    for name in &opts.check {
+    for name in opts.check.iter().chain(&opts.providers_from) {
         if !pool.repos.iter().any(|r| &r.name == name) {
             let loaded: Vec<&str> = pool.repos.iter().map(|r| r.name.as_str()).collect();
             return Err(ClosureError::UnknownRepo(name.clone(), loaded.join(", ")));
         }
     }
     let n = pool.packages.len();
-    let visible: Vec<bool> = pool.packages.iter().map(|p| !p.hidden).collect();
+    let enabled: Vec<bool> = pool
+        .repos
+        .iter()
+        .map(|r| opts.providers_from.is_empty() || opts.providers_from.contains(&r.name))
+        .collect();
+    let visible: Vec<bool> = pool
+        .packages
+        .iter()
+        .map(|p| !p.hidden && enabled[p.repo as usize])
+        .collect();
 
     // --newest: per repository, the highest EVR of each name.arch.
     let base: Vec<bool> = if opts.newest {

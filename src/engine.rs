@@ -112,6 +112,22 @@ pub struct Options {
 
 /// Opens and loads the repositories in parallel and builds the pool.
 pub fn load(specs: &[RepoSpec], options: &Options) -> Result<Loaded, EngineError> {
+    let (loaded, mut failed) = load_partial(specs, options)?;
+    match failed.is_empty() {
+        true => Ok(loaded),
+        false => Err(failed.swap_remove(0).1),
+    }
+}
+
+/// As [`load`], but a repository that cannot be loaded does not stop the
+/// others: the pool holds the repositories that loaded, and the failures
+/// come back as (repo name, error), in the order of `specs`. Used by matrix
+/// runs, where a broken repository is an infrastructure error of the cells
+/// using it only.
+pub fn load_partial(
+    specs: &[RepoSpec],
+    options: &Options,
+) -> Result<(Loaded, Vec<(String, EngineError)>), EngineError> {
     let mut names = std::collections::BTreeSet::new();
     for s in specs {
         if !names.insert(&s.name) {
@@ -133,31 +149,45 @@ pub fn load(specs: &[RepoSpec], options: &Options) -> Result<Loaded, EngineError
             Ok(repodata::load(&spec.name, source, &options.load, &strings)?)
         })
         .collect();
-    let repos = loaded.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let mut repos = Vec::new();
+    let mut kept = Vec::new();
+    let mut failed = Vec::new();
+    for (spec, r) in specs.iter().zip(loaded) {
+        match r {
+            Ok(data) => {
+                repos.push(data);
+                kept.push(spec);
+            }
+            Err(e) => failed.push((spec.name.clone(), e)),
+        }
+    }
     let load_ms = ms(started.elapsed());
 
     let started = Instant::now();
     let mut pool = Pool::with_strings(strings.freeze());
-    let mut repos = repos;
-    for (spec, data) in specs.iter().zip(repos.iter_mut()) {
-        pool.add_repo(data, &spec.filter, spec.module_hotfixes)
-            .map_err(EngineError::Invalid)?;
+    for (spec, data) in kept.iter().zip(repos.iter_mut()) {
+        if let Err(e) = pool.add_repo(data, &spec.filter, spec.module_hotfixes) {
+            return Err(EngineError::Invalid(format!("repo '{}': {e}", spec.name)));
+        }
         // The pool has what it needs; the parsed records would double the memory.
         data.release_records();
     }
     pool.finish();
     let pool_ms = ms(started.elapsed());
     let n = repos.len();
-    Ok(Loaded {
-        pool,
-        repos,
-        timings: Timings {
-            load_ms,
-            pool_ms,
-            ..Timings::default()
+    Ok((
+        Loaded {
+            pool,
+            repos,
+            timings: Timings {
+                load_ms,
+                pool_ms,
+                ..Timings::default()
+            },
+            filelists_loaded: vec![false; n],
         },
-        filelists_loaded: vec![false; n],
-    })
+        failed,
+    ))
 }
 
 impl Loaded {
@@ -183,7 +213,11 @@ impl Loaded {
         }
     }
 
-    fn scan_filelists(&mut self, paths: &[StrId]) -> Result<(), EngineError> {
+    /// Reads filelists of every repository for exactly these paths (what
+    /// [`Outcome::NeedFilelists`] asked for) and records their owners.
+    /// Callers running many closures on one pool collect the paths of all of
+    /// them and call this once.
+    pub fn scan_filelists(&mut self, paths: &[StrId]) -> Result<(), EngineError> {
         let wanted: rustc_hash::FxHashSet<&str> = paths.iter().map(|&p| self.pool.str(p)).collect();
         let why = paths.first().map(|&p| self.pool.str(p).to_owned()).unwrap_or_default();
         let found: Vec<Result<Vec<(String, String)>, repodata::LoadError>> = self

@@ -15,14 +15,18 @@
 //! * [`evr`], [`dep`], [`arch`]: rpm's version order, range overlap, rich deps, arch policy.
 //! * [`closure`]: dnf repoclosure's rules.
 //! * [`engine`]: runs the stages in order, loading filelists only on demand.
+//! * [`diff`]: two snapshots of a repository compared (packages and closure findings).
+//! * [`matrix`]: matrix runs: many cells over shared repositories, waivers, baselines.
 //! * [`report`]: text (dnf's format) and JSON.
 
 pub mod arch;
 pub mod closure;
 pub mod dep;
+pub mod diff;
 pub mod engine;
 pub mod evr;
 pub mod fetch;
+pub mod matrix;
 pub mod pool;
 pub mod repodata;
 pub mod report;

@@ -3,10 +3,15 @@
 
 use std::process::ExitCode;
 
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use rpmatrix::closure::{ClosureOptions, RichMode};
 use rpmatrix::engine::{self, RepoSpec};
+use rpmatrix::matrix::{self, FailOn, MatrixReport, Plan};
 use rpmatrix::repodata::LoadOptions;
 use rpmatrix::report;
 
@@ -25,6 +30,107 @@ enum Command {
     /// Check that every Requires of the checked packages can be satisfied (dnf repoclosure).
     #[command(after_help = CLOSURE_EXAMPLES)]
     Closure(ClosureArgs),
+    /// Run a matrix of closures over shared repositories (exit 0 ok, 1 failures, 2 error).
+    #[command(after_help = RUN_HELP)]
+    Run(RunArgs),
+    /// List a matrix's cells (for a CI system's job matrix).
+    Cells(CellsArgs),
+    /// Merge per-cell results (from `run --json`) into one report.
+    Merge(MergeArgs),
+    /// Compare two snapshots of one repository: packages and closure findings.
+    Diff(DiffArgs),
+}
+
+const RUN_HELP: &str = "Examples:\n  rpmatrix run matrices/demo.toml\n  rpmatrix run matrices/rdo-cs9.toml --cell epoxy-testing-x86_64 --junit junit.xml --json result.json\n  rpmatrix run m.toml --baseline yesterday.json --summary \"$GITHUB_STEP_SUMMARY\"\n\nExit codes: 0 no gating failure, 1 unwaived failures (only new ones with --baseline, unless --fail-on any), 2 matrix error or a repository that cannot be loaded.";
+
+#[derive(Args)]
+struct RunArgs {
+    /// The matrix file (TOML).
+    matrix: PathBuf,
+    /// Run only this cell (repeatable).
+    #[arg(long = "cell", value_name = "NAME")]
+    cells: Vec<String>,
+    /// Write JUnit XML here.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Write the results JSON here (input of --baseline and merge).
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY).
+    #[arg(long, value_name = "FILE")]
+    summary: Option<PathBuf>,
+    /// The previous run's results JSON: failures are classified new / still failing / fixed.
+    #[arg(long, value_name = "PREVIOUS.json")]
+    baseline: Option<PathBuf>,
+    /// Which unwaived failures exit 1 (default: new with --baseline, else any).
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+    /// Judge waiver expiry on this date instead of today (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", hide = true)]
+    today: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CellsFormat {
+    /// One line per cell: name, check, lookaside, basearch.
+    Text,
+    /// A JSON array of cell objects (GitHub Actions `matrix.include: ${{ fromJSON(...) }}`).
+    Json,
+}
+
+#[derive(Args)]
+struct CellsArgs {
+    /// The matrix file (TOML).
+    matrix: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: CellsFormat,
+}
+
+#[derive(Args)]
+struct MergeArgs {
+    /// Results JSON files written by `run --json`.
+    #[arg(required = true)]
+    results: Vec<PathBuf>,
+    /// Write JUnit XML here.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Write a Markdown summary here.
+    #[arg(long, value_name = "FILE")]
+    summary: Option<PathBuf>,
+    /// Write the merged results JSON here.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffFormat {
+    /// Plain text.
+    Text,
+    /// JSON.
+    Json,
+    /// Markdown.
+    Markdown,
+}
+
+#[derive(Args)]
+struct DiffArgs {
+    /// The old snapshot (LOCATION).
+    old: String,
+    /// The new snapshot (LOCATION).
+    new: String,
+    /// Key packages by name.arch instead of name.
+    #[arg(long)]
+    by_arch: bool,
+    /// Close both snapshots against these repositories (LOCATIONs; repeatable).
+    #[arg(long, value_name = "LOCATION", num_args = 1..)]
+    lookaside: Vec<String>,
+    /// The machine architecture.
+    #[arg(long, default_value = "x86_64", value_name = "ARCH")]
+    basearch: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: DiffFormat,
 }
 
 const CLOSURE_EXAMPLES: &str = "Examples:\n  rpmatrix closure --repo base=fixtures/repos/base --repo app=fixtures/repos/app --check app\n  rpmatrix closure --repofrompath c75,/srv/centos/7.5/os/x86_64 --repo ocata=./ocata --check ocata --newest\n\nExit codes: 0 closed, 1 unresolved dependencies, 2 error.";
@@ -93,6 +199,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Closure(args) => run_closure(args),
+        Command::Run(args) => run_matrix(args),
+        Command::Cells(args) => list_cells(args),
+        Command::Merge(args) => merge(args),
+        Command::Diff(args) => diff(args),
     }
 }
 
@@ -139,6 +249,7 @@ fn run_closure(args: ClosureArgs) -> ExitCode {
         pkgs: args.pkgs,
         basearch: args.basearch,
         no_filelists: args.no_filelists,
+        providers_from: Vec::new(),
         rich: match args.rich {
             Rich::Dnf => RichMode::Dnf,
             Rich::Strict => RichMode::Strict,
@@ -171,4 +282,195 @@ fn run_closure(args: ClosureArgs) -> ExitCode {
     // costs more than the closure. The OS reclaims them at once.
     let _ = std::io::Write::flush(&mut std::io::stdout());
     std::process::exit(code)
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn write_reports(
+    report: &MatrixReport,
+    junit: Option<&Path>,
+    json: Option<&Path>,
+    summary: Option<&Path>,
+) -> Result<(), String> {
+    if let Some(p) = junit {
+        write_file(p, &report::junit::render(report)?)?;
+    }
+    if let Some(p) = json {
+        write_file(p, &report.to_json())?;
+    }
+    if let Some(p) = summary {
+        // $GITHUB_STEP_SUMMARY is appended to, as GitHub documents.
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+            .map_err(|e| format!("{}: {e}", p.display()))?;
+        f.write_all(report::markdown::render(report).as_bytes())
+            .map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    Ok(())
+}
+
+fn print_outcome(report: &MatrixReport) {
+    print!("{}", report::table::details(report));
+    let count = |s: matrix::Status| report.cells.iter().filter(|c| c.status == s).count();
+    println!(
+        "\n{} cells: {} pass, {} fail, {} waived, {} error",
+        report.cells.len(),
+        count(matrix::Status::Pass),
+        count(matrix::Status::Fail),
+        count(matrix::Status::Waived),
+        count(matrix::Status::Error)
+    );
+}
+
+fn run_matrix(args: RunArgs) -> ExitCode {
+    let plan = match Plan::from_path(&args.matrix) {
+        Ok(p) => p,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let today = match &args.today {
+        Some(t) => match t.parse::<jiff::civil::Date>() {
+            Ok(d) => d,
+            Err(e) => return fail(&format!("--today {t}: {e}")),
+        },
+        None => jiff::Zoned::now().date(),
+    };
+    let baseline = match &args.baseline {
+        Some(p) => {
+            let name = p.display().to_string();
+            match std::fs::read_to_string(p)
+                .map_err(|e| format!("{name}: {e}"))
+                .and_then(|t| MatrixReport::from_json(&t, &name))
+            {
+                Ok(b) => Some((name, b)),
+                Err(e) => return fail(&format!("--baseline {e}")),
+            }
+        }
+        None => None,
+    };
+    let fail_on = args
+        .fail_on
+        .unwrap_or(if baseline.is_some() { FailOn::New } else { FailOn::Any });
+    let opts = matrix::RunOptions {
+        cells: args.cells.clone(),
+        today,
+        load: engine::Options::default(),
+        baseline,
+        fail_on,
+    };
+    let tty = std::io::stdout().is_terminal() && std::env::var_os("CI").is_none();
+    println!("{}", report::table::header());
+    let out = Mutex::new(());
+    let on_done = |c: &matrix::CellReport| {
+        let _guard = out.lock();
+        println!("{}", report::table::row(c));
+        if tty {
+            use std::io::Write;
+            let _ = std::io::stdout().flush();
+        }
+    };
+    let result = match matrix::run(&plan, &opts, &on_done) {
+        Ok(r) => r,
+        Err(e) => return fail(&e),
+    };
+    print_outcome(&result);
+    if let Some((name, b)) = &opts.baseline {
+        let d = matrix::baseline::unified_diff(b, &result, name, "this run");
+        if !d.is_empty() {
+            println!("\nfailures compared with the baseline:\n{d}");
+        }
+    }
+    if let Err(e) = write_reports(
+        &result,
+        args.junit.as_deref(),
+        args.json.as_deref(),
+        args.summary.as_deref(),
+    ) {
+        return fail(&e);
+    }
+    ExitCode::from(result.exit_code())
+}
+
+fn list_cells(args: CellsArgs) -> ExitCode {
+    let plan = match Plan::from_path(&args.matrix) {
+        Ok(p) => p,
+        Err(e) => return fail(&e.to_string()),
+    };
+    match args.format {
+        CellsFormat::Text => {
+            for c in &plan.cells {
+                println!(
+                    "{}\tcheck={}\tlookaside={}\tbasearch={}",
+                    c.name,
+                    c.check.join(","),
+                    c.lookaside.join(","),
+                    c.basearch
+                );
+            }
+        }
+        CellsFormat::Json => match serde_json::to_string(&plan.cells) {
+            Ok(j) => println!("{j}"),
+            Err(e) => return fail(&e.to_string()),
+        },
+    }
+    ExitCode::SUCCESS
+}
+
+fn merge(args: MergeArgs) -> ExitCode {
+    let mut parts = Vec::new();
+    for p in &args.results {
+        let name = p.display().to_string();
+        match std::fs::read_to_string(p)
+            .map_err(|e| format!("{name}: {e}"))
+            .and_then(|t| MatrixReport::from_json(&t, &name))
+        {
+            Ok(r) => parts.push(r),
+            Err(e) => return fail(&e),
+        }
+    }
+    let merged = match MatrixReport::merge(parts) {
+        Ok(m) => m,
+        Err(e) => return fail(&e),
+    };
+    println!("{}", report::table::header());
+    for c in &merged.cells {
+        println!("{}", report::table::row(c));
+    }
+    print_outcome(&merged);
+    if let Err(e) = write_reports(
+        &merged,
+        args.junit.as_deref(),
+        args.json.as_deref(),
+        args.summary.as_deref(),
+    ) {
+        return fail(&e);
+    }
+    ExitCode::from(merged.exit_code())
+}
+
+fn diff(args: DiffArgs) -> ExitCode {
+    let opts = rpmatrix::diff::DiffOptions {
+        by_arch: args.by_arch,
+        lookaside: args.lookaside,
+        basearch: args.basearch,
+        load: engine::Options::default(),
+    };
+    let d = match rpmatrix::diff::diff(&args.old, &args.new, &opts) {
+        Ok(d) => d,
+        Err(e) => return fail(&e.to_string()),
+    };
+    match args.format {
+        DiffFormat::Text => print!("{}", d.text()),
+        DiffFormat::Json => println!("{}", d.json()),
+        DiffFormat::Markdown => print!("{}", d.markdown()),
+    }
+    if d.appeared.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }

@@ -1,5 +1,12 @@
 //! Renders closure findings: dnf repoclosure's text format and a documented
 //! JSON document. Knows nothing of how the findings were computed.
+//!
+//! Matrix results: [`junit`] (JUnit XML), [`markdown`] (summary) and
+//! [`table`] (terminal); their JSON is [`crate::matrix::MatrixReport::to_json`].
+
+pub mod junit;
+pub mod markdown;
+pub mod table;
 
 use std::fmt::Write;
 

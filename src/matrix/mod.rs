@@ -1,0 +1,608 @@
+//! Matrix runs: many closures (cells) over repositories that are loaded
+//! once and shared, with waivers and a baseline, producing one
+//! [`MatrixReport`] that the JUnit, JSON and Markdown reports render.
+//!
+//! Reading a matrix has two stages: [`file`] turns the TOML into plain
+//! settings, [`plan`] resolves them into a [`Plan`]; [`run`] executes a plan
+//! and never sees TOML. [`waiver`] and [`baseline`] judge each failure.
+
+pub mod baseline;
+pub mod file;
+pub mod plan;
+pub mod waiver;
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::closure::{self, Outcome};
+use crate::engine::{self, EngineError};
+use crate::pool::StrId;
+
+pub use file::MatrixError;
+pub use plan::{Cell, Plan};
+pub use waiver::Waiver;
+
+/// Version of the matrix result JSON (see README, "Matrix results JSON").
+pub const MATRIX_SCHEMA: u32 = 1;
+
+/// The `kind` field of a matrix result document.
+pub const MATRIX_KIND: &str = "rpmatrix-matrix-result";
+
+/// Which failures make `run` exit 1.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    /// Any unwaived failure (the default without a baseline).
+    #[default]
+    Any,
+    /// Only unwaived failures the baseline did not have (the default with a baseline).
+    New,
+}
+
+/// A cell's overall result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Every checked package's requires are satisfied.
+    Pass,
+    /// Some failures, all waived.
+    Waived,
+    /// Some unwaived failures.
+    Fail,
+    /// The cell could not run (a repository did not load, a bad option).
+    Error,
+}
+
+impl Status {
+    /// The word used in tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Waived => "waived",
+            Status::Fail => "FAIL",
+            Status::Error => "ERROR",
+        }
+    }
+}
+
+/// A failure compared with the baseline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    /// Not failing in the baseline.
+    New,
+    /// Failing in the baseline too.
+    Still,
+}
+
+/// A loaded (or failed) repository.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RepoReport {
+    /// Name.
+    pub name: String,
+    /// LOCATION.
+    pub location: String,
+    /// repomd.xml revision.
+    pub revision: Option<String>,
+    /// sha256 of repomd.xml.
+    pub repomd_sha256: Option<String>,
+    /// Packages in primary.xml.
+    pub packages: usize,
+    /// Whether filelists were read.
+    pub filelists_loaded: bool,
+    /// Why it could not be loaded.
+    pub error: Option<String>,
+}
+
+/// A waiver as it applied to a failure.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WaiverRef {
+    /// The reason.
+    pub reason: String,
+    /// `file:line` of the waiver.
+    pub origin: String,
+    /// Its expiry date.
+    pub expires: Option<String>,
+}
+
+impl From<&Waiver> for WaiverRef {
+    fn from(w: &Waiver) -> WaiverRef {
+        WaiverRef {
+            reason: w.reason.clone(),
+            origin: w.origin.clone(),
+            expires: w.expires.map(|d| d.to_string()),
+        }
+    }
+}
+
+/// A checked package with unresolved dependencies.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Failure {
+    /// Package name.
+    pub name: String,
+    /// NEVRA.
+    pub nevra: String,
+    /// Architecture.
+    pub arch: String,
+    /// Repository.
+    pub repo: String,
+    /// Unresolved dependencies, sorted.
+    pub unresolved: Vec<String>,
+    /// `rich = "strict"` explanations.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub explanations: Vec<String>,
+    /// The waiver that waives it.
+    pub waived: Option<WaiverRef>,
+    /// An expired waiver that named it (it is not waived).
+    pub expired_waiver: Option<WaiverRef>,
+    /// Compared with `--baseline` (absent without one).
+    pub baseline: Option<Change>,
+}
+
+/// A failure of the baseline that is gone.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Fixed {
+    /// Package name.
+    pub name: String,
+    /// Architecture.
+    pub arch: String,
+    /// NEVRA in the baseline.
+    pub nevra: String,
+    /// What was unresolved in the baseline.
+    pub unresolved: Vec<String>,
+}
+
+/// A checked package (every one becomes a JUnit test case).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Checked {
+    /// Name.
+    pub name: String,
+    /// NEVRA.
+    pub nevra: String,
+    /// Repository.
+    pub repo: String,
+}
+
+/// The result of one cell.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CellReport {
+    /// The cell as planned.
+    pub cell: Cell,
+    /// Overall status.
+    pub status: Status,
+    /// The infrastructure problem, when `status` is `error`.
+    pub error: Option<String>,
+    /// Packages checked.
+    pub checked: usize,
+    /// Packages that could provide.
+    pub providers: usize,
+    /// Every checked package, in check order.
+    pub packages: Vec<Checked>,
+    /// The failures, in dnf's package order.
+    pub failures: Vec<Failure>,
+    /// Baseline failures that are gone.
+    pub fixed: Vec<Fixed>,
+    /// Closure time, milliseconds.
+    pub closure_ms: f64,
+}
+
+impl CellReport {
+    fn errored(cell: &Cell, error: String) -> CellReport {
+        CellReport {
+            cell: cell.clone(),
+            status: Status::Error,
+            error: Some(error),
+            checked: 0,
+            providers: 0,
+            packages: Vec::new(),
+            failures: Vec::new(),
+            fixed: Vec::new(),
+            closure_ms: 0.0,
+        }
+    }
+
+    /// Failures not waived.
+    pub fn unwaived(&self) -> impl Iterator<Item = &Failure> {
+        self.failures.iter().filter(|f| f.waived.is_none())
+    }
+
+    /// Recomputes `status` from the error and the failures.
+    pub fn update_status(&mut self) {
+        self.status = if self.error.is_some() {
+            Status::Error
+        } else if self.unwaived().next().is_some() {
+            Status::Fail
+        } else if !self.failures.is_empty() {
+            Status::Waived
+        } else {
+            Status::Pass
+        };
+    }
+
+    /// Unwaived failures that make the run fail under `fail_on`.
+    pub fn gating(&self, fail_on: FailOn) -> usize {
+        self.unwaived()
+            .filter(|f| fail_on == FailOn::Any || f.baseline != Some(Change::Still))
+            .count()
+    }
+}
+
+/// A waiver and what became of it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WaiverReport {
+    /// The waiver.
+    #[serde(flatten)]
+    pub waiver: Waiver,
+    /// Expired on the run's date.
+    pub expired: bool,
+    /// Failures it waived (0 when expired).
+    pub waived: usize,
+}
+
+/// Time spent, milliseconds.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RunTimings {
+    /// Loading all repositories (wall clock).
+    pub load_ms: f64,
+    /// Building the shared pool.
+    pub pool_ms: f64,
+    /// Reading filelists on demand.
+    pub filelists_ms: f64,
+    /// Running the cells (wall clock).
+    pub cells_ms: f64,
+}
+
+/// Everything a matrix run found (the JSON document; README, "Matrix results JSON").
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MatrixReport {
+    /// [`MATRIX_SCHEMA`].
+    pub schema: u32,
+    /// [`MATRIX_KIND`].
+    pub kind: String,
+    /// rpmatrix version.
+    pub rpmatrix: String,
+    /// The matrix file.
+    pub matrix: String,
+    /// The date waiver expiry was judged on.
+    pub date: String,
+    /// The exit policy.
+    pub fail_on: FailOn,
+    /// The baseline file, if any.
+    pub baseline: Option<String>,
+    /// Repositories (those the run's cells needed).
+    pub repos: Vec<RepoReport>,
+    /// Cells in plan order.
+    pub cells: Vec<CellReport>,
+    /// All waivers of the matrix.
+    pub waivers: Vec<WaiverReport>,
+    /// Timings.
+    pub timings: RunTimings,
+}
+
+impl MatrixReport {
+    /// The process exit code: 2 if any cell had an infrastructure error, else 1
+    /// if any cell has a gating failure (see [`FailOn`]), else 0.
+    pub fn exit_code(&self) -> u8 {
+        if self.cells.iter().any(|c| c.status == Status::Error) {
+            2
+        } else if self.cells.iter().any(|c| c.gating(self.fail_on) > 0) {
+            1
+        } else {
+            0
+        }
+    }
+
+    /// Reads a result document, checking its kind and schema.
+    pub fn from_json(text: &str, name: &str) -> Result<MatrixReport, String> {
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("{name}: not JSON: {e}"))?;
+        if v.get("kind").and_then(|k| k.as_str()) != Some(MATRIX_KIND) {
+            return Err(format!(
+                "{name}: not an rpmatrix matrix result (kind is not '{MATRIX_KIND}')"
+            ));
+        }
+        match v.get("schema").and_then(|s| s.as_u64()) {
+            Some(s) if s == u64::from(MATRIX_SCHEMA) => {}
+            other => {
+                return Err(format!(
+                    "{name}: schema {other:?} is not supported (this rpmatrix reads schema {MATRIX_SCHEMA})"
+                ));
+            }
+        }
+        serde_json::from_value(v).map_err(|e| format!("{name}: {e}"))
+    }
+
+    /// The JSON document.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+
+    /// Joins results of cells run separately (CI fan-out) into one report.
+    /// A cell present in two inputs is an error; repositories are joined by name.
+    pub fn merge(parts: Vec<MatrixReport>) -> Result<MatrixReport, String> {
+        let mut iter = parts.into_iter();
+        let Some(mut out) = iter.next() else {
+            return Err("nothing to merge".to_owned());
+        };
+        for p in iter {
+            for c in p.cells {
+                if out.cells.iter().any(|o| o.cell.name == c.cell.name) {
+                    return Err(format!("cell '{}' is in more than one result", c.cell.name));
+                }
+                out.cells.push(c);
+            }
+            for r in p.repos {
+                if !out.repos.iter().any(|o| o.name == r.name) {
+                    out.repos.push(r);
+                }
+            }
+            for w in p.waivers {
+                match out.waivers.iter_mut().find(|o| o.waiver == w.waiver) {
+                    Some(o) => o.waived += w.waived,
+                    None => out.waivers.push(w),
+                }
+            }
+            if p.fail_on == FailOn::New {
+                out.fail_on = FailOn::New;
+            }
+            out.timings.load_ms += p.timings.load_ms;
+            out.timings.pool_ms += p.timings.pool_ms;
+            out.timings.filelists_ms += p.timings.filelists_ms;
+            out.timings.cells_ms += p.timings.cells_ms;
+        }
+        out.cells.sort_by(|a, b| a.cell.name.cmp(&b.cell.name));
+        out.repos.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+}
+
+/// How to run a plan.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Only these cells (empty = all).
+    pub cells: Vec<String>,
+    /// The day waiver expiry is judged on.
+    pub today: jiff::civil::Date,
+    /// Loading options.
+    pub load: engine::Options,
+    /// The previous run's results and their file name.
+    pub baseline: Option<(String, MatrixReport)>,
+    /// Exit policy.
+    pub fail_on: FailOn,
+}
+
+fn judge_failures(
+    cell: &Cell,
+    result: closure::ClosureResult,
+    closure_ms: f64,
+    plan: &Plan,
+    opts: &RunOptions,
+) -> CellReport {
+    let failures = result
+        .problems
+        .into_iter()
+        .map(|p| {
+            let (waived, expired_waiver) = match waiver::judge(&plan.waivers, &cell.name, &p.name, opts.today) {
+                waiver::Verdict::None => (None, None),
+                waiver::Verdict::Waived(w) => (Some(w.into()), None),
+                waiver::Verdict::Expired(w) => (None, Some(w.into())),
+            };
+            Failure {
+                name: p.name,
+                nevra: p.nevra,
+                arch: p.arch,
+                repo: p.repo,
+                unresolved: p.unresolved,
+                explanations: p.explanations,
+                waived,
+                expired_waiver,
+                baseline: None,
+            }
+        })
+        .collect();
+    let mut report = CellReport {
+        cell: cell.clone(),
+        status: Status::Pass,
+        error: None,
+        checked: result.checked,
+        providers: result.providers,
+        packages: result
+            .checked_packages
+            .into_iter()
+            .map(|(name, nevra, repo)| Checked { name, nevra, repo })
+            .collect(),
+        failures,
+        fixed: Vec::new(),
+        closure_ms,
+    };
+    finish_cell(&mut report, opts);
+    report
+}
+
+fn finish_cell(report: &mut CellReport, opts: &RunOptions) {
+    if let Some((_, b)) = &opts.baseline {
+        baseline::classify(report, b);
+    }
+    report.update_status();
+}
+
+/// Runs the plan's (selected) cells. Every repository they need is loaded
+/// once into one pool; cells run in parallel; `on_done` is called as each
+/// cell finishes (from worker threads). A repository that does not load
+/// makes the cells using it errors; the others run. `Err` only for problems
+/// that stop everything (an unknown `--cell`, a bad filter).
+pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync)) -> Result<MatrixReport, String> {
+    let cells = plan.select(&opts.cells)?;
+    let needed: Vec<String> = {
+        let mut v: Vec<String> = Vec::new();
+        for c in &cells {
+            for r in c.repos() {
+                if !v.contains(&r) {
+                    v.push(r);
+                }
+            }
+        }
+        v
+    };
+    let specs: Vec<engine::RepoSpec> = plan
+        .repos
+        .iter()
+        .filter(|r| needed.contains(&r.name))
+        .cloned()
+        .collect();
+    let (mut loaded, failed) = engine::load_partial(&specs, &opts.load).map_err(|e| e.to_string())?;
+    let failed: BTreeMap<String, String> = failed.into_iter().map(|(n, e)| (n, e.to_string())).collect();
+
+    let mut done: Vec<Option<CellReport>> = vec![None; cells.len()];
+    let mut pending: Vec<usize> = Vec::new();
+    for (i, c) in cells.iter().enumerate() {
+        let broken: Vec<String> = c
+            .repos()
+            .iter()
+            .filter_map(|r| failed.get(r).map(|e| format!("repo '{r}' cannot be loaded: {e}")))
+            .collect();
+        if broken.is_empty() {
+            pending.push(i);
+        } else {
+            let mut report = CellReport::errored(c, broken.join("\n"));
+            finish_cell(&mut report, opts);
+            on_done(&report);
+            done[i] = Some(report);
+        }
+    }
+
+    let started = Instant::now();
+    let mut filelists_ms = 0.0;
+    let mut spent = vec![0.0_f64; cells.len()];
+    let mut rounds = 0;
+    while !pending.is_empty() {
+        rounds += 1;
+        let need = Mutex::new(Vec::<StrId>::new());
+        let outcomes: Vec<(usize, Result<CellReport, f64>)> = pending
+            .par_iter()
+            .map(|&i| {
+                let cell = &cells[i];
+                let t = Instant::now();
+                let outcome = closure::check(&loaded.pool, &cell.options());
+                let ms = round(t.elapsed().as_secs_f64() * 1e3 + spent[i]);
+                let report = match outcome {
+                    Ok(Outcome::Done(result)) => judge_failures(cell, result, ms, plan, opts),
+                    Ok(Outcome::NeedFilelists(paths)) if rounds < 8 => {
+                        if let Ok(mut n) = need.lock() {
+                            n.extend(paths);
+                        }
+                        return (i, Err(ms));
+                    }
+                    Ok(Outcome::NeedFilelists(_)) => {
+                        let mut r = CellReport::errored(cell, "filelists did not settle the file dependencies".into());
+                        finish_cell(&mut r, opts);
+                        r
+                    }
+                    Err(e) => {
+                        let mut r = CellReport::errored(cell, e.to_string());
+                        finish_cell(&mut r, opts);
+                        r
+                    }
+                };
+                on_done(&report);
+                (i, Ok(report))
+            })
+            .collect();
+        let mut still = Vec::new();
+        for (i, r) in outcomes {
+            match r {
+                Ok(r) => done[i] = Some(r),
+                Err(ms) => {
+                    spent[i] = ms;
+                    still.push(i);
+                }
+            }
+        }
+        pending = still;
+        if pending.is_empty() {
+            break;
+        }
+        let mut paths = need.into_inner().unwrap_or_default();
+        paths.sort_unstable();
+        paths.dedup();
+        let t = Instant::now();
+        if let Err(e) = loaded.scan_filelists(&paths) {
+            let msg = match e {
+                EngineError::Load(e) => format!("filelists cannot be loaded: {e}"),
+                e => e.to_string(),
+            };
+            for &i in &pending {
+                let mut r = CellReport::errored(&cells[i], msg.clone());
+                finish_cell(&mut r, opts);
+                on_done(&r);
+                done[i] = Some(r);
+            }
+            pending.clear();
+        }
+        filelists_ms += t.elapsed().as_secs_f64() * 1e3;
+    }
+    let cells_ms = started.elapsed().as_secs_f64() * 1e3 - filelists_ms;
+
+    let cell_reports: Vec<CellReport> = done.into_iter().flatten().collect();
+    let loaded_repos = loaded.loaded_repos();
+    let repos = specs
+        .iter()
+        .map(|s| match loaded_repos.iter().find(|l| l.name == s.name) {
+            Some(l) => RepoReport {
+                name: l.name.clone(),
+                location: l.location.clone(),
+                revision: l.revision.clone(),
+                repomd_sha256: Some(l.repomd_sha256.clone()),
+                packages: l.packages,
+                filelists_loaded: l.filelists_loaded,
+                error: None,
+            },
+            None => RepoReport {
+                name: s.name.clone(),
+                location: s.location.clone(),
+                revision: None,
+                repomd_sha256: None,
+                packages: 0,
+                filelists_loaded: false,
+                error: failed.get(&s.name).cloned(),
+            },
+        })
+        .collect();
+    let waivers = plan
+        .waivers
+        .iter()
+        .map(|w| WaiverReport {
+            waiver: w.clone(),
+            expired: w.expired(opts.today),
+            waived: cell_reports
+                .iter()
+                .flat_map(|c| &c.failures)
+                .filter(|f| f.waived.as_ref().is_some_and(|r| r.origin == w.origin))
+                .count(),
+        })
+        .collect();
+    Ok(MatrixReport {
+        schema: MATRIX_SCHEMA,
+        kind: MATRIX_KIND.to_owned(),
+        rpmatrix: env!("CARGO_PKG_VERSION").to_owned(),
+        matrix: plan.source.display().to_string(),
+        date: opts.today.to_string(),
+        fail_on: opts.fail_on,
+        baseline: opts.baseline.as_ref().map(|(n, _)| n.clone()),
+        repos,
+        cells: cell_reports,
+        waivers,
+        timings: RunTimings {
+            load_ms: round(loaded.timings.load_ms),
+            pool_ms: round(loaded.timings.pool_ms),
+            filelists_ms: round(filelists_ms),
+            cells_ms: round(cells_ms),
+        },
+    })
+}
+
+fn round(ms: f64) -> f64 {
+    (ms * 1e3).round() / 1e3
+}

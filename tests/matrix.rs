@@ -1,0 +1,526 @@
+//! Matrix runs: parsing errors with their line, every shipped matrix
+//! resolving, the demo run (exit code, JUnit counts checked by independent
+//! readers), shared-pool cells agreeing with separate closures, baselines,
+//! merge, cells and diff.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use rpmatrix::closure::ClosureOptions;
+use rpmatrix::engine::{self, RepoSpec};
+use rpmatrix::matrix::{MatrixReport, Plan};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn rpmatrix() -> Command {
+    let mut c = Command::cargo_bin("rpmatrix").unwrap_or_else(|e| panic!("{e}"));
+    c.current_dir(root());
+    c
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap_or_else(|e| panic!("{e}"));
+    p
+}
+
+const REPOS: &str = "[repos.base]\npath = \"FIX/base\"\n[repos.app]\npath = \"FIX/app\"\n";
+
+fn repos() -> String {
+    REPOS.replace("FIX", &root().join("fixtures/repos").display().to_string())
+}
+
+fn parse_error(text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let p = write(dir.path(), "m.toml", text);
+    match Plan::from_path(&p) {
+        Ok(_) => panic!("expected an error for:\n{text}"),
+        Err(e) => e.to_string().replace(&dir.path().display().to_string(), "DIR"),
+    }
+}
+
+#[test]
+fn parse_errors_name_file_and_line() {
+    let r = repos();
+    let cases: Vec<(String, &str, &str)> = vec![
+        (
+            format!("{r}[[cells]]\nname = \"a\"\ncheck = [\"app\"]\nchek = 1\n"),
+            "DIR/m.toml:8:",
+            "unknown field `chek`",
+        ),
+        (
+            format!("{r}[[cells]]\nname = \"a\"\ncheck = [\"app\"]\nlookaside = [\"nope\"]\n"),
+            "DIR/m.toml:8:",
+            "undefined repo 'nope'",
+        ),
+        (
+            format!("{r}[[cells]]\nname = \"a\"\ncheck = [\"app\"]\n[[cells]]\nname = \"a\"\ncheck = [\"base\"]\n"),
+            "DIR/m.toml:9:",
+            "duplicate cell name 'a' (first defined at line 6)",
+        ),
+        (
+            format!("{r}[[cells]]\nname = \"a\"\ncheck = [\"app\"]\n[[waivers]]\npackage = \"x\"\n"),
+            "DIR/m.toml:8:",
+            "missing field `reason`",
+        ),
+        (
+            format!("{r}[[cells]]\nname = \"a\"\ncheck = [\"app\"]\n[[waivers]]\npackage = \"x\"\nreason = \" \"\n"),
+            "DIR/m.toml:10:",
+            "reason is empty",
+        ),
+        (
+            "[repos.x]\npath = \"a\"\nurl = \"http://b\"\n".to_owned(),
+            "DIR/m.toml:1:",
+            "give only one of path, url, metalink, mirrorlist",
+        ),
+        (
+            format!("{r}[[cells]]\nname = \"a-{{arch}}\"\ncheck = [\"app\"]\n"),
+            "DIR/m.toml:6:",
+            "{arch} is not an axis",
+        ),
+        (
+            format!(
+                "{r}[axes]\narch = [\"x86_64\"]\n[[cells]]\nname = \"a\"\ncheck = [\"app\"]\nbasearch = \"{{arch}}\"\n"
+            ),
+            "DIR/m.toml:7:",
+            "put {arch} in the name",
+        ),
+        (
+            format!(
+                "{r}[[cells]]\nname = \"a\"\ncheck = [\"app\"]\n[[waivers]]\npackage = \"x\"\nreason = \"r\"\nexpires = \"soon\"\n"
+            ),
+            "DIR/m.toml:11:",
+            "invalid type",
+        ),
+        (
+            format!(
+                "{r}[[cells]]\nname = \"a\"\ncheck = [\"app\"]\n[[waivers]]\npackage = \"x\"\nreason = \"r\"\ncell = \"zz\"\n"
+            ),
+            "DIR/m.toml:11:",
+            "matches no cell",
+        ),
+    ];
+    for (text, at, what) in cases {
+        let e = parse_error(&text);
+        assert!(e.starts_with(at), "expected {at}… got {e}\n{text}");
+        assert!(e.contains(what), "expected {what:?} in {e}");
+    }
+    // The CLI exits 2 with the same message.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let p = write(
+        dir.path(),
+        "bad.toml",
+        &format!("{r}[[cells]]\nname = \"a\"\ncheck = [\"nope\"]\n"),
+    );
+    let out = rpmatrix().arg("run").arg(&p).output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.toml:7:") && err.contains("undefined repo 'nope'"),
+        "{err}"
+    );
+}
+
+#[test]
+fn shipped_matrices_resolve() {
+    let mut n = 0;
+    for entry in std::fs::read_dir(root().join("matrices")).unwrap_or_else(|e| panic!("{e}")) {
+        let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        n += 1;
+        let plan = Plan::from_path(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!plan.cells.is_empty(), "{}", path.display());
+        for c in &plan.cells {
+            for r in c.repos() {
+                let spec = plan.repos.iter().find(|s| s.name == r);
+                assert!(spec.is_some(), "{}: cell {} repo {r}", path.display(), c.name);
+                assert!(!spec.is_some_and(|s| s.location.contains('{')), "unexpanded {r}");
+            }
+        }
+    }
+    assert!(n >= 3);
+    let cs9 = Plan::from_path(&root().join("matrices/rdo-cs9.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = cs9.cells.iter().map(|c| c.name.as_str()).collect();
+    assert!(names.contains(&"epoxy-testing-aarch64") && names.contains(&"epoxy-release-x86_64"));
+    let t = cs9.cells.iter().find(|c| c.name == "epoxy-testing-aarch64");
+    assert_eq!(t.map(|c| c.basearch.as_str()), Some("aarch64"));
+}
+
+/// tests, failures, errors, skipped of each testsuite, counted from the
+/// testcases by a reader that is not quick-junit: Python's ElementTree.
+fn python_counts(xml: &Path) -> Option<String> {
+    let script = r#"
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+for s in root.findall('testsuite'):
+    cases = s.findall('testcase')
+    f = sum(1 for c in cases if c.find('failure') is not None)
+    e = sum(1 for c in cases if c.find('error') is not None)
+    k = sum(1 for c in cases if c.find('skipped') is not None)
+    assert (int(s.get('tests')), int(s.get('failures')), int(s.get('errors')), int(s.get('skipped'))) == (len(cases), f, e, k), s.get('name')
+    print(s.get('name'), len(cases), f, e, k)
+"#;
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(xml)
+        .output()
+        .ok()?;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The same through junitparser (PyPI), when installed (`.ci/run` installs it).
+fn junitparser_counts(xml: &Path) -> Option<String> {
+    let script = r#"
+import sys
+from junitparser import JUnitXml, Failure, Error, Skipped
+x = JUnitXml.fromfile(sys.argv[1])
+for s in x:
+    f = e = k = n = 0
+    for c in s:
+        n += 1
+        for r in c.result:
+            f += isinstance(r, Failure); e += isinstance(r, Error); k += isinstance(r, Skipped)
+    assert (s.tests, s.failures, s.errors, s.skipped) == (n, f, e, k), s.name
+    print(s.name, n, f, e, k)
+"#;
+    let probe = std::process::Command::new("python3")
+        .args(["-c", "import junitparser"])
+        .output()
+        .ok()?;
+    if !probe.status.success() {
+        eprintln!("note: junitparser not installed (python3 -m pip install junitparser); skipping that reader");
+        return None;
+    }
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(xml)
+        .output()
+        .ok()?;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn demo_run() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (junit, json, md) = (
+        dir.path().join("j.xml"),
+        dir.path().join("r.json"),
+        dir.path().join("s.md"),
+    );
+    let out = rpmatrix()
+        .args(["run", "matrices/demo.toml", "--today", "2025-06-01", "--junit"])
+        .arg(&junit)
+        .arg("--json")
+        .arg(&json)
+        .arg("--summary")
+        .arg(&md)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("6 cells: 1 pass, 3 fail, 2 waived, 0 error"),
+        "{stdout}"
+    );
+
+    let xml = std::fs::read_to_string(&junit).unwrap_or_default();
+    let report = quick_junit::Report::deserialize_from_str(&xml).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((report.tests, report.failures, report.errors), (40, 12, 0));
+    let suite = |n: &str| report.test_suites.iter().find(|s| s.name.as_str() == n);
+    let app = suite("app-on-base").unwrap_or_else(|| panic!("no app-on-base suite"));
+    assert_eq!((app.tests, app.failures, app.skipped), (6, 2, 1));
+    assert!(xml.contains("classname=\"repoclosure.app-on-base\""));
+    assert!(xml.contains("<testcase name=\"dup\""), "package names, never versions");
+    assert!(xml.contains("waived: dup-missing is dropped"));
+    assert!(xml.contains("name=\"repo.app.repomd_sha256\""));
+    let expected = "app-on-base 6 2 0 1\napp-old 1 0 0 0\nrich-x86_64 10 0 0 4\nrich-aarch64 10 0 0 4\nsem 11 9 0 0\nfiles 2 1 0 0\n";
+    if let Some(py) = python_counts(&junit) {
+        assert_eq!(py, expected);
+    }
+    if let Some(jp) = junitparser_counts(&junit) {
+        assert_eq!(jp, expected);
+    }
+
+    let summary = std::fs::read_to_string(&md).unwrap_or_default();
+    assert!(summary.contains("| app-old | ✅ pass |"), "{summary}");
+    assert!(summary.contains("### Expired waivers (1)"), "{summary}");
+    assert!(summary.contains("### Waived (9)"), "{summary}");
+
+    // Same results with the waiver still valid: files is then waived, not failing.
+    let out = rpmatrix()
+        .args(["run", "matrices/demo.toml", "--today", "2023-12-31", "--cell", "files"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+
+    // The JSON is a baseline: the same run against it exits 0 (nothing new) ...
+    let out = rpmatrix()
+        .args(["run", "matrices/demo.toml", "--today", "2025-06-01", "--baseline"])
+        .arg(&json)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    // ... and 1 with --fail-on any.
+    let out = rpmatrix()
+        .args([
+            "run",
+            "matrices/demo.toml",
+            "--today",
+            "2025-06-01",
+            "--fail-on",
+            "any",
+            "--baseline",
+        ])
+        .arg(&json)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn merge_of_fanned_out_cells_equals_the_whole_run() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = rpmatrix()
+        .args(["cells", "matrices/demo.toml", "--format", "json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let cells: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(cells.len(), 6);
+    let mut parts = Vec::new();
+    for c in &cells {
+        let name = c["name"].as_str().unwrap_or_default();
+        let p = dir.path().join(format!("{name}.json"));
+        rpmatrix()
+            .args([
+                "run",
+                "matrices/demo.toml",
+                "--today",
+                "2025-06-01",
+                "--cell",
+                name,
+                "--json",
+            ])
+            .arg(&p)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        parts.push(p);
+    }
+    let whole = dir.path().join("whole.json");
+    rpmatrix()
+        .args(["run", "matrices/demo.toml", "--today", "2025-06-01", "--json"])
+        .arg(&whole)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let merged_junit = dir.path().join("m.xml");
+    let out = rpmatrix()
+        .arg("merge")
+        .args(&parts)
+        .arg("--junit")
+        .arg(&merged_junit)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(1));
+    let xml = std::fs::read_to_string(&merged_junit).unwrap_or_default();
+    let r = quick_junit::Report::deserialize_from_str(&xml).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((r.tests, r.failures, r.errors, r.test_suites.len()), (40, 12, 0, 6));
+    let read = |p: &Path| {
+        MatrixReport::from_json(&std::fs::read_to_string(p).unwrap_or_default(), "x").unwrap_or_else(|e| panic!("{e}"))
+    };
+    let whole = read(&whole);
+    for c in &whole.cells {
+        let part = read(&dir.path().join(format!("{}.json", c.cell.name)));
+        assert_eq!(part.cells.len(), 1);
+        assert_eq!(part.cells[0].failures, c.failures, "{}", c.cell.name);
+        assert_eq!(part.cells[0].packages, c.packages, "{}", c.cell.name);
+    }
+}
+
+#[test]
+fn shared_pool_cells_equal_separate_closures() {
+    // providers_from: app checked against base in a pool that also holds sem and rich
+    // gives what a pool of just base + app gives.
+    let fx = root().join("fixtures/repos");
+    let spec = |n: &str| RepoSpec::new(n, &fx.join(n).display().to_string());
+    let mut alone =
+        engine::load(&[spec("base"), spec("app")], &engine::Options::default()).unwrap_or_else(|e| panic!("{e}"));
+    let mut shared = engine::load(
+        &[spec("sem"), spec("base"), spec("rich"), spec("app"), spec("files")],
+        &engine::Options::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    for (check, from) in [
+        (vec!["app"], vec!["app", "base"]),
+        (vec!["app"], vec!["app"]),
+        (vec!["base"], vec!["base"]),
+    ] {
+        let opts = |from: Vec<&str>| ClosureOptions {
+            check: check.iter().map(|s| s.to_string()).collect(),
+            basearch: "x86_64".into(),
+            providers_from: from.iter().map(|s| s.to_string()).collect(),
+            ..ClosureOptions::default()
+        };
+        let (a, _) = alone.closure(&opts(from.clone())).unwrap_or_else(|e| panic!("{e}"));
+        let (b, _) = shared.closure(&opts(from.clone())).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a.problems, b.problems, "{check:?} {from:?}");
+        assert_eq!(a.checked, b.checked);
+    }
+    // Against the golden: app alone (nothing else enabled) = fixtures/golden/app-alone.out.
+    let opts = ClosureOptions {
+        check: vec!["app".into()],
+        basearch: "x86_64".into(),
+        providers_from: vec!["app".into()],
+        ..ClosureOptions::default()
+    };
+    let (r, _) = shared.closure(&opts).unwrap_or_else(|e| panic!("{e}"));
+    let golden = std::fs::read_to_string(root().join("fixtures/golden/app-alone.out")).unwrap_or_default();
+    assert_eq!(rpmatrix::report::closure_text(&r), golden);
+    // An unknown repo in providers_from is an error.
+    let bad = ClosureOptions {
+        providers_from: vec!["nope".into()],
+        ..ClosureOptions::default()
+    };
+    assert!(shared.closure(&bad).is_err());
+}
+
+#[test]
+fn unloadable_repo_is_an_error_of_its_cells_only() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let m = format!(
+        "{}[repos.gone]\npath = \"{}\"\n[[cells]]\nname = \"ok\"\ncheck = [\"app\"]\nlookaside = [\"base\"]\npkg = [\"app-old\"]\n[[cells]]\nname = \"broken.cell\"\ncheck = [\"gone\"]\n",
+        repos(),
+        dir.path().join("nothing-here").display()
+    );
+    let p = write(dir.path(), "m.toml", &m);
+    let junit = dir.path().join("j.xml");
+    let out = rpmatrix()
+        .arg("run")
+        .arg(&p)
+        .arg("--junit")
+        .arg(&junit)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+    let xml = std::fs::read_to_string(&junit).unwrap_or_default();
+    let r = quick_junit::Report::deserialize_from_str(&xml).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((r.tests, r.failures, r.errors), (2, 0, 1));
+    assert!(xml.contains("classname=\"repoclosure.broken_cell\""), "{xml}");
+    assert!(
+        xml.contains("repo &apos;gone&apos; cannot be loaded") || xml.contains("repo 'gone' cannot be loaded"),
+        "{xml}"
+    );
+    if let Some(py) = python_counts(&junit) {
+        assert_eq!(py, "ok 1 0 0 0\nbroken.cell 1 0 1 0\n");
+    }
+}
+
+#[test]
+fn baseline_flags_only_new_breakage() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let cell = "[[cells]]\nname = \"app\"\ncheck = [\"app\"]\nlookaside = [\"base\"]\n";
+    let before = write(dir.path(), "before.toml", &format!("{}{cell}", repos()));
+    // base without libbase: an untagged build.
+    let after_text =
+        format!("{}{cell}", repos()).replacen("[repos.app]", "excludepkgs = [\"libbase\"]\n[repos.app]", 1);
+    let after = write(dir.path(), "after.toml", &after_text);
+    let json = dir.path().join("b.json");
+    let out = rpmatrix()
+        .arg("run")
+        .arg(&before)
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(1));
+    let same = rpmatrix()
+        .arg("run")
+        .arg(&before)
+        .arg("--baseline")
+        .arg(&json)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(same.status.code(), Some(0), "{}", String::from_utf8_lossy(&same.stdout));
+    let md = dir.path().join("s.md");
+    let changed = rpmatrix()
+        .arg("run")
+        .arg(&after)
+        .arg("--baseline")
+        .arg(&json)
+        .arg("--summary")
+        .arg(&md)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stdout = String::from_utf8_lossy(&changed.stdout);
+    let summary = std::fs::read_to_string(&md).unwrap_or_default();
+    // Whatever newly breaks is named as new, in the table, the diff and the summary.
+    let b = MatrixReport::from_json(&std::fs::read_to_string(&json).unwrap_or_default(), "b")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let old: Vec<&str> = b.cells[0].failures.iter().map(|f| f.nevra.as_str()).collect();
+    let fx = root().join("fixtures/repos");
+    let mut base = RepoSpec::new("base", &fx.join("base").display().to_string());
+    base.filter.exclude = vec!["libbase".into()];
+    let mut l = engine::load(
+        &[base, RepoSpec::new("app", &fx.join("app").display().to_string())],
+        &engine::Options::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (r, _) = l
+        .closure(&ClosureOptions {
+            check: vec!["app".into()],
+            basearch: "x86_64".into(),
+            ..ClosureOptions::default()
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    let new: Vec<&str> = r
+        .problems
+        .iter()
+        .map(|p| p.nevra.as_str())
+        .filter(|n| !old.contains(n))
+        .collect();
+    assert!(!new.is_empty(), "excluding libbase must break something");
+    assert_eq!(changed.status.code(), Some(1), "{stdout}");
+    let section = summary.split("### New failures").nth(1).unwrap_or_default();
+    let section = section.split("\n### ").next().unwrap_or_default();
+    for n in &new {
+        assert!(section.contains(n), "{n} not in new failures:\n{summary}");
+        assert!(stdout.contains(&format!("+app: {n}")), "{n} not in the diff:\n{stdout}");
+    }
+    assert_eq!(section.matches("- **app**").count(), new.len(), "{summary}");
+}
+
+#[test]
+fn diff_of_two_snapshots() {
+    let out = rpmatrix()
+        .args(["diff", "fixtures/repos/base", "fixtures/repos/app", "--format", "json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let change = |k: &str| {
+        d["packages"]
+            .as_array()
+            .and_then(|a| a.iter().find(|p| p["key"] == k))
+            .map(|p| p["change"].as_str().unwrap_or_default().to_owned())
+    };
+    assert_eq!(change("libbase").as_deref(), Some("upgraded"));
+    assert_eq!(change("app-main").as_deref(), Some("added"));
+    assert_eq!(change("base-tool").as_deref(), Some("removed"));
+    assert_eq!(change("dup"), None, "same NEVRA in both");
+    let md = rpmatrix()
+        .args([
+            "diff",
+            "fixtures/repos/base",
+            "fixtures/repos/app",
+            "--format",
+            "markdown",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(String::from_utf8_lossy(&md.stdout).contains("| libbase | upgraded |"));
+}
