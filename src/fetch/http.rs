@@ -85,19 +85,19 @@ fn chain(e: &dyn std::error::Error) -> String {
 
 /// Sends a GET. Statuses 2xx and 304 are returned; the others become failures.
 pub fn get(client: &Client, url: &str, headers: HeaderMap) -> Result<Response, Failure> {
-    let resp = client
-        .get(url)
-        .headers(headers)
-        .send()
-        .map_err(|e| Failure::Transient {
+    let resp = client.get(url).headers(headers).send().map_err(|e| {
+        // The URL is already in the message around this one.
+        let text = chain(&e).replace(&format!(" for url ({url})"), "");
+        Failure::Transient {
             timed_out: e.is_timeout(),
             message: if e.is_timeout() {
-                format!("timed out ({})", chain(&e))
+                format!("timed out ({text})")
             } else {
-                chain(&e)
+                text
             },
             retry_after: None,
-        })?;
+        }
+    })?;
     let status = resp.status();
     if status.is_success() || status == StatusCode::NOT_MODIFIED {
         return Ok(resp);

@@ -220,6 +220,7 @@ impl Remote {
         let mut alive = vec![true; n];
         let mut last: Vec<Option<Failure>> = vec![None; n];
         let mut spent = Duration::ZERO;
+        let mut attempts = vec![0u32; n];
         for round in 0..=opts.retries {
             let mut wait = None::<Duration>;
             for k in 0..n {
@@ -229,6 +230,7 @@ impl Remote {
                 }
                 let url = format!("{}{href}", bases[i]);
                 let began = Instant::now();
+                attempts[i] += 1;
                 match attempt(&url, i) {
                     Ok(v) => {
                         if n > 1 {
@@ -262,9 +264,11 @@ impl Remote {
             spent += pause;
             std::thread::sleep(pause);
         }
-        let tries = |f: &Failure| match f {
-            Failure::Transient { .. } if opts.retries > 0 => format!(" (gave up after {} retries)", opts.retries),
-            _ => String::new(),
+        let out_of_time = spent >= opts.timeout;
+        let tries = |i: usize| match attempts[i] {
+            0 | 1 => String::new(),
+            k if out_of_time => format!(" ({k} attempts, given up after {:?} of stalls and waits)", opts.timeout),
+            k => format!(" ({k} attempts)"),
         };
         let all_not_found = last
             .iter()
@@ -274,7 +278,7 @@ impl Remote {
             return Err(match &last[0] {
                 _ if all_not_found => FetchError::NotFound { path: url },
                 Some(f) => FetchError::Remote {
-                    message: format!("{}{}", f.message(), tries(f)),
+                    message: format!("{}{}", f.message(), tries(0)),
                     url,
                 },
                 None => FetchError::Remote {
@@ -287,7 +291,7 @@ impl Remote {
             .filter_map(|i| {
                 last[i]
                     .as_ref()
-                    .map(|f| format!("{}{href}: {}{}", bases[i], f.message(), tries(f)))
+                    .map(|f| format!("{}{href}: {}{}", bases[i], f.message(), tries(i)))
             })
             .collect();
         let url = match &self.kind {
