@@ -7,9 +7,28 @@
 
 use crate::engine::RepoSpec;
 
+/// Keys this module reads; the others are ignored.
+const KNOWN: &[&str] = &[
+    "name",
+    "baseurl",
+    "metalink",
+    "mirrorlist",
+    "enabled",
+    "includepkgs",
+    "excludepkgs",
+    "exclude",
+    "module_hotfixes",
+];
+
 /// Parses the text of a `.repo` file; `origin` names it in messages.
 /// Disabled sections (`enabled=0`) are left out.
 pub fn parse(text: &str, origin: &str) -> Result<Vec<RepoSpec>, String> {
+    parse_with_notes(text, origin).map(|(specs, _)| specs)
+}
+
+/// As [`parse`], also returning one note per ignored key (for debug output).
+pub fn parse_with_notes(text: &str, origin: &str) -> Result<(Vec<RepoSpec>, Vec<String>), String> {
+    let mut notes = Vec::new();
     type Section = (String, usize, Vec<(String, String)>);
     let mut sections: Vec<Section> = Vec::new();
     let mut last_key: Option<String> = None;
@@ -53,6 +72,9 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<RepoSpec>, String> {
     }
     let mut specs = Vec::new();
     for (name, lineno, keys) in sections {
+        for (k, _) in keys.iter().filter(|(k, _)| !KNOWN.contains(&k.as_str())) {
+            notes.push(format!("{origin}: [{name}] {k}: ignored"));
+        }
         let get = |k: &str| keys.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
         if let Some(v) = get("enabled")
             && !truthy(v).map_err(|m| format!("{origin}:{lineno}: [{name}] enabled: {m}"))?
@@ -83,13 +105,20 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<RepoSpec>, String> {
         }
         specs.push(spec);
     }
-    Ok(specs)
+    Ok((specs, notes))
 }
 
-/// Reads and parses a `.repo` file.
+/// Reads and parses a `.repo` file; ignored keys are noted on stderr when
+/// the environment has `RPMATRIX_DEBUG` set.
 pub fn read(path: &std::path::Path) -> Result<Vec<RepoSpec>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    parse(&text, &path.display().to_string())
+    let (specs, notes) = parse_with_notes(&text, &path.display().to_string())?;
+    if std::env::var_os("RPMATRIX_DEBUG").is_some() {
+        for n in notes {
+            eprintln!("debug: {n}");
+        }
+    }
+    Ok(specs)
 }
 
 fn truthy(v: &str) -> Result<bool, String> {
@@ -149,6 +178,11 @@ mirrorlist=http://m/list
         assert_eq!(specs[1].filter.exclude, vec!["foo", "bar"]);
         assert!(specs[1].module_hotfixes);
         assert_eq!(specs[2].location, "mirrorlist:http://m/list");
+        let (_, notes) = parse_with_notes(text, "t.repo").unwrap_or_default();
+        assert!(
+            notes.iter().any(|n| n.contains("[delorean] gpgcheck: ignored")),
+            "{notes:?}"
+        );
     }
 
     #[test]

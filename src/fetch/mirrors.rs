@@ -189,6 +189,11 @@ mod tests {
         assert_eq!(m.bases, vec!["http://a/os/".to_owned(), "https://b/os/".to_owned()]);
         assert!(m.repomd_hashes.contains(&("sha256".into(), "abc".into())));
         assert!(m.repomd_hashes.contains(&("sha256".into(), "old".into())));
+        let amp = br#"<metalink><files><file name="repomd.xml"><resources><url preference="1">http://a/x?r=1&amp;b=2/repodata/repomd.xml</url></resources></file></files></metalink>"#;
+        assert_eq!(
+            parse_metalink(amp).unwrap_or_default().bases,
+            vec!["http://a/x?r=1&b=2/".to_owned()]
+        );
         assert!(parse_metalink(b"<metalink/>").is_err());
         assert!(parse_metalink(b"<metalink><file name=\"repomd.xml\"></file></metalink>").is_err());
         assert!(parse_metalink(b"<<<").is_err());
