@@ -20,7 +20,8 @@ use crate::repodata::{self, LoadOptions, RepoData};
 pub struct RepoSpec {
     /// The name used in reports and `--check`.
     pub name: String,
-    /// A LOCATION: a directory or `file://` URL (HTTP comes later).
+    /// A LOCATION: a directory, `file://` URL, `http(s)://` base URL,
+    /// `metalink:URL` or `mirrorlist:URL` (see [`fetch::Session::open`]).
     pub location: String,
     /// includepkgs/excludepkgs.
     pub filter: PackageFilter,
@@ -108,6 +109,8 @@ pub struct Loaded {
 pub struct Options {
     /// Reading and decompressing metadata.
     pub load: LoadOptions,
+    /// Downloading and caching remote repositories.
+    pub fetch: fetch::FetchOptions,
 }
 
 /// Opens and loads the repositories in parallel and builds the pool.
@@ -136,19 +139,22 @@ pub fn load_partial(
     }
     let started = Instant::now();
     let strings = SharedInterner::new();
-    let loaded: Vec<Result<RepoData, EngineError>> = specs
-        .par_iter()
-        .map(|spec| {
-            let source: Arc<dyn Source> =
-                Arc::from(
-                    fetch::open_location(&spec.location).map_err(|source| EngineError::Location {
+    let session = fetch::Session::new(options.fetch.clone());
+    let loaded: Vec<Result<RepoData, EngineError>> =
+        specs
+            .par_iter()
+            .map(|spec| {
+                let source: Arc<dyn Source> = Arc::from(session.open(&spec.name, &spec.location).map_err(
+                    |source| EngineError::Location {
                         repo: spec.name.clone(),
                         source,
-                    })?,
-                );
-            Ok(repodata::load(&spec.name, source, &options.load, &strings)?)
-        })
-        .collect();
+                    },
+                )?);
+                let data = repodata::load(&spec.name, source.clone(), &options.load, &strings);
+                source.done();
+                Ok(data?)
+            })
+            .collect();
     let mut repos = Vec::new();
     let mut kept = Vec::new();
     let mut failed = Vec::new();
@@ -225,9 +231,11 @@ impl Loaded {
             .par_iter()
             .map(|repo| {
                 let mut found = Vec::new();
-                repo.scan_filelists(&why, &|p| wanted.contains(p), &mut |id, p| {
+                let scanned = repo.scan_filelists(&why, &|p| wanted.contains(p), &mut |id, p| {
                     found.push((id.to_owned(), p.to_owned()))
-                })?;
+                });
+                repo.source().done();
+                scanned?;
                 Ok(found)
             })
             .collect();

@@ -9,7 +9,9 @@
 //! fetch → repodata → pool → closure → engine → report
 //! ```
 //!
-//! * [`fetch`]: a LOCATION becomes readable files (the one I/O seam).
+//! * [`fetch`]: a LOCATION (directory, URL, metalink, mirrorlist) becomes readable files,
+//!   through a content-addressed download cache (the one I/O seam).
+//! * [`repofile`]: dnf `.repo` files become repository specs.
 //! * [`repodata`]: repomd.xml, decompression, streaming primary/filelists/modules parsing.
 //! * [`pool`]: interned strings, packages, providers and file indexes, modular filtering.
 //! * [`evr`], [`dep`], [`arch`]: rpm's version order, range overlap, rich deps, arch policy.
@@ -29,4 +31,5 @@ pub mod fetch;
 pub mod matrix;
 pub mod pool;
 pub mod repodata;
+pub mod repofile;
 pub mod report;

@@ -9,11 +9,14 @@ use std::sync::Mutex;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use std::time::Duration;
+
 use rpmatrix::closure::{ClosureOptions, RichMode};
 use rpmatrix::engine::{self, RepoSpec};
+use rpmatrix::fetch::{self, FetchOptions, ProgressMode, cache::Cache};
 use rpmatrix::matrix::{self, FailOn, MatrixReport, Plan};
 use rpmatrix::repodata::LoadOptions;
-use rpmatrix::report;
+use rpmatrix::{repofile, report};
 
 /// Prove that RPM repositories shipped together are dependency-consistent.
 #[derive(Parser)]
@@ -29,7 +32,7 @@ const EXIT_CODES: &str = "Exit codes:\n  0  every checked package's requires are
 enum Command {
     /// Check that every Requires of the checked packages can be satisfied (dnf repoclosure).
     #[command(after_help = CLOSURE_EXAMPLES)]
-    Closure(ClosureArgs),
+    Closure(Box<ClosureArgs>),
     /// Run a matrix of closures over shared repositories (exit 0 ok, 1 failures, 2 error).
     #[command(after_help = RUN_HELP)]
     Run(RunArgs),
@@ -39,6 +42,9 @@ enum Command {
     Merge(MergeArgs),
     /// Compare two snapshots of one repository: packages and closure findings.
     Diff(DiffArgs),
+    /// Inspect or empty the download cache.
+    #[command(subcommand)]
+    Cache(CacheCommand),
 }
 
 const RUN_HELP: &str = "Examples:\n  rpmatrix run matrices/demo.toml\n  rpmatrix run matrices/rdo-cs9.toml --cell epoxy-testing-x86_64 --junit junit.xml --json result.json\n  rpmatrix run m.toml --baseline yesterday.json --summary \"$GITHUB_STEP_SUMMARY\"\n\nExit codes: 0 no gating failure, 1 unwaived failures (only new ones with --baseline, unless --fail-on any), 2 matrix error or a repository that cannot be loaded.";
@@ -68,6 +74,8 @@ struct RunArgs {
     /// Judge waiver expiry on this date instead of today (YYYY-MM-DD).
     #[arg(long, value_name = "DATE", hide = true)]
     today: Option<String>,
+    #[command(flatten)]
+    fetch: FetchArgs,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -131,6 +139,39 @@ struct DiffArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: DiffFormat,
+    #[command(flatten)]
+    fetch: FetchArgs,
+}
+
+#[derive(Subcommand)]
+enum CacheCommand {
+    /// List the cached repositories and the size of the cache.
+    List {
+        /// The cache directory [default: ~/.cache/rpmatrix].
+        #[arg(long, value_name = "DIR")]
+        cache_dir: Option<PathBuf>,
+    },
+    /// Remove cached files (all, or those unused for DURATION).
+    Clean {
+        /// The cache directory [default: ~/.cache/rpmatrix].
+        #[arg(long, value_name = "DIR")]
+        cache_dir: Option<PathBuf>,
+        /// Remove only files not used for this long (e.g. 30d, 12h).
+        #[arg(long, value_name = "DURATION", value_parser = fetch::parse_duration)]
+        older_than: Option<Duration>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Progress {
+    /// Bars on a terminal, otherwise one line per repository.
+    Auto,
+    /// A bar per repository.
+    Bar,
+    /// One line per repository when it is downloaded.
+    Lines,
+    /// Nothing.
+    Never,
 }
 
 const CLOSURE_EXAMPLES: &str = "Examples:\n  rpmatrix closure --repo base=fixtures/repos/base --repo app=fixtures/repos/app --check app\n  rpmatrix closure --repofrompath c75,/srv/centos/7.5/os/x86_64 --repo ocata=./ocata --check ocata --newest\n\nExit codes: 0 closed, 1 unresolved dependencies, 2 error.";
@@ -153,7 +194,9 @@ enum Rich {
 
 #[derive(Args)]
 struct ClosureArgs {
-    /// A repository: NAME=LOCATION (a directory or file:// URL). Repeat for each repo.
+    /// A repository: NAME=LOCATION, where LOCATION is a directory, file://URL,
+    /// http(s)://BASEURL, metalink:URL or mirrorlist:URL ($releasever,
+    /// $basearch, $arch substituted). Repeat for each repo.
     #[arg(long = "repo", value_name = "NAME=LOCATION")]
     repos: Vec<String>,
     /// dnf's spelling of --repo: NAME,LOCATION.
@@ -190,19 +233,140 @@ struct ClosureArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    /// Also load the enabled repositories of this dnf/yum .repo file (repeatable).
+    #[arg(long, value_name = "FILE.repo")]
+    repos_from: Vec<PathBuf>,
+    #[command(flatten)]
+    fetch: FetchArgs,
+}
+
+/// How metadata is downloaded, cached and read: the same flags for every
+/// command that loads repositories.
+#[derive(Args)]
+struct FetchArgs {
+    /// Where downloads are cached [default: ~/.cache/rpmatrix].
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Use only the cache; never touch the network.
+    #[arg(long)]
+    offline: bool,
+    /// Reuse a cached repomd.xml younger than this without asking the server (e.g. 6h).
+    #[arg(long, value_name = "DURATION", value_parser = fetch::parse_duration)]
+    max_age: Option<Duration>,
+    /// Value of $releasever in LOCATIONs.
+    #[arg(long, value_name = "VERSION")]
+    releasever: Option<String>,
+    /// Connect and read timeout; a file stalled this long is given up (e.g. 30s).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = fetch::parse_duration)]
+    timeout: Duration,
+    /// Retries of a download after a connection error, a stall, 5xx or 429 (with backoff).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    retries: u32,
+    /// How downloads are shown (on stderr).
+    #[arg(long, value_enum, default_value = "auto")]
+    progress: Progress,
     /// Refuse to decompress more than this many bytes from one metadata file.
     #[arg(long, default_value_t = rpmatrix::repodata::DEFAULT_MAX_DECOMPRESSED, value_name = "BYTES")]
     max_decompressed_size: u64,
 }
 
+impl FetchArgs {
+    /// The engine's options; `basearch` fills `$basearch` and `$arch` in LOCATIONs.
+    fn options(&self, basearch: &str) -> engine::Options {
+        engine::Options {
+            load: LoadOptions {
+                max_decompressed: self.max_decompressed_size,
+            },
+            fetch: FetchOptions {
+                cache_dir: self.cache_dir.clone(),
+                offline: self.offline,
+                max_age: self.max_age,
+                timeout: self.timeout,
+                retries: self.retries,
+                releasever: self.releasever.clone(),
+                basearch: basearch.to_owned(),
+                progress: match self.progress {
+                    Progress::Auto => ProgressMode::Auto,
+                    Progress::Bar => ProgressMode::Bar,
+                    Progress::Lines => ProgressMode::Lines,
+                    Progress::Never => ProgressMode::Off,
+                },
+            },
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Closure(args) => run_closure(args),
+        Command::Closure(args) => run_closure(*args),
         Command::Run(args) => run_matrix(args),
         Command::Cells(args) => list_cells(args),
         Command::Merge(args) => merge(args),
         Command::Diff(args) => diff(args),
+        Command::Cache(cmd) => run_cache(cmd),
+    }
+}
+
+fn cache_at(dir: Option<PathBuf>) -> Result<Cache, String> {
+    dir.or_else(fetch::default_cache_dir)
+        .map(|d| Cache::new(&d))
+        .ok_or_else(|| "no cache directory on this platform: give --cache-dir".to_owned())
+}
+
+fn run_cache(cmd: CacheCommand) -> ExitCode {
+    match cmd {
+        CacheCommand::List { cache_dir } => {
+            let cache = match cache_at(cache_dir) {
+                Ok(c) => c,
+                Err(e) => return fail(&e),
+            };
+            let listing = match cache.list() {
+                Ok(l) => l,
+                Err(e) => return fail(&e.to_string()),
+            };
+            let now = fetch::cache::now_unix();
+            println!("cache: {}", cache.dir().display());
+            for r in &listing.repos {
+                let age = Duration::from_secs(now.saturating_sub(r.fetched_unix));
+                println!(
+                    "  {}  (repomd.xml sha256 {:.12}, checked {} ago)",
+                    r.location,
+                    r.sha256,
+                    age_text(age)
+                );
+            }
+            println!(
+                "{} repositories, {} files, {}",
+                listing.repos.len(),
+                listing.objects,
+                fetch::progress::human_bytes(listing.bytes)
+            );
+            ExitCode::SUCCESS
+        }
+        CacheCommand::Clean { cache_dir, older_than } => {
+            let cache = match cache_at(cache_dir) {
+                Ok(c) => c,
+                Err(e) => return fail(&e),
+            };
+            match cache.clean(older_than) {
+                Ok(c) => {
+                    println!("removed {} files, {}", c.files, fetch::progress::human_bytes(c.bytes));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e.to_string()),
+            }
+        }
+    }
+}
+
+fn age_text(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..86400 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86400),
     }
 }
 
@@ -232,6 +396,12 @@ fn run_closure(args: ClosureArgs) -> ExitCode {
             Err(e) => return fail(&e),
         }
     }
+    for path in &args.repos_from {
+        match repofile::read(path) {
+            Ok(found) => specs.extend(found),
+            Err(e) => return fail(&e),
+        }
+    }
     for name in &args.module_hotfixes {
         match specs.iter_mut().find(|s| &s.name == name) {
             Some(s) => s.module_hotfixes = true,
@@ -239,7 +409,7 @@ fn run_closure(args: ClosureArgs) -> ExitCode {
         }
     }
     if specs.is_empty() {
-        return fail("no repositories: give at least one --repo NAME=LOCATION");
+        return fail("no repositories: give at least one --repo NAME=LOCATION or --repos-from FILE.repo");
     }
     let opts = ClosureOptions {
         check: args.check,
@@ -247,7 +417,7 @@ fn run_closure(args: ClosureArgs) -> ExitCode {
         newest: args.newest,
         best: args.best,
         pkgs: args.pkgs,
-        basearch: args.basearch,
+        basearch: args.basearch.clone(),
         no_filelists: args.no_filelists,
         providers_from: Vec::new(),
         rich: match args.rich {
@@ -255,11 +425,7 @@ fn run_closure(args: ClosureArgs) -> ExitCode {
             Rich::Strict => RichMode::Strict,
         },
     };
-    let load_opts = engine::Options {
-        load: LoadOptions {
-            max_decompressed: args.max_decompressed_size,
-        },
-    };
+    let load_opts = args.fetch.options(&args.basearch);
     let mut loaded = match engine::load(&specs, &load_opts) {
         Ok(l) => l,
         Err(e) => return fail(&e.to_string()),
@@ -358,7 +524,7 @@ fn run_matrix(args: RunArgs) -> ExitCode {
     let opts = matrix::RunOptions {
         cells: args.cells.clone(),
         today,
-        load: engine::Options::default(),
+        load: args.fetch.options("x86_64"),
         baseline,
         fail_on,
     };
@@ -456,8 +622,8 @@ fn diff(args: DiffArgs) -> ExitCode {
     let opts = rpmatrix::diff::DiffOptions {
         by_arch: args.by_arch,
         lookaside: args.lookaside,
+        load: args.fetch.options(&args.basearch),
         basearch: args.basearch,
-        load: engine::Options::default(),
     };
     let d = match rpmatrix::diff::diff(&args.old, &args.new, &opts) {
         Ok(d) => d,

@@ -69,7 +69,7 @@ pub struct RepoData {
     package_count: usize,
     /// Parsed modules.yaml, when the repository has one.
     pub modules: Option<ModuleIndex>,
-    /// How long loading took.
+    /// How long loading took (including downloads).
     pub elapsed: Duration,
     /// Bytes of metadata read (as stored).
     pub bytes_read: u64,
@@ -85,6 +85,11 @@ impl RepoData {
             file: file.to_owned(),
             message: message.into(),
         }
+    }
+
+    /// Where the files come from (for [`Source::done`] after a lazy read).
+    pub fn source(&self) -> &dyn Source {
+        self.source.as_ref()
     }
 
     /// Number of packages in primary.xml.
@@ -141,13 +146,16 @@ pub fn load(
         message,
     };
     let repomd_bytes = source.repomd().map_err(|e| match e {
-        FetchError::NotFound { .. } => err(
+        FetchError::NotFound { path } => err(
             "repodata/repomd.xml",
-            "not found: is this the root of an rpm-md repository (the directory that contains repodata/)?".into(),
+            format!(
+                "not found{}: is this the root of an rpm-md repository (the directory that contains repodata/)?",
+                at_url(&path)
+            ),
         ),
         other => err("repodata/repomd.xml", other.to_string()),
     })?;
-    const MAX_REPOMD: usize = 8 << 20;
+    const MAX_REPOMD: usize = crate::fetch::MAX_REPOMD_BYTES as usize;
     if repomd_bytes.len() > MAX_REPOMD {
         return Err(err(
             "repodata/repomd.xml",
@@ -163,6 +171,11 @@ pub fn load(
         .entry("primary")
         .cloned()
         .ok_or_else(|| err("repodata/repomd.xml", "no <data type=\"primary\"> entry".into()))?;
+    let mut ahead = vec![expect_of(&primary)];
+    if let Some(m) = repomd.entry("modules") {
+        ahead.push(expect_of(m));
+    }
+    source.prefetch(&ahead);
     let primary_bytes = read_verified(source.as_ref(), &primary).map_err(|(f, m)| err(&f, m))?;
     let mut bytes_read = primary_bytes.len() as u64 + repomd_bytes.len() as u64;
 
@@ -197,6 +210,25 @@ pub fn load(
     })
 }
 
+/// " at URL" when `path` is a URL (a local path is already in the location).
+fn at_url(path: &str) -> String {
+    if path.contains("://") {
+        format!(" at {path}")
+    } else {
+        String::new()
+    }
+}
+
+fn expect_of(entry: &RepomdEntry) -> (String, Expect) {
+    (
+        entry.href.clone(),
+        Expect {
+            checksum: entry.checksum.clone(),
+            size: entry.size,
+        },
+    )
+}
+
 /// Reads a file named by repomd.xml and checks its size and checksum before
 /// anything trusts it. The error is (file, message).
 fn read_verified(source: &dyn Source, entry: &RepomdEntry) -> Result<Vec<u8>, (String, String)> {
@@ -206,9 +238,13 @@ fn read_verified(source: &dyn Source, entry: &RepomdEntry) -> Result<Vec<u8>, (S
         size: entry.size,
     };
     let fetched = source.open(&href, &expect).map_err(|e| match e {
-        FetchError::NotFound { .. } => (
+        FetchError::NotFound { path } => (
             href.clone(),
-            format!("listed in repomd.xml as '{}' but not found", entry.data_type),
+            format!(
+                "listed in repomd.xml as '{}' but not found{}",
+                entry.data_type,
+                at_url(&path)
+            ),
         ),
         other => (href.clone(), other.to_string()),
     })?;

@@ -1,0 +1,214 @@
+//! One HTTP attempt at a time: the client (rustls, timeouts, User-Agent,
+//! proxies from the environment), a GET whose outcome is sorted into
+//! success, a failure worth retrying and a failure that is final, a bounded
+//! body reader, and the backoff between attempts.
+//!
+//! It does not loop over retries or mirrors nor touch the cache: the remote
+//! source does.
+
+use std::io::Read;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::blocking::{Client, Response};
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+/// The User-Agent sent with every request.
+pub const USER_AGENT: &str = concat!("rpmatrix/", env!("CARGO_PKG_VERSION"));
+
+/// The longest Retry-After honoured.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+
+/// Why one attempt failed.
+#[derive(Clone, Debug)]
+pub enum Failure {
+    /// Worth trying again (connection error, timeout, 5xx, 429, truncated body).
+    Transient {
+        /// What happened.
+        message: String,
+        /// The server's Retry-After, capped.
+        retry_after: Option<Duration>,
+        /// The attempt ran into the timeout (time spent counts against the budget).
+        timed_out: bool,
+    },
+    /// Trying again here will not help (404, wrong checksum, too large...).
+    Permanent {
+        /// What happened.
+        message: String,
+        /// The server said the file does not exist.
+        not_found: bool,
+    },
+}
+
+impl Failure {
+    /// A final failure.
+    pub fn permanent(message: impl Into<String>) -> Failure {
+        Failure::Permanent {
+            message: message.into(),
+            not_found: false,
+        }
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        match self {
+            Failure::Transient { message, .. } | Failure::Permanent { message, .. } => message,
+        }
+    }
+}
+
+/// Builds the client: connect and read timeouts, User-Agent, redirects followed
+/// (up to 10), HTTP(S)_PROXY/NO_PROXY from the environment, rustls.
+pub fn client(timeout: Duration) -> Result<Client, String> {
+    Client::builder()
+        .user_agent(USER_AGENT)
+        .connect_timeout(timeout)
+        .timeout(timeout)
+        .build()
+        .map_err(|e| format!("cannot start the HTTP client: {}", chain(&e)))
+}
+
+/// An error and its causes on one line.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let text = c.to_string();
+        if !s.contains(&text) {
+            s.push_str(": ");
+            s.push_str(&text);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+/// Sends a GET. Statuses 2xx and 304 are returned; the others become failures.
+pub fn get(client: &Client, url: &str, headers: HeaderMap) -> Result<Response, Failure> {
+    let resp = client.get(url).headers(headers).send().map_err(|e| {
+        // The URL is already in the message around this one.
+        let text = chain(&e).replace(&format!(" for url ({url})"), "");
+        Failure::Transient {
+            timed_out: e.is_timeout(),
+            message: if e.is_timeout() {
+                format!("timed out ({text})")
+            } else {
+                text
+            },
+            retry_after: None,
+        }
+    })?;
+    let status = resp.status();
+    if status.is_success() || status == StatusCode::NOT_MODIFIED {
+        return Ok(resp);
+    }
+    let message = format!("HTTP {status}");
+    if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::REQUEST_TIMEOUT || status.is_server_error() {
+        return Err(Failure::Transient {
+            message,
+            retry_after: retry_after(resp.headers()),
+            timed_out: false,
+        });
+    }
+    Err(Failure::Permanent {
+        message,
+        not_found: status == StatusCode::NOT_FOUND || status == StatusCode::GONE,
+    })
+}
+
+/// Retry-After as seconds or an HTTP date, capped at [`MAX_RETRY_AFTER`].
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    let wait = if let Ok(secs) = value.parse::<u64>() {
+        Duration::from_secs(secs)
+    } else {
+        let when = jiff::fmt::rfc2822::parse(value).ok()?.timestamp();
+        let now = jiff::Timestamp::now();
+        Duration::try_from(when.duration_since(now)).unwrap_or(Duration::ZERO)
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
+}
+
+/// Reads a response body in chunks, handing each to `sink`, refusing more
+/// than `limit` bytes. A body cut short (reset, fewer bytes than
+/// Content-Length, stall) is a transient failure.
+pub fn read_body(
+    mut resp: Response,
+    limit: u64,
+    mut sink: impl FnMut(&[u8]) -> Result<(), Failure>,
+) -> Result<u64, Failure> {
+    let declared = resp.content_length();
+    if let Some(len) = declared
+        && len > limit
+    {
+        return Err(Failure::permanent(format!(
+            "the server announces {len} bytes, over the {limit} byte limit"
+        )));
+    }
+    let mut buf = vec![0u8; 64 << 10];
+    let mut total = 0u64;
+    loop {
+        let n = match resp.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                let timed_out = e.kind() == std::io::ErrorKind::TimedOut || chain(&e).contains("timed out");
+                return Err(Failure::Transient {
+                    message: format!(
+                        "{} after {total} of {} bytes: {}",
+                        if timed_out { "timed out" } else { "connection failed" },
+                        declared.map_or("?".to_owned(), |d| d.to_string()),
+                        chain(&e)
+                    ),
+                    retry_after: None,
+                    timed_out,
+                });
+            }
+        };
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        if total > limit {
+            return Err(Failure::permanent(format!("more than the {limit} byte limit")));
+        }
+        sink(&buf[..n])?;
+    }
+    if let Some(len) = declared
+        && total < len
+    {
+        return Err(Failure::Transient {
+            message: format!("body shorter than Content-Length: {total} of {len} bytes"),
+            retry_after: None,
+            timed_out: false,
+        });
+    }
+    Ok(total)
+}
+
+/// The pause before retry round `round` (0-based): 250 ms, 500 ms, 1 s, ... up to 8 s.
+pub fn backoff(round: u32) -> Duration {
+    Duration::from_millis(250u64.saturating_mul(1 << round.min(5))).min(Duration::from_secs(8))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        let mut h = HeaderMap::new();
+        assert_eq!(retry_after(&h), None);
+        h.insert(RETRY_AFTER, reqwest::header::HeaderValue::from_static("2"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(2)));
+        h.insert(RETRY_AFTER, reqwest::header::HeaderValue::from_static("99999"));
+        assert_eq!(retry_after(&h), Some(MAX_RETRY_AFTER));
+        h.insert(
+            RETRY_AFTER,
+            reqwest::header::HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(retry_after(&h), Some(Duration::ZERO));
+        assert_eq!(backoff(0), Duration::from_millis(250));
+        assert_eq!(backoff(10), Duration::from_secs(8));
+    }
+}
