@@ -16,10 +16,13 @@
 //! * [`closure`]: dnf repoclosure's rules.
 //! * [`engine`]: runs the stages in order, loading filelists only on demand.
 //! * [`report`]: text (dnf's format) and JSON.
+//! * [`drift`], [`drift_report`]: fork drift against reference distributions, and its reports.
 
 pub mod arch;
 pub mod closure;
 pub mod dep;
+pub mod drift;
+pub mod drift_report;
 pub mod engine;
 pub mod evr;
 pub mod fetch;
