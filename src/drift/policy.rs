@@ -133,7 +133,13 @@ impl Policy {
         let f: PolicyFile = toml::from_str(text).map_err(|e| {
             let line = e
                 .span()
-                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+                .map(|s| {
+                    text.as_bytes()[..s.start.min(text.len())]
+                        .iter()
+                        .filter(|&&b| b == b'\n')
+                        .count()
+                        + 1
+                })
                 .map_or(String::new(), |l| format!(":{l}"));
             DriftError::Input(format!("policy {file}{line}: {}", e.message()))
         })?;
