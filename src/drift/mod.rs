@@ -355,8 +355,8 @@ impl NameMap {
     /// Reads a TOML mapping file: `[map]` then `ours-name = "theirs-name"` lines.
     pub fn from_toml_file(path: &std::path::Path) -> Result<NameMap, DriftError> {
         let text = std::fs::read_to_string(path).map_err(|e| DriftError::Input(format!("{}: {e}", path.display())))?;
-        let file: MapFile = toml::from_str(&text)
-            .map_err(|e| DriftError::Input(format!("{}: {}", path.display(), e.to_string().trim_end())))?;
+        let file: MapFile =
+            toml::from_str(&text).map_err(|e| toml_error("map", &path.display().to_string(), &text, &e))?;
         Ok(NameMap {
             names: file.map,
             origins: BTreeMap::new(),
@@ -372,6 +372,21 @@ impl NameMap {
             self.origins.entry(k).or_insert(v);
         }
     }
+}
+
+/// A TOML error as `WHAT FILE:LINE: message`.
+pub(crate) fn toml_error(what: &str, file: &str, text: &str, e: &toml::de::Error) -> DriftError {
+    let line = e
+        .span()
+        .map(|s| {
+            text.as_bytes()[..s.start.min(text.len())]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1
+        })
+        .map_or(String::new(), |l| format!(":{l}"));
+    DriftError::Input(format!("{what} {file}{line}: {}", e.message()))
 }
 
 /// One package against one reference.

@@ -130,19 +130,7 @@ impl Policy {
 
     /// Parses a policy; `file` names it in error messages.
     pub fn parse(text: &str, file: &str) -> Result<Policy, DriftError> {
-        let f: PolicyFile = toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|s| {
-                    text.as_bytes()[..s.start.min(text.len())]
-                        .iter()
-                        .filter(|&&b| b == b'\n')
-                        .count()
-                        + 1
-                })
-                .map_or(String::new(), |l| format!(":{l}"));
-            DriftError::Input(format!("policy {file}{line}: {}", e.message()))
-        })?;
+        let f: PolicyFile = toml::from_str(text).map_err(|e| super::toml_error("policy", file, text, &e))?;
         let rule = |r: RuleFile| -> Result<Rule, DriftError> {
             Ok(Rule {
                 names: r.names.iter().map(|g| glob(g, file)).collect::<Result<_, _>>()?,
