@@ -263,7 +263,8 @@ fn run_drift(args: DriftArgs) -> ExitCode {
     let out = match args.format {
         DriftFormat::Table => {
             use std::io::IsTerminal;
-            drift_report::table(&result, changes, std::io::stdout().is_terminal())
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            drift_report::table(&result, changes, color)
         }
         DriftFormat::Json => drift_report::json(&result, changes) + "\n",
         DriftFormat::Markdown => drift_report::markdown(&result, changes),

@@ -641,6 +641,64 @@ pub struct DriftPlan {
     pub load: engine::Options,
 }
 
+/// A `[drift]` section as a matrix file (TOML) would spell it; the fields
+/// mirror the command-line options:
+///
+/// ```toml
+/// [drift]
+/// ours = ["ocata=./rdo-ocata", "rdoinfo:cloud7-openstack-train-release"]
+/// theirs = ["c75=./centos7.5"]
+/// policy = "drift-policy.toml"   # optional
+/// rdoinfo = "../rdoinfo"         # optional
+/// map = "names.toml"             # optional
+/// only = ["python-*"]            # optional
+/// ```
+///
+/// Paths are taken as written; resolving them against the matrix file's
+/// directory is the caller's job.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DriftSection {
+    /// `--ours` values.
+    pub ours: Vec<String>,
+    /// `--theirs` values.
+    pub theirs: Vec<String>,
+    /// `--policy`.
+    #[serde(default)]
+    pub policy: Option<PathBuf>,
+    /// `--rdoinfo`.
+    #[serde(default)]
+    pub rdoinfo: Option<PathBuf>,
+    /// `--map`.
+    #[serde(default)]
+    pub map: Option<PathBuf>,
+    /// `--only`.
+    #[serde(default)]
+    pub only: Vec<String>,
+}
+
+impl DriftSection {
+    /// The plan this section describes (`--theirs` must be `NAME=LOCATION`).
+    pub fn to_plan(&self, load: engine::Options) -> Result<DriftPlan, DriftError> {
+        let parse = |v: &[String]| v.iter().map(|s| SideSpec::parse(s)).collect::<Result<Vec<_>, _>>();
+        let theirs = parse(&self.theirs)?;
+        if let Some(SideSpec::RdoinfoTag(t)) = theirs.iter().find(|s| matches!(s, SideSpec::RdoinfoTag(_))) {
+            return Err(DriftError::Input(format!(
+                "theirs: rdoinfo:{t}: references must be NAME=LOCATION (rdoinfo:TAG is for ours)"
+            )));
+        }
+        Ok(DriftPlan {
+            ours: parse(&self.ours)?,
+            theirs,
+            policy: self.policy.clone(),
+            rdoinfo: self.rdoinfo.clone(),
+            map: self.map.clone(),
+            only: self.only.clone(),
+            load,
+        })
+    }
+}
+
 /// Anything that stops a drift run before it has findings (the CLI exits 2).
 #[derive(Debug, thiserror::Error)]
 pub enum DriftError {
@@ -770,6 +828,25 @@ mod tests {
         assert_eq!(d("1.2-1", "1.2.1-1"), Some(Distance::Patch));
         assert_eq!(d("1:1.0-1", "1.0-1"), Some(Distance::Epoch));
         assert_eq!(d("1.0-1", "1.0-2"), None);
+    }
+
+    #[test]
+    fn drift_section() {
+        #[derive(Deserialize)]
+        struct M {
+            drift: DriftSection,
+        }
+        let m: Result<M, _> = toml::from_str("[drift]\nours = [\"o=./o\", \"rdoinfo:t\"]\ntheirs = [\"f=./f\"]\n");
+        let plan = m
+            .map_err(|e| e.to_string())
+            .and_then(|m| m.drift.to_plan(engine::Options::default()).map_err(|e| e.to_string()));
+        assert!(
+            matches!(plan.as_ref().map(|p| (p.ours.len(), p.theirs.len())), Ok((2, 1))),
+            "{:?}",
+            plan.err()
+        );
+        let bad: Result<M, _> = toml::from_str("[drift]\nours = []\ntheirs = []\npolicyy = \"x\"\n");
+        assert!(bad.is_err());
     }
 
     #[test]
