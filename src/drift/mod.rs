@@ -8,11 +8,15 @@
 //!   name when there is none) and keeps the newest build of each side in rpm
 //!   EVR order ([`Side`]);
 //! * strips the dist tag ([`strip_dist_tag`]) and classifies each pair
-//!   ([`classify`] → [`Status`]), says how far apart the versions are
+//!   ([`classify`](fn@classify) → [`Status`]), says how far apart the versions are
 //!   ([`Distance`]), against every reference and against the newest of them
 //!   ([`compare`]);
 //! * applies name mappings ([`NameMap`], from a TOML file or rdoinfo's
 //!   `deps.yml`, see [`rdoinfo`]) and a policy ([`policy`]).
+//!
+//! Submodules: [`classify`](mod@classify) (the rules on single EVRs), [`plan`] (loading
+//! and [`run`]), [`policy`], [`rdoinfo`]; this file holds sides, name
+//! mapping and [`compare`].
 //!
 //! [`run`] is the one-call entry point (load, compare, judge) used by the CLI
 //! and meant for the matrix runner's `[drift]` section; [`compare`] works on
@@ -23,222 +27,28 @@
 //! (excludepkgs, modular filtering) are not counted: drift is about what
 //! users of the repository can install.
 
+pub mod classify;
+pub mod plan;
 pub mod policy;
 pub mod rdoinfo;
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::sync::OnceLock;
-use std::time::Instant;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use regex::Regex;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{self, RepoSpec};
+use crate::engine;
 use crate::evr::{self, Evr};
 use crate::pool::{NO_STR, Pool};
 
+pub use classify::{
+    Distance, Status, classify, compare_ev, compare_stripped, compare_stripped_release, distance, parse_nvr,
+    source_name, strip_dist_tag,
+};
+pub use plan::{DriftPlan, DriftSection, SideSpec, run};
 pub use policy::{Policy, Verdict};
-
-/// Where a package stands against a reference, after dist-tag stripping.
-///
-/// The declaration order is the report order: the most urgent first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Status {
-    /// The reference has a newer epoch:version.
-    Behind,
-    /// Same epoch:version, the reference's stripped release is newer.
-    ReleaseBehind,
-    /// Our epoch:version is newer.
-    Ahead,
-    /// Same epoch:version, our stripped release is newer (a patched or rebuilt package).
-    ReleaseAhead,
-    /// Only we have the package.
-    OursOnly,
-    /// Only the reference has the package.
-    TheirsOnly,
-    /// Same epoch:version and the stripped releases compare equal (rpmvercmp).
-    Same,
-}
-
-impl Status {
-    /// Every status, in report order.
-    pub const ALL: [Status; 7] = [
-        Status::Behind,
-        Status::ReleaseBehind,
-        Status::Ahead,
-        Status::ReleaseAhead,
-        Status::OursOnly,
-        Status::TheirsOnly,
-        Status::Same,
-    ];
-
-    /// The name used in every output format (`release-ahead`, ...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Behind => "behind",
-            Status::ReleaseBehind => "release-behind",
-            Status::Ahead => "ahead",
-            Status::ReleaseAhead => "release-ahead",
-            Status::OursOnly => "ours-only",
-            Status::TheirsOnly => "theirs-only",
-            Status::Same => "same",
-        }
-    }
-
-    /// Parses [`Status::as_str`]'s names.
-    pub fn parse(s: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-}
-
-impl std::fmt::Display for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// How far apart two epoch:versions are: the first dot-separated version
-/// component that differs (`major` = first, `minor` = second, `patch` = any
-/// later one), or `epoch` when the epochs differ. Ordered from near to far.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Distance {
-    /// Third or later version component.
-    Patch,
-    /// Second version component.
-    Minor,
-    /// First version component.
-    Major,
-    /// The epochs differ.
-    Epoch,
-}
-
-impl Distance {
-    /// `patch`, `minor`, `major` or `epoch`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Distance::Patch => "patch",
-            Distance::Minor => "minor",
-            Distance::Major => "major",
-            Distance::Epoch => "epoch",
-        }
-    }
-}
-
-impl std::fmt::Display for Distance {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-fn dist_tag_regex() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        #[allow(clippy::expect_used)]
-        Regex::new(r"\.(el\d+(_\d+)*(\.centos)?s?|fc\d+|eln\d+|module_[^.]+)").expect("constant regex compiles")
-    })
-}
-
-/// Removes the first dist tag (`.el9`, `.el7_9`, `.el7.centos`, `.el9s`,
-/// `.fc40`, `.eln130`, `.module_el8...` up to the next dot) from a release,
-/// keeping what precedes and follows it: `30.el7_9.0.1` → `30.0.1`.
-pub fn strip_dist_tag(release: &str) -> std::borrow::Cow<'_, str> {
-    dist_tag_regex().replacen(release, 1, "")
-}
-
-/// Compares epoch and version only, as `rpm.labelCompare` with both releases absent.
-pub fn compare_ev(a: &Evr, b: &Evr) -> Ordering {
-    evr::vercmp(a.epoch_or_zero(), b.epoch_or_zero()).then_with(|| evr::vercmp(&a.version, &b.version))
-}
-
-/// Compares the releases after [`strip_dist_tag`] (an absent release sorts lowest).
-pub fn compare_stripped_release(a: &Evr, b: &Evr) -> Ordering {
-    match (&a.release, &b.release) {
-        (Some(ra), Some(rb)) => evr::vercmp(&strip_dist_tag(ra), &strip_dist_tag(rb)),
-        (None, None) => Ordering::Equal,
-        (None, Some(_)) => Ordering::Less,
-        (Some(_), None) => Ordering::Greater,
-    }
-}
-
-/// The order used to pick the newest reference: epoch:version, then stripped release.
-pub fn compare_stripped(a: &Evr, b: &Evr) -> Ordering {
-    compare_ev(a, b).then_with(|| compare_stripped_release(a, b))
-}
-
-/// Classifies ours against theirs: `behind`/`ahead` on epoch:version, else
-/// `same`/`release-behind`/`release-ahead` on the stripped releases.
-pub fn classify(ours: &Evr, theirs: &Evr) -> Status {
-    match compare_ev(ours, theirs) {
-        Ordering::Less => Status::Behind,
-        Ordering::Greater => Status::Ahead,
-        Ordering::Equal => match compare_stripped_release(ours, theirs) {
-            Ordering::Less => Status::ReleaseBehind,
-            Ordering::Greater => Status::ReleaseAhead,
-            Ordering::Equal => Status::Same,
-        },
-    }
-}
-
-/// How far apart two EVRs' epoch:versions are; `None` when they compare equal.
-pub fn distance(a: &Evr, b: &Evr) -> Option<Distance> {
-    if evr::vercmp(a.epoch_or_zero(), b.epoch_or_zero()) != Ordering::Equal {
-        return Some(Distance::Epoch);
-    }
-    if evr::vercmp(&a.version, &b.version) == Ordering::Equal {
-        return None;
-    }
-    let mut ca = a.version.split('.');
-    let mut cb = b.version.split('.');
-    for i in 0.. {
-        let differs = match (ca.next(), cb.next()) {
-            (Some(x), Some(y)) => evr::vercmp(x, y) != Ordering::Equal,
-            (None, None) => break,
-            _ => true,
-        };
-        if differs {
-            return Some(match i {
-                0 => Distance::Major,
-                1 => Distance::Minor,
-                _ => Distance::Patch,
-            });
-        }
-    }
-    Some(Distance::Patch)
-}
-
-/// The source package name of a `sourcerpm` file name: strips `.src.rpm`
-/// (or `.nosrc.rpm`) and `-VERSION-RELEASE` by splitting at the last two `-`.
-/// `None` when the file name has fewer than two `-`.
-pub fn source_name(sourcerpm: &str) -> Option<&str> {
-    let base = sourcerpm
-        .strip_suffix(".src.rpm")
-        .or_else(|| sourcerpm.strip_suffix(".nosrc.rpm"))
-        .unwrap_or(sourcerpm);
-    let (nv, _release) = base.rsplit_once('-')?;
-    let (name, _version) = nv.rsplit_once('-')?;
-    (!name.is_empty()).then_some(name)
-}
-
-/// Splits an `N-V-R` (as in rdoinfo's buildsys tags) into name and EVR; an
-/// `E:` before the version is honoured. `None` when it is not N-V-R shaped.
-pub fn parse_nvr(nvr: &str) -> Option<(String, Evr)> {
-    let (nv, release) = nvr.rsplit_once('-')?;
-    let (name, version) = nv.rsplit_once('-')?;
-    if name.is_empty() || version.is_empty() || release.is_empty() {
-        return None;
-    }
-    let (epoch, version) = match version.split_once(':') {
-        Some((e, v)) if e.bytes().all(|b| b.is_ascii_digit()) => (Some(e), v),
-        _ => (None, version),
-    };
-    Some((name.to_owned(), Evr::new(epoch, version, Some(release))))
-}
 
 /// The newest build of one source package on one side.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -588,117 +398,6 @@ fn pair_status(ours: Option<&Build>, theirs: Option<&Build>) -> (Option<Status>,
     }
 }
 
-/// Where one side's packages come from.
-#[derive(Clone, Debug)]
-pub enum SideSpec {
-    /// An rpm-md repository.
-    Repo(RepoSpec),
-    /// rdoinfo's `buildsys-tags/TAG.yml` (needs [`DriftPlan::rdoinfo`]).
-    RdoinfoTag(String),
-}
-
-impl SideSpec {
-    /// Parses a command-line `NAME=LOCATION` or `rdoinfo:TAG`.
-    pub fn parse(s: &str) -> Result<SideSpec, DriftError> {
-        if let Some(tag) = s.strip_prefix("rdoinfo:") {
-            if tag.is_empty() || tag.contains('/') {
-                return Err(DriftError::Input(format!("{s:?}: expected rdoinfo:TAG")));
-            }
-            return Ok(SideSpec::RdoinfoTag(tag.to_owned()));
-        }
-        match s.split_once('=') {
-            Some((n, l)) if !n.is_empty() && !l.is_empty() => Ok(SideSpec::Repo(RepoSpec::new(n, l))),
-            _ => Err(DriftError::Input(format!(
-                "{s:?}: expected NAME=LOCATION or rdoinfo:TAG"
-            ))),
-        }
-    }
-
-    fn label(&self) -> String {
-        match self {
-            SideSpec::Repo(r) => r.name.clone(),
-            SideSpec::RdoinfoTag(t) => format!("rdoinfo:{t}"),
-        }
-    }
-}
-
-/// Everything a drift run needs; what the CLI and a matrix `[drift]` section fill in.
-#[derive(Clone, Debug, Default)]
-pub struct DriftPlan {
-    /// Our repositories (merged into one side: newest build across them).
-    pub ours: Vec<SideSpec>,
-    /// The references, each compared separately.
-    pub theirs: Vec<SideSpec>,
-    /// A policy file (TOML).
-    pub policy: Option<PathBuf>,
-    /// An rdoinfo checkout (its `deps.yml` gives name mappings and origins).
-    pub rdoinfo: Option<PathBuf>,
-    /// A TOML mapping file (`[map] ours = "theirs"`); wins over rdoinfo.
-    pub map: Option<PathBuf>,
-    /// Name globs to keep (all when empty).
-    pub only: Vec<String>,
-    /// Repository loading options.
-    pub load: engine::Options,
-}
-
-/// A `[drift]` section as a matrix file (TOML) would spell it; the fields
-/// mirror the command-line options:
-///
-/// ```toml
-/// [drift]
-/// ours = ["ocata=./rdo-ocata", "rdoinfo:cloud7-openstack-train-release"]
-/// theirs = ["c75=./centos7.5"]
-/// policy = "drift-policy.toml"   # optional
-/// rdoinfo = "../rdoinfo"         # optional
-/// map = "names.toml"             # optional
-/// only = ["python-*"]            # optional
-/// ```
-///
-/// Paths are taken as written; resolving them against the matrix file's
-/// directory is the caller's job.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct DriftSection {
-    /// `--ours` values.
-    pub ours: Vec<String>,
-    /// `--theirs` values.
-    pub theirs: Vec<String>,
-    /// `--policy`.
-    #[serde(default)]
-    pub policy: Option<PathBuf>,
-    /// `--rdoinfo`.
-    #[serde(default)]
-    pub rdoinfo: Option<PathBuf>,
-    /// `--map`.
-    #[serde(default)]
-    pub map: Option<PathBuf>,
-    /// `--only`.
-    #[serde(default)]
-    pub only: Vec<String>,
-}
-
-impl DriftSection {
-    /// The plan this section describes (`--theirs` must be `NAME=LOCATION`).
-    pub fn to_plan(&self, load: engine::Options) -> Result<DriftPlan, DriftError> {
-        let parse = |v: &[String]| v.iter().map(|s| SideSpec::parse(s)).collect::<Result<Vec<_>, _>>();
-        let theirs = parse(&self.theirs)?;
-        if let Some(SideSpec::RdoinfoTag(t)) = theirs.iter().find(|s| matches!(s, SideSpec::RdoinfoTag(_))) {
-            return Err(DriftError::Input(format!(
-                "theirs: rdoinfo:{t}: references must be NAME=LOCATION (rdoinfo:TAG is for ours)"
-            )));
-        }
-        Ok(DriftPlan {
-            ours: parse(&self.ours)?,
-            theirs,
-            policy: self.policy.clone(),
-            rdoinfo: self.rdoinfo.clone(),
-            map: self.map.clone(),
-            only: self.only.clone(),
-            load,
-        })
-    }
-}
-
 /// Anything that stops a drift run before it has findings (the CLI exits 2).
 #[derive(Debug, thiserror::Error)]
 pub enum DriftError {
@@ -708,152 +407,4 @@ pub enum DriftError {
     /// A bad argument, policy, mapping or rdoinfo file (the message names it).
     #[error("{0}")]
     Input(String),
-}
-
-/// Loads every side, compares and judges: the whole `rpmatrix drift`.
-pub fn run(plan: &DriftPlan) -> Result<DriftResult, DriftError> {
-    if plan.ours.is_empty() {
-        return Err(DriftError::Input("no --ours given".into()));
-    }
-    if plan.theirs.is_empty() {
-        return Err(DriftError::Input("no --theirs given".into()));
-    }
-    let started = Instant::now();
-    let policy = plan.policy.as_deref().map(Policy::from_file).transpose()?;
-    let mut map = match &plan.map {
-        Some(p) => NameMap::from_toml_file(p)?,
-        None => NameMap::default(),
-    };
-    let rdo = plan.rdoinfo.as_deref().map(rdoinfo::Rdoinfo::open).transpose()?;
-    if let Some(rdo) = &rdo {
-        map.merge_under(rdo.name_map());
-    }
-    let mut specs = Vec::new();
-    for s in plan.ours.iter().chain(&plan.theirs) {
-        if let SideSpec::Repo(r) = s {
-            specs.push(r.clone());
-        }
-    }
-    let loaded = if specs.is_empty() {
-        None
-    } else {
-        Some(engine::load(&specs, &plan.load)?)
-    };
-    let load_ms = ms(started);
-    let started = Instant::now();
-    let side_of = |spec: &SideSpec| -> Result<Side, DriftError> {
-        match spec {
-            SideSpec::Repo(r) => {
-                let pool = &loaded
-                    .as_ref()
-                    .ok_or_else(|| DriftError::Input("internal: no pool".into()))?
-                    .pool;
-                let idx: Vec<usize> = pool
-                    .repos
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, x)| x.name == r.name)
-                    .map(|(i, _)| i)
-                    .collect();
-                Ok(Side::from_pool(pool, &idx, &r.name))
-            }
-            SideSpec::RdoinfoTag(tag) => match &rdo {
-                Some(rdo) => rdo.buildsys_tag(tag),
-                None => Err(DriftError::Input(format!("rdoinfo:{tag} needs --rdoinfo DIR"))),
-            },
-        }
-    };
-    let mut ours = Side {
-        name: plan.ours.iter().map(SideSpec::label).collect::<Vec<_>>().join("+"),
-        ..Side::default()
-    };
-    for s in &plan.ours {
-        let side = side_of(s)?;
-        for (n, b) in side.builds {
-            match ours.builds.get(&n) {
-                Some(cur) if evr::compare(&b.evr, &cur.evr) != Ordering::Greater => {}
-                _ => {
-                    ours.builds.insert(n, b);
-                }
-            }
-        }
-    }
-    let refs = plan.theirs.iter().map(side_of).collect::<Result<Vec<_>, _>>()?;
-    let mut result = compare(
-        &ours,
-        &refs,
-        &CompareOptions {
-            map,
-            only: plan.only.clone(),
-            policy,
-        },
-    )?;
-    result.timings = DriftTimings {
-        load_ms,
-        compare_ms: ms(started),
-    };
-    Ok(result)
-}
-
-fn ms(since: Instant) -> f64 {
-    (since.elapsed().as_secs_f64() * 1e6).round() / 1e3
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn source_names() {
-        assert_eq!(
-            source_name("python-eventlet-0.20.1-2.el7.src.rpm"),
-            Some("python-eventlet")
-        );
-        assert_eq!(source_name("foo.src.rpm"), None);
-    }
-
-    #[test]
-    fn strips_first_dist_tag_only() {
-        assert_eq!(strip_dist_tag("30.el7_9.0.1"), "30.0.1");
-        assert_eq!(strip_dist_tag("3.module_el8.5.0+1+abc"), "3.5.0+1+abc");
-        assert_eq!(strip_dist_tag("1.rhel8"), "1.rhel8");
-    }
-
-    #[test]
-    fn distances() {
-        let d = |a: &str, b: &str| distance(&Evr::parse(a), &Evr::parse(b));
-        assert_eq!(d("1.2.3-1", "2.0.0-1"), Some(Distance::Major));
-        assert_eq!(d("1.2.3-1", "1.3.0-1"), Some(Distance::Minor));
-        assert_eq!(d("1.2.3-1", "1.2.4-1"), Some(Distance::Patch));
-        assert_eq!(d("1.2-1", "1.2.1-1"), Some(Distance::Patch));
-        assert_eq!(d("1:1.0-1", "1.0-1"), Some(Distance::Epoch));
-        assert_eq!(d("1.0-1", "1.0-2"), None);
-    }
-
-    #[test]
-    fn drift_section() {
-        #[derive(Deserialize)]
-        struct M {
-            drift: DriftSection,
-        }
-        let m: Result<M, _> = toml::from_str("[drift]\nours = [\"o=./o\", \"rdoinfo:t\"]\ntheirs = [\"f=./f\"]\n");
-        let plan = m
-            .map_err(|e| e.to_string())
-            .and_then(|m| m.drift.to_plan(engine::Options::default()).map_err(|e| e.to_string()));
-        assert!(
-            matches!(plan.as_ref().map(|p| (p.ours.len(), p.theirs.len())), Ok((2, 1))),
-            "{:?}",
-            plan.err()
-        );
-        let bad: Result<M, _> = toml::from_str("[drift]\nours = []\ntheirs = []\npolicyy = \"x\"\n");
-        assert!(bad.is_err());
-    }
-
-    #[test]
-    fn nvr() {
-        let (n, e) = parse_nvr("python-UcsSdk-0.8.2.5-1.el7").unwrap_or_default();
-        assert_eq!(n, "python-UcsSdk");
-        assert_eq!(e.to_string(), "0.8.2.5-1.el7");
-        assert!(parse_nvr("foo-1").is_none());
-    }
 }
