@@ -20,11 +20,14 @@
 //! * [`diff`]: two snapshots of a repository compared (packages and closure findings).
 //! * [`matrix`]: matrix runs: many cells over shared repositories, waivers, baselines.
 //! * [`report`]: text (dnf's format) and JSON.
+//! * [`drift`], [`drift_report`]: fork drift against reference distributions, and its reports.
 
 pub mod arch;
 pub mod closure;
 pub mod dep;
 pub mod diff;
+pub mod drift;
+pub mod drift_report;
 pub mod engine;
 pub mod evr;
 pub mod fetch;

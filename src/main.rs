@@ -1,5 +1,6 @@
 //! The `rpmatrix` command: parses arguments, calls the library, prints, and
-//! maps outcomes to exit codes (0 closed, 1 unresolved dependencies, 2 error).
+//! maps outcomes to exit codes (closure: 0 closed, 1 unresolved dependencies;
+//! drift: 0 no policy violation, 1 a violation; 2 error for both).
 
 use std::process::ExitCode;
 
@@ -45,6 +46,9 @@ enum Command {
     /// Inspect or empty the download cache.
     #[command(subcommand)]
     Cache(CacheCommand),
+    /// Compare our source packages with reference distributions (fork drift), optionally gated by a policy.
+    #[command(after_help = DRIFT_EXAMPLES)]
+    Drift(DriftArgs),
 }
 
 const RUN_HELP: &str = "Examples:\n  rpmatrix run matrices/demo.toml\n  rpmatrix run matrices/rdo-cs9.toml --cell epoxy-testing-x86_64 --junit junit.xml --json result.json\n  rpmatrix run m.toml --baseline yesterday.json --summary \"$GITHUB_STEP_SUMMARY\"\n\nExit codes: 0 no gating failure, 1 unwaived failures (only new ones with --baseline, unless --fail-on any), 2 matrix error or a repository that cannot be loaded.";
@@ -172,6 +176,55 @@ enum Progress {
     Lines,
     /// Nothing.
     Never,
+}
+
+const DRIFT_EXAMPLES: &str = "Examples:\n  rpmatrix drift --ours ours=fixtures/drift/ours --theirs fedora=fixtures/drift/fedora\n  rpmatrix drift --ours rdoinfo:cloud9s-openstack-epoxy-release --rdoinfo ../rdoinfo --theirs f40=./f40 --policy policy.toml --format junit\n\nExit codes: 0 no policy violation, 1 a policy violation, 2 error.";
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DriftFormat {
+    /// An aligned table (colours on a TTY).
+    Table,
+    /// JSON (schema in the README).
+    Json,
+    /// A Markdown report.
+    Markdown,
+    /// CSV, one row per source package.
+    Csv,
+    /// JUnit XML: a testsuite per reference, a testcase per source package.
+    Junit,
+}
+
+#[derive(Args)]
+struct DriftArgs {
+    /// Our packages: NAME=LOCATION, or rdoinfo:TAG (rdoinfo's buildsys-tags/TAG.yml). Repeatable; merged.
+    #[arg(long, value_name = "NAME=LOCATION", required = true)]
+    ours: Vec<String>,
+    /// A reference: NAME=LOCATION. Repeatable; each is compared separately.
+    #[arg(long, value_name = "NAME=LOCATION", required = true)]
+    theirs: Vec<String>,
+    /// A policy file (TOML) to gate on.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<std::path::PathBuf>,
+    /// An rdoinfo checkout: deps.yml gives Fedora names and origins.
+    #[arg(long, value_name = "DIR")]
+    rdoinfo: Option<std::path::PathBuf>,
+    /// A name mapping file (TOML: [map] ours-name = "theirs-name").
+    #[arg(long, value_name = "FILE")]
+    map: Option<std::path::PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: DriftFormat,
+    /// A previous --format json output: report which packages changed status.
+    #[arg(long, value_name = "PREVIOUS.json")]
+    baseline: Option<std::path::PathBuf>,
+    /// Only source packages whose name matches one of these globs.
+    #[arg(long, value_name = "NAME-GLOB", num_args = 1..)]
+    only: Vec<String>,
+    /// The architecture filling $basearch and $arch in LOCATIONs.
+    #[arg(long, default_value = "x86_64", value_name = "ARCH")]
+    basearch: String,
+    #[command(flatten)]
+    fetch: FetchArgs,
 }
 
 const CLOSURE_EXAMPLES: &str = "Examples:\n  rpmatrix closure --repo base=fixtures/repos/base --repo app=fixtures/repos/app --check app\n  rpmatrix closure --repofrompath c75,/srv/centos/7.5/os/x86_64 --repo ocata=./ocata --check ocata --newest\n\nExit codes: 0 closed, 1 unresolved dependencies, 2 error.";
@@ -305,6 +358,7 @@ fn main() -> ExitCode {
         Command::Merge(args) => merge(args),
         Command::Diff(args) => diff(args),
         Command::Cache(cmd) => run_cache(cmd),
+        Command::Drift(args) => run_drift(args),
     }
 }
 
@@ -638,5 +692,65 @@ fn diff(args: DiffArgs) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+fn run_drift(args: DriftArgs) -> ExitCode {
+    use rpmatrix::drift::{self, DriftPlan, SideSpec};
+    use rpmatrix::drift_report;
+    let sides = |v: &[String]| v.iter().map(|s| SideSpec::parse(s)).collect::<Result<Vec<_>, _>>();
+    let (ours, theirs) = match (sides(&args.ours), sides(&args.theirs)) {
+        (Ok(o), Ok(t)) => (o, t),
+        (Err(e), _) | (_, Err(e)) => return fail(&e.to_string()),
+    };
+    if theirs.iter().any(|s| matches!(s, SideSpec::RdoinfoTag(_))) {
+        return fail("--theirs takes NAME=LOCATION (rdoinfo:TAG is for --ours)");
+    }
+    let plan = DriftPlan {
+        ours,
+        theirs,
+        policy: args.policy,
+        rdoinfo: args.rdoinfo,
+        map: args.map,
+        only: args.only,
+        load: args.fetch.options(&args.basearch),
+    };
+    let result = match drift::run(&plan) {
+        Ok(r) => r,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let changes = match &args.baseline {
+        Some(path) => {
+            let text = match std::fs::read_to_string(path) {
+                Ok(t) => t,
+                Err(e) => return fail(&format!("baseline {}: {e}", path.display())),
+            };
+            match drift_report::baseline_changes(&result, &text, &path.display().to_string()) {
+                Ok(c) => Some(c),
+                Err(e) => return fail(&e),
+            }
+        }
+        None => None,
+    };
+    let changes = changes.as_deref();
+    let out = match args.format {
+        DriftFormat::Table => {
+            use std::io::IsTerminal;
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            drift_report::table(&result, changes, color)
+        }
+        DriftFormat::Json => drift_report::json(&result, changes) + "\n",
+        DriftFormat::Markdown => drift_report::markdown(&result, changes),
+        DriftFormat::Csv => drift_report::csv(&result, changes),
+        DriftFormat::Junit => match drift_report::junit(&result) {
+            Ok(x) => x,
+            Err(e) => return fail(&e),
+        },
+    };
+    print!("{out}");
+    if result.has_violations() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }

@@ -1,0 +1,463 @@
+//! Renders a [`DriftResult`]: a terminal table (colours only when asked),
+//! JSON (versioned schema, see README "Fork drift"), Markdown, CSV and JUnit;
+//! and compares a result with a previous JSON run (`--baseline`).
+//!
+//! Knows nothing of how statuses were computed or judged.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use serde::{Deserialize, Serialize};
+
+use crate::drift::{Distance, DriftResult, DriftTimings, PackageDrift, RefEntry, Status, Verdict};
+
+/// Version of the drift JSON schema.
+pub const DRIFT_SCHEMA: u32 = 1;
+
+/// A package whose status changed since the baseline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// Source package name.
+    pub name: String,
+    /// Status in the baseline (`None`: not there).
+    pub before: Option<String>,
+    /// Status now (`None`: gone).
+    pub after: Option<Status>,
+}
+
+#[derive(Deserialize)]
+struct BaselineDoc {
+    schema: u32,
+    packages: Vec<BaselinePackage>,
+}
+
+#[derive(Deserialize)]
+struct BaselinePackage {
+    name: String,
+    status: String,
+}
+
+/// Reads a previous `--format json` output and lists the packages whose
+/// status differs (appeared, disappeared or changed), sorted by name.
+pub fn baseline_changes(result: &DriftResult, previous_json: &str, file: &str) -> Result<Vec<Change>, String> {
+    let doc: BaselineDoc =
+        serde_json::from_str(previous_json).map_err(|e| format!("baseline {file}: not a drift JSON document: {e}"))?;
+    if doc.schema != DRIFT_SCHEMA {
+        return Err(format!(
+            "baseline {file}: schema {} (this rpmatrix reads schema {DRIFT_SCHEMA})",
+            doc.schema
+        ));
+    }
+    let before: BTreeMap<String, String> = doc.packages.into_iter().map(|p| (p.name, p.status)).collect();
+    let now: BTreeMap<&str, Status> = result.packages.iter().map(|p| (p.name.as_str(), p.status)).collect();
+    let mut out = Vec::new();
+    for (name, after) in &now {
+        match before.get(*name) {
+            Some(b) if b == after.as_str() => {}
+            b => out.push(Change {
+                name: (*name).to_owned(),
+                before: b.cloned(),
+                after: Some(*after),
+            }),
+        }
+    }
+    for (name, b) in &before {
+        if !now.contains_key(name.as_str()) {
+            out.push(Change {
+                name: name.clone(),
+                before: Some(b.clone()),
+                after: None,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// `ours` of a package in JSON.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BuildJson {
+    /// Repository (or `rdoinfo:TAG`).
+    pub repo: String,
+    /// `[E:]V-R`.
+    pub evr: String,
+}
+
+/// One package in JSON.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PackageJson {
+    /// Source package name.
+    pub name: String,
+    /// The reference's name for it, when mapped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theirs_name: Option<String>,
+    /// Status against the newest reference.
+    pub status: Status,
+    /// Our newest build (`null` for theirs-only).
+    pub ours: Option<BuildJson>,
+    /// One entry per reference.
+    pub theirs: Vec<RefEntry>,
+    /// Distance to the newest reference.
+    pub distance: Option<Distance>,
+    /// For behind: the newest reference's version.
+    pub reference_version: Option<String>,
+    /// The newest reference having the package.
+    pub newest_reference: Option<String>,
+    /// rdoinfo conf.
+    pub origin: Option<String>,
+    /// `ok`, `fork` or `violation`.
+    pub verdict: String,
+    /// Why (fork reason or violations).
+    pub reasons: Vec<String>,
+}
+
+/// The drift JSON document.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DriftJson {
+    /// [`DRIFT_SCHEMA`].
+    pub schema: u32,
+    /// rpmatrix version.
+    pub rpmatrix: String,
+    /// Our side's label.
+    pub ours: String,
+    /// References in order.
+    pub references: Vec<String>,
+    /// Packages per status.
+    pub counts: BTreeMap<String, usize>,
+    /// Number of packages violating the policy.
+    pub violations: usize,
+    /// The packages, sorted by status then name.
+    pub packages: Vec<PackageJson>,
+    /// Status changes since `--baseline` (`null` without one).
+    pub changes: Option<Vec<Change>>,
+    /// Milliseconds per stage.
+    pub timings: DriftTimings,
+}
+
+fn reasons(v: &Verdict) -> Vec<String> {
+    match v {
+        Verdict::Ok => Vec::new(),
+        Verdict::Fork { reason } => vec![reason.clone()],
+        Verdict::Violation { reasons } => reasons.clone(),
+    }
+}
+
+/// Renders the JSON document.
+pub fn json(result: &DriftResult, changes: Option<&[Change]>) -> String {
+    let doc = DriftJson {
+        schema: DRIFT_SCHEMA,
+        rpmatrix: env!("CARGO_PKG_VERSION").to_owned(),
+        ours: result.ours.clone(),
+        references: result.references.clone(),
+        counts: result
+            .counts()
+            .into_iter()
+            .map(|(s, n)| (s.as_str().to_owned(), n))
+            .collect(),
+        violations: result
+            .packages
+            .iter()
+            .filter(|p| matches!(p.verdict, Verdict::Violation { .. }))
+            .count(),
+        packages: result
+            .packages
+            .iter()
+            .map(|p| PackageJson {
+                name: p.name.clone(),
+                theirs_name: p.theirs_name.clone(),
+                status: p.status,
+                ours: p.ours.as_ref().map(|b| BuildJson {
+                    repo: b.repo.clone(),
+                    evr: b.evr.to_string(),
+                }),
+                theirs: p.theirs.clone(),
+                distance: p.distance,
+                reference_version: p.reference_version.clone(),
+                newest_reference: p.newest_reference.clone(),
+                origin: p.origin.clone(),
+                verdict: p.verdict.as_str().to_owned(),
+                reasons: reasons(&p.verdict),
+            })
+            .collect(),
+        changes: changes.map(<[Change]>::to_vec),
+        timings: result.timings.clone(),
+    };
+    serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+fn ours_evr(p: &PackageDrift) -> String {
+    p.ours.as_ref().map_or_else(|| "-".to_owned(), |b| b.evr.to_string())
+}
+
+fn distance_text(p: &PackageDrift) -> String {
+    match (p.distance, &p.reference_version) {
+        (Some(d), Some(v)) => format!("{d} (→ {v})"),
+        (Some(d), None) => d.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn colour(s: Status) -> &'static str {
+    match s {
+        Status::Behind => "\x1b[31m",
+        Status::ReleaseBehind => "\x1b[33m",
+        Status::Ahead | Status::ReleaseAhead => "\x1b[36m",
+        Status::OursOnly | Status::TheirsOnly => "\x1b[2m",
+        Status::Same => "\x1b[32m",
+    }
+}
+
+fn changes_lines(changes: &[Change]) -> Vec<String> {
+    changes
+        .iter()
+        .map(|c| {
+            format!(
+                "{}: {} → {}",
+                c.name,
+                c.before.as_deref().unwrap_or("(absent)"),
+                c.after.map_or("(absent)", Status::as_str)
+            )
+        })
+        .collect()
+}
+
+/// The terminal table: name, ours, each reference, status, distance,
+/// origin, policy; then the count per status and, with a baseline, the changes.
+/// `color` adds ANSI colours to the status column (use only on a TTY).
+pub fn table(result: &DriftResult, changes: Option<&[Change]>, color: bool) -> String {
+    let mut header: Vec<String> = vec!["NAME".into(), format!("OURS ({})", result.ours)];
+    header.extend(result.references.iter().cloned());
+    header.extend(["STATUS", "DISTANCE", "ORIGIN", "POLICY"].map(String::from));
+    let rows: Vec<Vec<String>> = result
+        .packages
+        .iter()
+        .map(|p| {
+            let mut r = vec![
+                match &p.theirs_name {
+                    Some(t) => format!("{} ({t})", p.name),
+                    None => p.name.clone(),
+                },
+                ours_evr(p),
+            ];
+            r.extend(p.theirs.iter().map(|t| t.evr.clone().unwrap_or_else(|| "-".into())));
+            r.push(p.status.as_str().to_owned());
+            r.push(distance_text(p));
+            r.push(p.origin.clone().unwrap_or_default());
+            r.push(match &p.verdict {
+                Verdict::Ok => String::new(),
+                Verdict::Fork { reason } => format!("fork: {reason}"),
+                Verdict::Violation { reasons } => format!("VIOLATION: {}", reasons.join("; ")),
+            });
+            r
+        })
+        .collect();
+    let status_col = 2 + result.references.len();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let line = |out: &mut String, cells: &[String], status: Option<Status>| {
+        let last = cells.len() - 1;
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            let pad = widths[i].saturating_sub(c.chars().count());
+            let cell = match (i == status_col, status, color) {
+                (true, Some(st), true) => format!("{}{c}\x1b[0m", colour(st)),
+                _ => c.clone(),
+            };
+            s.push_str(&cell);
+            if i != last {
+                s.push_str(&" ".repeat(pad + 2));
+            }
+        }
+        let _ = writeln!(out, "{}", s.trim_end());
+    };
+    line(&mut out, &header, None);
+    for (r, p) in rows.iter().zip(&result.packages) {
+        line(&mut out, r, Some(p.status));
+    }
+    let _ = writeln!(out);
+    let counts: Vec<String> = result
+        .counts()
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| format!("{s}: {n}"))
+        .collect();
+    let _ = writeln!(out, "{} source packages; {}", result.packages.len(), counts.join(", "));
+    let v = result
+        .packages
+        .iter()
+        .filter(|p| matches!(p.verdict, Verdict::Violation { .. }))
+        .count();
+    if v > 0 {
+        let _ = writeln!(out, "{v} policy violations");
+    }
+    if let Some(ch) = changes {
+        let _ = writeln!(out, "\nChanged since baseline ({}):", ch.len());
+        for l in changes_lines(ch) {
+            let _ = writeln!(out, "  {l}");
+        }
+    }
+    out
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+/// A Markdown report: a table, the counts and, with a baseline, the changes.
+pub fn markdown(result: &DriftResult, changes: Option<&[Change]>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Drift: {} vs {}\n",
+        md_escape(&result.ours),
+        md_escape(&result.references.join(", "))
+    );
+    let mut head = vec!["name".to_owned(), "ours".to_owned()];
+    head.extend(result.references.iter().map(|r| md_escape(r)));
+    head.extend(["status", "distance", "origin", "policy"].map(String::from));
+    let _ = writeln!(out, "| {} |", head.join(" | "));
+    let _ = writeln!(out, "|{}", "---|".repeat(head.len()));
+    for p in &result.packages {
+        let mut cells = vec![format!("`{}`", md_escape(&p.name)), md_escape(&ours_evr(p))];
+        cells.extend(p.theirs.iter().map(|t| md_escape(t.evr.as_deref().unwrap_or("-"))));
+        cells.push(format!("**{}**", p.status));
+        cells.push(md_escape(&distance_text(p)));
+        cells.push(md_escape(p.origin.as_deref().unwrap_or("")));
+        cells.push(md_escape(&match &p.verdict {
+            Verdict::Ok => String::new(),
+            Verdict::Fork { reason } => format!("fork: {reason}"),
+            Verdict::Violation { reasons } => format!("❌ {}", reasons.join("; ")),
+        }));
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
+    }
+    let _ = writeln!(out, "\n## Counts\n");
+    for (s, n) in result.counts() {
+        let _ = writeln!(out, "- {s}: {n}");
+    }
+    if let Some(ch) = changes {
+        let _ = writeln!(out, "\n## Changed since baseline ({})\n", ch.len());
+        for l in changes_lines(ch) {
+            let _ = writeln!(out, "- {}", md_escape(&l));
+        }
+    }
+    out
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// The fixed leading CSV columns; two per reference follow (`REF evr`, `REF status`).
+pub const CSV_COLUMNS: [&str; 11] = [
+    "name",
+    "theirs_name",
+    "status",
+    "ours_repo",
+    "ours_evr",
+    "distance",
+    "reference_version",
+    "origin",
+    "verdict",
+    "reasons",
+    "previous_status",
+];
+
+/// CSV (RFC 4180 quoting), one row per source package.
+pub fn csv(result: &DriftResult, changes: Option<&[Change]>) -> String {
+    let prev: BTreeMap<&str, &str> = changes
+        .unwrap_or_default()
+        .iter()
+        .map(|c| (c.name.as_str(), c.before.as_deref().unwrap_or("")))
+        .collect();
+    let mut head: Vec<String> = CSV_COLUMNS.iter().map(|s| (*s).to_owned()).collect();
+    for r in &result.references {
+        head.push(format!("{r} evr"));
+        head.push(format!("{r} status"));
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}",
+        head.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(",")
+    );
+    for p in &result.packages {
+        let previous = match (changes, prev.get(p.name.as_str())) {
+            (None, _) => String::new(),
+            (Some(_), Some(b)) => (*b).to_owned(),
+            (Some(_), None) => p.status.as_str().to_owned(),
+        };
+        let mut cells = vec![
+            p.name.clone(),
+            p.theirs_name.clone().unwrap_or_default(),
+            p.status.as_str().to_owned(),
+            p.ours.as_ref().map(|b| b.repo.clone()).unwrap_or_default(),
+            p.ours.as_ref().map(|b| b.evr.to_string()).unwrap_or_default(),
+            p.distance.map(|d| d.as_str().to_owned()).unwrap_or_default(),
+            p.reference_version.clone().unwrap_or_default(),
+            p.origin.clone().unwrap_or_default(),
+            p.verdict.as_str().to_owned(),
+            reasons(&p.verdict).join("; "),
+            previous,
+        ];
+        for t in &p.theirs {
+            cells.push(t.evr.clone().unwrap_or_default());
+            cells.push(t.status.map(|s| s.as_str().to_owned()).unwrap_or_default());
+        }
+        let _ = writeln!(
+            out,
+            "{}",
+            cells.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(",")
+        );
+    }
+    out
+}
+
+/// JUnit XML: one testsuite per reference, one testcase per source package
+/// present on either side; a policy violation is a failure whose message
+/// says why, a declared fork is skipped.
+pub fn junit(result: &DriftResult) -> Result<String, String> {
+    let mut report = Report::new("rpmatrix drift");
+    for (i, r) in result.references.iter().enumerate() {
+        let mut suite = TestSuite::new(format!("drift {} vs {r}", result.ours));
+        for p in &result.packages {
+            let Some(t) = p.theirs.get(i) else { continue };
+            let Some(status) = t.status else { continue };
+            let summary = format!(
+                "{status}: ours {} vs {r} {}",
+                ours_evr(p),
+                t.evr.as_deref().unwrap_or("-")
+            );
+            let mut st = match (&p.verdict, &t.violation) {
+                (Verdict::Fork { reason }, _) => {
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_message(format!("declared fork: {reason}"));
+                    s
+                }
+                (_, Some(why)) => {
+                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    s.set_message(why.clone());
+                    s.set_type("policy");
+                    s
+                }
+                _ => TestCaseStatus::success(),
+            };
+            st.set_description(summary.clone());
+            let mut case = TestCase::new(p.name.clone(), st);
+            case.set_classname(format!("drift.{r}"));
+            case.set_system_out(summary);
+            suite.add_test_case(case);
+        }
+        report.add_test_suite(suite);
+    }
+    report.to_string().map_err(|e| format!("junit: {e}"))
+}
