@@ -19,6 +19,35 @@ use rpmatrix::matrix::{self, FailOn, MatrixReport, Plan};
 use rpmatrix::repodata::LoadOptions;
 use rpmatrix::{repofile, report};
 
+/// Writes to stdout. A closed pipe (`rpmatrix ... | head`) ends the program
+/// quietly, as Unix tools do, instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = write!(std::io::stdout(), $($arg)*) {
+            quit_on_stdout_error(e);
+        }
+    }};
+}
+
+/// [`out!`] with a newline.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            quit_on_stdout_error(e);
+        }
+    }};
+}
+
+fn quit_on_stdout_error(e: std::io::Error) {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("error: cannot write to stdout: {e}");
+    std::process::exit(2);
+}
+
 /// Prove that RPM repositories shipped together are dependency-consistent.
 #[derive(Parser)]
 #[command(name = "rpmatrix", version, about, long_about = None, after_help = EXIT_CODES)]
@@ -380,17 +409,17 @@ fn run_cache(cmd: CacheCommand) -> ExitCode {
                 Err(e) => return fail(&e.to_string()),
             };
             let now = fetch::cache::now_unix();
-            println!("cache: {}", cache.dir().display());
+            outln!("cache: {}", cache.dir().display());
             for r in &listing.repos {
                 let age = Duration::from_secs(now.saturating_sub(r.fetched_unix));
-                println!(
+                outln!(
                     "  {}  (repomd.xml sha256 {:.12}, checked {} ago)",
                     r.location,
                     r.sha256,
                     age_text(age)
                 );
             }
-            println!(
+            outln!(
                 "{} repositories, {} files, {}",
                 listing.repos.len(),
                 listing.objects,
@@ -405,7 +434,7 @@ fn run_cache(cmd: CacheCommand) -> ExitCode {
             };
             match cache.clean(older_than) {
                 Ok(c) => {
-                    println!("removed {} files, {}", c.files, fetch::progress::human_bytes(c.bytes));
+                    outln!("removed {} files, {}", c.files, fetch::progress::human_bytes(c.bytes));
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(&e.to_string()),
@@ -490,12 +519,12 @@ fn run_closure(args: ClosureArgs) -> ExitCode {
     };
     match args.format {
         Format::Text => {
-            print!("{}", report::closure_text(&result));
+            out!("{}", report::closure_text(&result));
             if let Some(line) = report::closure_summary_line(&result) {
                 eprintln!("{line}");
             }
         }
-        Format::Json => println!("{}", report::closure_json(&result, loaded.loaded_repos(), timings)),
+        Format::Json => outln!("{}", report::closure_json(&result, loaded.loaded_repos(), timings)),
     }
     let code = if result.problems.is_empty() { 0 } else { 1 };
     // The pool holds millions of small allocations; freeing them one by one
@@ -535,9 +564,9 @@ fn write_reports(
 }
 
 fn print_outcome(report: &MatrixReport) {
-    print!("{}", report::table::details(report));
+    out!("{}", report::table::details(report));
     let count = |s: matrix::Status| report.cells.iter().filter(|c| c.status == s).count();
-    println!(
+    outln!(
         "\n{} cells: {} pass, {} fail, {} waived, {} error",
         report.cells.len(),
         count(matrix::Status::Pass),
@@ -583,11 +612,11 @@ fn run_matrix(args: RunArgs) -> ExitCode {
         fail_on,
     };
     let tty = std::io::stdout().is_terminal() && std::env::var_os("CI").is_none();
-    println!("{}", report::table::header());
+    outln!("{}", report::table::header());
     let out = Mutex::new(());
     let on_done = |c: &matrix::CellReport| {
         let _guard = out.lock();
-        println!("{}", report::table::row(c));
+        outln!("{}", report::table::row(c));
         if tty {
             use std::io::Write;
             let _ = std::io::stdout().flush();
@@ -601,7 +630,7 @@ fn run_matrix(args: RunArgs) -> ExitCode {
     if let Some((name, b)) = &opts.baseline {
         let d = matrix::baseline::unified_diff(b, &result, name, "this run");
         if !d.is_empty() {
-            println!("\nfailures compared with the baseline:\n{d}");
+            outln!("\nfailures compared with the baseline:\n{d}");
         }
     }
     if let Err(e) = write_reports(
@@ -623,7 +652,7 @@ fn list_cells(args: CellsArgs) -> ExitCode {
     match args.format {
         CellsFormat::Text => {
             for c in &plan.cells {
-                println!(
+                outln!(
                     "{}\tcheck={}\tlookaside={}\tbasearch={}",
                     c.name,
                     c.check.join(","),
@@ -633,7 +662,7 @@ fn list_cells(args: CellsArgs) -> ExitCode {
             }
         }
         CellsFormat::Json => match serde_json::to_string(&plan.cells) {
-            Ok(j) => println!("{j}"),
+            Ok(j) => outln!("{j}"),
             Err(e) => return fail(&e.to_string()),
         },
     }
@@ -656,9 +685,9 @@ fn merge(args: MergeArgs) -> ExitCode {
         Ok(m) => m,
         Err(e) => return fail(&e),
     };
-    println!("{}", report::table::header());
+    outln!("{}", report::table::header());
     for c in &merged.cells {
-        println!("{}", report::table::row(c));
+        outln!("{}", report::table::row(c));
     }
     print_outcome(&merged);
     if let Err(e) = write_reports(
@@ -684,9 +713,9 @@ fn diff(args: DiffArgs) -> ExitCode {
         Err(e) => return fail(&e.to_string()),
     };
     match args.format {
-        DiffFormat::Text => print!("{}", d.text()),
-        DiffFormat::Json => println!("{}", d.json()),
-        DiffFormat::Markdown => print!("{}", d.markdown()),
+        DiffFormat::Text => out!("{}", d.text()),
+        DiffFormat::Json => outln!("{}", d.json()),
+        DiffFormat::Markdown => out!("{}", d.markdown()),
     }
     if d.appeared.is_empty() {
         ExitCode::SUCCESS
@@ -747,7 +776,7 @@ fn run_drift(args: DriftArgs) -> ExitCode {
             Err(e) => return fail(&e),
         },
     };
-    print!("{out}");
+    out!("{out}");
     if result.has_violations() {
         ExitCode::from(1)
     } else {

@@ -106,3 +106,26 @@ fn help_teaches_exit_codes() {
         "{text}"
     );
 }
+
+#[test]
+fn a_closed_stdout_pipe_is_not_a_panic() {
+    use std::process::{Command as StdCommand, Stdio};
+    let bin = assert_cmd::cargo::cargo_bin("rpmatrix");
+    let mut child = StdCommand::new(bin)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["closure", "--repo", "rich=fixtures/repos/rich", "--rich", "strict"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Close the reading end at once, as `| head -0` would.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        matches!(out.status.code(), Some(0) | Some(1)),
+        "{:?} {stderr}",
+        out.status
+    );
+}
