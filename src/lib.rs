@@ -22,6 +22,8 @@
 //! * [`report`]: text (dnf's format) and JSON.
 //! * [`drift`], [`drift_report`]: fork drift against reference distributions, and its reports.
 
+#![warn(missing_docs)]
+
 pub mod arch;
 pub mod closure;
 pub mod dep;

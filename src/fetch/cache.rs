@@ -13,7 +13,7 @@
 //! Every write goes to a temporary file in the destination directory and is
 //! renamed into place only when complete and verified, so a reader (another
 //! rpmatrix process too) sees either nothing or a whole, correct file. This
-//! module does not download: [`super::remote`] does, through [`Cache::temp_for`]
+//! module does not download: `fetch::remote` does, through [`Cache::temp_for`]
 //! and [`Cache::commit`].
 
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! Metalinks and mirrorlists: which base URLs serve a repository, in which
 //! order, and (from a metalink) which checksums its repomd.xml may have.
 //!
-//! This module only parses; downloading them is [`super::remote`]'s job.
+//! This module only parses; downloading them is `fetch::remote`'s job.
 
 use quick_xml::Reader;
 use quick_xml::events::Event;

@@ -2,7 +2,7 @@
 //! once and shared, with waivers and a baseline, producing one
 //! [`MatrixReport`] that the JUnit, JSON and Markdown reports render.
 //!
-//! Reading a matrix has two stages: [`file`] turns the TOML into plain
+//! Reading a matrix has two stages: [`file`](mod@file) turns the TOML into plain
 //! settings, [`plan`] resolves them into a [`Plan`]; [`run`] executes a plan
 //! and never sees TOML. [`waiver`] and [`baseline`] judge each failure.
 

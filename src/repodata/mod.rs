@@ -1,7 +1,7 @@
 //! rpm-md metadata: repomd.xml, decompression by magic bytes, and streaming
 //! parsers for primary, filelists and modules.
 //!
-//! This module reads bytes handed out by a [`Source`](crate::fetch::Source)
+//! This module reads bytes handed out by a [`crate::fetch::Source`]
 //! and turns them into records; it knows nothing of HTTP or of how the pool
 //! lays packages out.
 
