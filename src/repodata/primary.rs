@@ -197,10 +197,9 @@ impl<R: Read> Chunker<R> {
         }
         loop {
             let searched_from = self.pending.len().saturating_sub(self.end_tag.len());
-            let old_len = self.pending.len();
-            self.pending.resize(old_len + CHUNK, 0);
-            let n = read_full(&mut self.inner, &mut self.pending[old_len..])?;
-            self.pending.truncate(old_len + n);
+            // read_to_end fills spare capacity without zeroing it first.
+            self.pending.reserve(CHUNK);
+            let n = (&mut self.inner).take(CHUNK as u64).read_to_end(&mut self.pending)?;
             if n == 0 {
                 self.done = true;
                 let rest = std::mem::take(&mut self.pending);
@@ -215,19 +214,6 @@ impl<R: Read> Chunker<R> {
             }
         }
     }
-}
-
-fn read_full<R: Read>(r: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match r.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 fn to_string(bytes: Vec<u8>) -> Result<String, ParseError> {
