@@ -5,6 +5,12 @@
 //! Reading a matrix has two stages: [`file`] turns the TOML into plain
 //! settings, [`plan`] resolves them into a [`Plan`]; [`run`] executes a plan
 //! and never sees TOML. [`waiver`] and [`baseline`] judge each failure.
+//!
+//! A plan's `[drift]` section ([`DriftSpec`]) runs after the cells: its
+//! sides are read from the cells' pool when a cell loaded the repository,
+//! the other repositories are loaded into a second pool, and
+//! [`crate::drift::compare`] judges them; the outcome is the report's
+//! [`DriftReport`], whose violations gate like unwaived failures.
 
 pub mod baseline;
 pub mod file;

@@ -1,6 +1,7 @@
 //! Stage two of reading a matrix: the plain settings of [`super::file`]
 //! are checked and resolved into a [`Plan`]: repositories with their
-//! LOCATION strings, cells naming defined repositories, waivers with dates.
+//! LOCATION strings, cells naming defined repositories, waivers with dates,
+//! the `[drift]` section naming defined repositories ([`DriftSpec`]).
 //! Axes are expanded here. Nothing after the plan looks at TOML.
 
 use std::collections::{BTreeMap, BTreeSet};
