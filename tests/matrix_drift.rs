@@ -355,6 +355,10 @@ fn demo_run_reports_the_drift_everywhere() {
     for n in ["epoch-pkg", "major-pkg", "ahead-pkg"] {
         assert!(violations.contains(&format!("- `{n}`: against fedora:")), "{summary}");
     }
+    assert!(
+        section.contains("### Declared forks (1)\n\n- `mariadb` (behind): 5.5 kept for Galera\n"),
+        "{summary}"
+    );
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Markdown summary of matrix results, for `$GITHUB_STEP_SUMMARY` or a
 //! review comment: the cells × status table, then new failures, fixed,
 //! still failing, waived and expired waivers; then the fork drift: counts
-//! per status and the policy violations.
+//! per status, the policy violations, declared forks, changes since the baseline.
 
 use std::fmt::Write;
 
@@ -192,6 +192,13 @@ fn drift(out: &mut String, report: &MatrixReport) {
         })
         .collect();
     section(out, "Drift policy violations", &violations);
+    let forks: Vec<String> = r
+        .packages
+        .iter()
+        .filter(|p| p.verdict == "fork")
+        .map(|p| format!("- `{}` ({}): {}", esc(&p.name), p.status, esc(&p.reasons.join("; "))))
+        .collect();
+    section(out, "Declared forks", &forks);
     if let Some(ch) = &r.changes {
         let lines: Vec<String> = ch
             .iter()
