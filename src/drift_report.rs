@@ -10,7 +10,8 @@ use std::fmt::Write;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use serde::{Deserialize, Serialize};
 
-use crate::drift::{Distance, DriftResult, DriftTimings, PackageDrift, RefEntry, Status, Verdict};
+use crate::drift::{Build, Distance, DriftResult, DriftTimings, PackageDrift, RefEntry, Status, Verdict};
+use crate::evr::Evr;
 
 /// Version of the drift JSON schema.
 pub const DRIFT_SCHEMA: u32 = 1;
@@ -50,6 +51,21 @@ pub fn baseline_changes(result: &DriftResult, previous_json: &str, file: &str) -
         ));
     }
     let before: BTreeMap<String, String> = doc.packages.into_iter().map(|p| (p.name, p.status)).collect();
+    Ok(changes_between(result, &before))
+}
+
+/// The changes of [`baseline_changes`] against a previous document already read
+/// (the `drift` member of a matrix baseline).
+pub fn changes_since(result: &DriftResult, previous: &DriftJson) -> Vec<Change> {
+    let before: BTreeMap<String, String> = previous
+        .packages
+        .iter()
+        .map(|p| (p.name.clone(), p.status.as_str().to_owned()))
+        .collect();
+    changes_between(result, &before)
+}
+
+fn changes_between(result: &DriftResult, before: &BTreeMap<String, String>) -> Vec<Change> {
     let now: BTreeMap<&str, Status> = result.packages.iter().map(|p| (p.name.as_str(), p.status)).collect();
     let mut out = Vec::new();
     for (name, after) in &now {
@@ -62,7 +78,7 @@ pub fn baseline_changes(result: &DriftResult, previous_json: &str, file: &str) -
             }),
         }
     }
-    for (name, b) in &before {
+    for (name, b) in before {
         if !now.contains_key(name.as_str()) {
             out.push(Change {
                 name: name.clone(),
@@ -72,7 +88,7 @@ pub fn baseline_changes(result: &DriftResult, previous_json: &str, file: &str) -
         }
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(out)
+    out
 }
 
 /// `ours` of a package in JSON.
@@ -145,7 +161,12 @@ fn reasons(v: &Verdict) -> Vec<String> {
 
 /// Renders the JSON document.
 pub fn json(result: &DriftResult, changes: Option<&[Change]>) -> String {
-    let doc = DriftJson {
+    serde_json::to_string_pretty(&document(result, changes)).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+/// The JSON document as a value (what a matrix result embeds as its `drift` member).
+pub fn document(result: &DriftResult, changes: Option<&[Change]>) -> DriftJson {
+    DriftJson {
         schema: DRIFT_SCHEMA,
         rpmatrix: env!("CARGO_PKG_VERSION").to_owned(),
         ours: result.ours.clone(),
@@ -182,8 +203,44 @@ pub fn json(result: &DriftResult, changes: Option<&[Change]>) -> String {
             .collect(),
         changes: changes.map(<[Change]>::to_vec),
         timings: result.timings.clone(),
-    };
-    serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+}
+
+/// The result a document describes, for rendering a stored document (a
+/// matrix result read back by `merge`) with the same functions as a fresh one.
+pub fn from_document(doc: &DriftJson) -> DriftResult {
+    DriftResult {
+        ours: doc.ours.clone(),
+        references: doc.references.clone(),
+        packages: doc
+            .packages
+            .iter()
+            .map(|p| PackageDrift {
+                name: p.name.clone(),
+                theirs_name: p.theirs_name.clone(),
+                status: p.status,
+                ours: p.ours.as_ref().map(|b| Build {
+                    repo: b.repo.clone(),
+                    evr: Evr::parse(&b.evr),
+                }),
+                theirs: p.theirs.clone(),
+                distance: p.distance,
+                reference_version: p.reference_version.clone(),
+                newest_reference: p.newest_reference.clone(),
+                origin: p.origin.clone(),
+                verdict: match p.verdict.as_str() {
+                    "fork" => Verdict::Fork {
+                        reason: p.reasons.join("; "),
+                    },
+                    "violation" => Verdict::Violation {
+                        reasons: p.reasons.clone(),
+                    },
+                    _ => Verdict::Ok,
+                },
+            })
+            .collect(),
+        timings: doc.timings.clone(),
+    }
 }
 
 fn ours_evr(p: &PackageDrift) -> String {
@@ -427,6 +484,14 @@ pub fn csv(result: &DriftResult, changes: Option<&[Change]>) -> String {
 /// says why, a declared fork is skipped.
 pub fn junit(result: &DriftResult) -> Result<String, String> {
     let mut report = Report::new("rpmatrix drift");
+    report.add_test_suites(junit_suites(result));
+    report.to_string().map_err(|e| format!("junit: {e}"))
+}
+
+/// The testsuites of [`junit`] (one per reference, named `drift OURS vs REF`),
+/// for reports that hold other suites too (a matrix run).
+pub fn junit_suites(result: &DriftResult) -> Vec<TestSuite> {
+    let mut suites = Vec::new();
     for (i, r) in result.references.iter().enumerate() {
         let mut suite = TestSuite::new(format!("drift {} vs {r}", result.ours));
         for p in &result.packages {
@@ -457,7 +522,7 @@ pub fn junit(result: &DriftResult) -> Result<String, String> {
             case.set_system_out(summary);
             suite.add_test_case(case);
         }
-        report.add_test_suite(suite);
+        suites.push(suite);
     }
-    report.to_string().map_err(|e| format!("junit: {e}"))
+    suites
 }

@@ -80,7 +80,7 @@ enum Command {
     Drift(DriftArgs),
 }
 
-const RUN_HELP: &str = "Examples:\n  rpmatrix run matrices/demo.toml\n  rpmatrix run matrices/rdo-cs9.toml --cell epoxy-testing-x86_64 --junit junit.xml --json result.json\n  rpmatrix run m.toml --baseline yesterday.json --summary \"$GITHUB_STEP_SUMMARY\"\n\nExit codes: 0 no gating failure, 1 unwaived failures (only new ones with --baseline, unless --fail-on any), 2 matrix error or a repository that cannot be loaded.";
+const RUN_HELP: &str = "Examples:\n  rpmatrix run matrices/demo.toml\n  rpmatrix run matrices/demo.toml --drift-only --json drift.json\n  rpmatrix run matrices/rdo-cs9.toml --cell epoxy-testing-x86_64 --junit junit.xml --json result.json\n  rpmatrix run m.toml --baseline yesterday.json --summary \"$GITHUB_STEP_SUMMARY\"\n\nExit codes: 0 no gating failure, 1 unwaived failures (only new ones with --baseline, unless --fail-on any), 2 matrix error or a repository that cannot be loaded.\nThe [drift] section runs after the cells (not with --cell unless --drift; never with --no-drift); its policy violations count as failures.";
 
 #[derive(Args)]
 struct RunArgs {
@@ -104,6 +104,15 @@ struct RunArgs {
     /// Which unwaived failures exit 1 (default: new with --baseline, else any).
     #[arg(long, value_enum)]
     fail_on: Option<FailOn>,
+    /// Skip the matrix's [drift] section.
+    #[arg(long, conflicts_with_all = ["drift", "drift_only"])]
+    no_drift: bool,
+    /// Run the [drift] section even with --cell (it runs by default without --cell).
+    #[arg(long)]
+    drift: bool,
+    /// Run only the [drift] section, no cells (a CI fan-out's drift job).
+    #[arg(long, conflicts_with = "cells")]
+    drift_only: bool,
     /// Judge waiver expiry on this date instead of today (YYYY-MM-DD).
     #[arg(long, value_name = "DATE", hide = true)]
     today: Option<String>,
@@ -574,6 +583,9 @@ fn print_outcome(report: &MatrixReport) {
         count(matrix::Status::Waived),
         count(matrix::Status::Error)
     );
+    if let Some(line) = report::table::drift_line(report) {
+        println!("{line}");
+    }
 }
 
 fn run_matrix(args: RunArgs) -> ExitCode {
@@ -604,12 +616,17 @@ fn run_matrix(args: RunArgs) -> ExitCode {
     let fail_on = args
         .fail_on
         .unwrap_or(if baseline.is_some() { FailOn::New } else { FailOn::Any });
+    if (args.drift || args.drift_only) && plan.drift.is_none() {
+        return fail(&format!("--drift: {} has no [drift] section", args.matrix.display()));
+    }
     let opts = matrix::RunOptions {
         cells: args.cells.clone(),
         today,
         load: args.fetch.options("x86_64"),
         baseline,
         fail_on,
+        drift: !args.no_drift && (args.cells.is_empty() || args.drift || args.drift_only),
+        no_cells: args.drift_only,
     };
     let tty = std::io::stdout().is_terminal() && std::env::var_os("CI").is_none();
     outln!("{}", report::table::header());

@@ -230,10 +230,15 @@ fn demo_run() {
         stdout.contains("6 cells: 1 pass, 3 fail, 2 waived, 0 error"),
         "{stdout}"
     );
+    assert!(
+        stdout.contains("drift drift-ours vs fedora, f39: 16 source packages; behind: 6, "),
+        "{stdout}"
+    );
 
     let xml = std::fs::read_to_string(&junit).unwrap_or_default();
     let report = quick_junit::Report::deserialize_from_str(&xml).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!((report.tests, report.failures, report.errors), (40, 12, 0));
+    // 40 closure cases (12 failing) + the [drift] suites: 16 + 15 cases, 3 violations.
+    assert_eq!((report.tests, report.failures, report.errors), (71, 15, 0));
     let suite = |n: &str| report.test_suites.iter().find(|s| s.name.as_str() == n);
     let app = suite("app-on-base").unwrap_or_else(|| panic!("no app-on-base suite"));
     assert_eq!((app.tests, app.failures, app.skipped), (6, 2, 1));
@@ -241,7 +246,7 @@ fn demo_run() {
     assert!(xml.contains("<testcase name=\"dup\""), "package names, never versions");
     assert!(xml.contains("waived: dup-missing is dropped"));
     assert!(xml.contains("name=\"repo.app.repomd_sha256\""));
-    let expected = "app-on-base 6 2 0 1\napp-old 1 0 0 0\nrich-x86_64 10 0 0 4\nrich-aarch64 10 0 0 4\nsem 11 9 0 0\nfiles 2 1 0 0\n";
+    let expected = "app-on-base 6 2 0 1\napp-old 1 0 0 0\nrich-x86_64 10 0 0 4\nrich-aarch64 10 0 0 4\nsem 11 9 0 0\nfiles 2 1 0 0\ndrift drift-ours vs fedora 16 3 0 1\ndrift drift-ours vs f39 15 0 0 1\n";
     if let Some(py) = python_counts(&junit) {
         assert_eq!(py, expected);
     }

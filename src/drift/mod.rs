@@ -47,7 +47,7 @@ pub use classify::{
     Distance, Status, classify, compare_ev, compare_stripped, compare_stripped_release, distance, parse_nvr,
     source_name, strip_dist_tag,
 };
-pub use plan::{DriftPlan, DriftSection, SideSpec, run};
+pub use plan::{DriftInputs, DriftPlan, DriftSection, SideSpec, run};
 pub use policy::{Policy, Verdict};
 
 /// The newest build of one source package on one side.
@@ -119,6 +119,19 @@ impl Side {
         Side {
             name: name.to_owned(),
             builds,
+        }
+    }
+
+    /// Adds `other`'s builds, keeping the newer (rpm order) where both have a
+    /// source package: how several `--ours` become one side.
+    pub fn merge_newer(&mut self, other: Side) {
+        for (n, b) in other.builds {
+            match self.builds.get(&n) {
+                Some(cur) if evr::compare(&b.evr, &cur.evr) != Ordering::Greater => {}
+                _ => {
+                    self.builds.insert(n, b);
+                }
+            }
         }
     }
 

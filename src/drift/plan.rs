@@ -3,15 +3,13 @@
 //! [`DriftSection`]), then load, group, compare and judge ([`run`]).
 //! Rendering is `drift_report`'s job.
 
-use std::cmp::Ordering;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
 use super::{CompareOptions, DriftError, DriftResult, DriftTimings, NameMap, Policy, Side, compare, rdoinfo};
 use crate::engine::{self, RepoSpec};
-use crate::evr;
 
 /// Where one side's packages come from.
 #[derive(Clone, Debug)]
@@ -124,6 +122,46 @@ impl DriftSection {
     }
 }
 
+/// The files a drift reads besides repositories: the policy, the name
+/// mapping (a `--map` file, then rdoinfo's `deps.yml` under it) and rdoinfo.
+#[derive(Debug, Default)]
+pub struct DriftInputs {
+    /// The parsed policy, if one was given.
+    pub policy: Option<Policy>,
+    /// Name mapping and origins (`--map` entries win over rdoinfo's).
+    pub map: NameMap,
+    /// The rdoinfo checkout, for `rdoinfo:TAG` sides.
+    pub rdoinfo: Option<rdoinfo::Rdoinfo>,
+}
+
+impl DriftInputs {
+    /// Reads and checks the given files; any error names the file.
+    pub fn read(policy: Option<&Path>, map: Option<&Path>, rdoinfo: Option<&Path>) -> Result<DriftInputs, DriftError> {
+        let policy = policy.map(Policy::from_file).transpose()?;
+        let mut names = match map {
+            Some(p) => NameMap::from_toml_file(p)?,
+            None => NameMap::default(),
+        };
+        let rdo = rdoinfo.map(rdoinfo::Rdoinfo::open).transpose()?;
+        if let Some(rdo) = &rdo {
+            names.merge_under(rdo.name_map());
+        }
+        Ok(DriftInputs {
+            policy,
+            map: names,
+            rdoinfo: rdo,
+        })
+    }
+
+    /// The side of an `rdoinfo:TAG` (an error without rdoinfo).
+    pub fn rdoinfo_side(&self, tag: &str) -> Result<Side, DriftError> {
+        match &self.rdoinfo {
+            Some(rdo) => rdo.buildsys_tag(tag),
+            None => Err(DriftError::Input(format!("rdoinfo:{tag} needs --rdoinfo DIR"))),
+        }
+    }
+}
+
 /// Loads every side, compares and judges: the whole `rpmatrix drift`.
 pub fn run(plan: &DriftPlan) -> Result<DriftResult, DriftError> {
     if plan.ours.is_empty() {
@@ -133,15 +171,7 @@ pub fn run(plan: &DriftPlan) -> Result<DriftResult, DriftError> {
         return Err(DriftError::Input("no --theirs given".into()));
     }
     let started = Instant::now();
-    let policy = plan.policy.as_deref().map(Policy::from_file).transpose()?;
-    let mut map = match &plan.map {
-        Some(p) => NameMap::from_toml_file(p)?,
-        None => NameMap::default(),
-    };
-    let rdo = plan.rdoinfo.as_deref().map(rdoinfo::Rdoinfo::open).transpose()?;
-    if let Some(rdo) = &rdo {
-        map.merge_under(rdo.name_map());
-    }
+    let inputs = DriftInputs::read(plan.policy.as_deref(), plan.map.as_deref(), plan.rdoinfo.as_deref())?;
     let mut specs = Vec::new();
     for s in plan.ours.iter().chain(&plan.theirs) {
         if let SideSpec::Repo(r) = s {
@@ -171,10 +201,7 @@ pub fn run(plan: &DriftPlan) -> Result<DriftResult, DriftError> {
                     .collect();
                 Ok(Side::from_pool(pool, &idx, &r.name))
             }
-            SideSpec::RdoinfoTag(tag) => match &rdo {
-                Some(rdo) => rdo.buildsys_tag(tag),
-                None => Err(DriftError::Input(format!("rdoinfo:{tag} needs --rdoinfo DIR"))),
-            },
+            SideSpec::RdoinfoTag(tag) => inputs.rdoinfo_side(tag),
         }
     };
     let mut ours = Side {
@@ -182,24 +209,16 @@ pub fn run(plan: &DriftPlan) -> Result<DriftResult, DriftError> {
         ..Side::default()
     };
     for s in &plan.ours {
-        let side = side_of(s)?;
-        for (n, b) in side.builds {
-            match ours.builds.get(&n) {
-                Some(cur) if evr::compare(&b.evr, &cur.evr) != Ordering::Greater => {}
-                _ => {
-                    ours.builds.insert(n, b);
-                }
-            }
-        }
+        ours.merge_newer(side_of(s)?);
     }
     let refs = plan.theirs.iter().map(side_of).collect::<Result<Vec<_>, _>>()?;
     let mut result = compare(
         &ours,
         &refs,
         &CompareOptions {
-            map,
+            map: inputs.map,
             only: plan.only.clone(),
-            policy,
+            policy: inputs.policy,
         },
     )?;
     result.timings = DriftTimings {

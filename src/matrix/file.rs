@@ -27,6 +27,29 @@ pub struct MatrixFile {
     /// `[[waivers]]`.
     #[serde(default)]
     pub waivers: Vec<Spanned<WaiverEntry>>,
+    /// `[drift]`: fork drift of some of the repos against others.
+    pub drift: Option<Spanned<DriftEntry>>,
+}
+
+/// `[drift]`: which of the matrix's repos are ours and which are the
+/// references, and the files that judge the comparison. Unlike
+/// `rpmatrix drift`'s `NAME=LOCATION`, sides name repos of `[repos]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DriftEntry {
+    /// Our repos (names from `[repos]`) or `rdoinfo:TAG`; merged, newest build wins.
+    pub ours: Vec<Spanned<String>>,
+    /// The references (names from `[repos]`), each compared separately.
+    pub theirs: Vec<Spanned<String>>,
+    /// A policy file (relative to the matrix file's directory).
+    pub policy: Option<Spanned<String>>,
+    /// An rdoinfo checkout (relative to the matrix file's directory).
+    pub rdoinfo: Option<Spanned<String>>,
+    /// A name mapping file (relative to the matrix file's directory).
+    pub map: Option<Spanned<String>>,
+    /// Only source packages whose name matches one of these globs.
+    #[serde(default)]
+    pub only: Vec<Spanned<String>>,
 }
 
 /// `[repos.NAME]`: where a repository is and what to keep of it.

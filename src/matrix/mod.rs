@@ -5,6 +5,12 @@
 //! Reading a matrix has two stages: [`file`](mod@file) turns the TOML into plain
 //! settings, [`plan`] resolves them into a [`Plan`]; [`run`] executes a plan
 //! and never sees TOML. [`waiver`] and [`baseline`] judge each failure.
+//!
+//! A plan's `[drift]` section ([`DriftSpec`]) runs after the cells: its
+//! sides are read from the cells' pool when a cell loaded the repository,
+//! the other repositories are loaded into a second pool, and
+//! [`crate::drift::compare`] judges them; the outcome is the report's
+//! [`DriftReport`], whose violations gate like unwaived failures.
 
 pub mod baseline;
 pub mod file;
@@ -18,11 +24,13 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::closure::{self, Outcome};
+use crate::drift::{self, DriftInputs, Side};
+use crate::drift_report::{self, DriftJson};
 use crate::engine::{self, EngineError};
 use crate::pool::StrId;
 
 pub use file::MatrixError;
-pub use plan::{Cell, Plan};
+pub use plan::{Cell, DriftSource, DriftSpec, Plan};
 pub use waiver::Waiver;
 
 /// Version of the matrix result JSON (see README, "Matrix results JSON").
@@ -255,6 +263,49 @@ pub struct RunTimings {
     pub cells_ms: f64,
 }
 
+/// What the `[drift]` section found (the `drift` member of [`MatrixReport`]).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct DriftReport {
+    /// `file:line` of the `[drift]` section.
+    pub origin: String,
+    /// Why the drift could not run (a repository that did not load); exit 2.
+    pub error: Option<String>,
+    /// The comparison: `rpmatrix drift --format json`'s document (`null` on error).
+    pub result: Option<DriftJson>,
+    /// With a baseline: the violating source packages that were not violating
+    /// in the baseline's `drift` member (all of them when it has none).
+    /// `null` without a baseline.
+    pub new_violations: Option<Vec<String>>,
+}
+
+impl DriftReport {
+    /// Source packages violating the policy, in report order.
+    pub fn violations(&self) -> Vec<&str> {
+        self.result
+            .iter()
+            .flat_map(|r| &r.packages)
+            .filter(|p| p.verdict == "violation")
+            .map(|p| p.name.as_str())
+            .collect()
+    }
+
+    /// Violations that make the run fail under `fail_on`: all of them, or
+    /// with [`FailOn::New`] and a baseline only the new ones.
+    pub fn gating(&self, fail_on: FailOn) -> usize {
+        match (fail_on, &self.new_violations) {
+            (FailOn::New, Some(new)) => new.len(),
+            _ => self.violations().len(),
+        }
+    }
+}
+
+impl PartialEq for DriftReport {
+    fn eq(&self, other: &DriftReport) -> bool {
+        // DriftJson has no PartialEq (it holds floats and policy verdicts); compare as JSON.
+        serde_json::to_value(self).ok() == serde_json::to_value(other).ok()
+    }
+}
+
 /// Everything a matrix run found (the JSON document; README, "Matrix results JSON").
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MatrixReport {
@@ -280,15 +331,22 @@ pub struct MatrixReport {
     pub waivers: Vec<WaiverReport>,
     /// Timings.
     pub timings: RunTimings,
+    /// The `[drift]` section's findings (`null` when the matrix has none or it was skipped).
+    #[serde(default)]
+    pub drift: Option<DriftReport>,
 }
 
 impl MatrixReport {
-    /// The process exit code: 2 if any cell had an infrastructure error, else 1
-    /// if any cell has a gating failure (see [`FailOn`]), else 0.
+    /// The process exit code: 2 if any cell (or the drift) had an
+    /// infrastructure error, else 1 if any cell has a gating failure or the
+    /// drift a gating policy violation (see [`FailOn`]), else 0.
     pub fn exit_code(&self) -> u8 {
-        if self.cells.iter().any(|c| c.status == Status::Error) {
+        let drift = self.drift.as_ref();
+        if self.cells.iter().any(|c| c.status == Status::Error) || drift.is_some_and(|d| d.error.is_some()) {
             2
-        } else if self.cells.iter().any(|c| c.gating(self.fail_on) > 0) {
+        } else if self.cells.iter().any(|c| c.gating(self.fail_on) > 0)
+            || drift.is_some_and(|d| d.gating(self.fail_on) > 0)
+        {
             1
         } else {
             0
@@ -347,6 +405,12 @@ impl MatrixReport {
             if p.fail_on == FailOn::New {
                 out.fail_on = FailOn::New;
             }
+            // One part ran the drift (CI fan-out); a finished drift wins over an errored one.
+            match (&out.drift, p.drift) {
+                (None, Some(d)) => out.drift = Some(d),
+                (Some(o), Some(d)) if o.result.is_none() && d.result.is_some() => out.drift = Some(d),
+                _ => {}
+            }
             out.timings.load_ms += p.timings.load_ms;
             out.timings.pool_ms += p.timings.pool_ms;
             out.timings.filelists_ms += p.timings.filelists_ms;
@@ -371,6 +435,10 @@ pub struct RunOptions {
     pub baseline: Option<(String, MatrixReport)>,
     /// Exit policy.
     pub fail_on: FailOn,
+    /// Run the plan's `[drift]` section (when it has one).
+    pub drift: bool,
+    /// Run no cells (only the drift).
+    pub no_cells: bool,
 }
 
 fn judge_failures(
@@ -434,7 +502,20 @@ fn finish_cell(report: &mut CellReport, opts: &RunOptions) {
 /// makes the cells using it errors; the others run. `Err` only for problems
 /// that stop everything (an unknown `--cell`, a bad filter).
 pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync)) -> Result<MatrixReport, String> {
-    let cells = plan.select(&opts.cells)?;
+    let cells = if opts.no_cells {
+        Vec::new()
+    } else {
+        plan.select(&opts.cells)?
+    };
+    // The drift's files are read first: a bad policy stops the run before any loading.
+    let drift_spec = plan.drift.as_ref().filter(|_| opts.drift);
+    let drift_inputs = match drift_spec {
+        Some(d) => Some(
+            DriftInputs::read(d.policy.as_deref(), d.map.as_deref(), d.rdoinfo.as_deref())
+                .map_err(|e| format!("[drift] ({}): {e}", d.origin))?,
+        ),
+        None => None,
+    };
     let needed: Vec<String> = {
         let mut v: Vec<String> = Vec::new();
         for c in &cells {
@@ -546,7 +627,21 @@ pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync
     let cells_ms = started.elapsed().as_secs_f64() * 1e3 - filelists_ms;
 
     let cell_reports: Vec<CellReport> = done.into_iter().flatten().collect();
-    let loaded_repos = loaded.loaded_repos();
+    let mut loaded_repos = loaded.loaded_repos();
+    let mut failed = failed;
+    let mut specs = specs;
+    let drift = match (drift_spec, drift_inputs) {
+        (Some(d), Some(inputs)) => {
+            let (report, extra) = run_drift(plan, d, inputs, &loaded, &failed, opts);
+            if let Some((extra_specs, extra_loaded, extra_failed)) = extra {
+                specs.extend(extra_specs);
+                loaded_repos.extend(extra_loaded);
+                failed.extend(extra_failed);
+            }
+            Some(report)
+        }
+        _ => None,
+    };
     let repos = specs
         .iter()
         .map(|s| match loaded_repos.iter().find(|l| l.name == s.name) {
@@ -600,7 +695,142 @@ pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync
             filelists_ms: round(filelists_ms),
             cells_ms: round(cells_ms),
         },
+        drift,
     })
+}
+
+/// Repositories the drift loaded itself: specs, what loaded, what failed.
+type ExtraRepos = (Vec<engine::RepoSpec>, Vec<engine::LoadedRepo>, BTreeMap<String, String>);
+
+/// Runs `[drift]`. Repos the cells already loaded are read from their pool
+/// (`Side::from_pool`); only repos no selected cell needs are loaded, into a
+/// second pool of their own, so that the cells' pool (its filelists scans,
+/// its modular filtering) is unchanged by the drift.
+fn run_drift(
+    plan: &Plan,
+    spec: &DriftSpec,
+    inputs: DriftInputs,
+    cells_pool: &engine::Loaded,
+    cells_failed: &BTreeMap<String, String>,
+    opts: &RunOptions,
+) -> (DriftReport, Option<ExtraRepos>) {
+    let started = Instant::now();
+    let in_cells = |name: &str| cells_pool.pool.repos.iter().any(|r| r.name == name) || cells_failed.contains_key(name);
+    let extra_specs: Vec<engine::RepoSpec> = spec
+        .repos()
+        .iter()
+        .filter(|r| !in_cells(r))
+        .filter_map(|r| plan.repos.iter().find(|s| &s.name == r).cloned())
+        .collect();
+    let errored = |error: String| DriftReport {
+        origin: spec.origin.clone(),
+        error: Some(error),
+        result: None,
+        new_violations: None,
+    };
+    let (extra_pool, extra) = if extra_specs.is_empty() {
+        (None, None)
+    } else {
+        match engine::load_partial(&extra_specs, &opts.load) {
+            Ok((l, f)) => {
+                let f: BTreeMap<String, String> = f.into_iter().map(|(n, e)| (n, e.to_string())).collect();
+                let lr = l.loaded_repos();
+                (Some(l), Some((extra_specs, lr, f)))
+            }
+            Err(e) => return (errored(e.to_string()), None),
+        }
+    };
+    let load_ms = started.elapsed().as_secs_f64() * 1e3;
+    let mut broken: Vec<String> = spec
+        .repos()
+        .iter()
+        .filter_map(|r| {
+            cells_failed
+                .get(r)
+                .or_else(|| extra.as_ref().and_then(|(_, _, f)| f.get(r)))
+                .map(|e| format!("repo '{r}' cannot be loaded: {e}"))
+        })
+        .collect();
+    broken.dedup();
+    if !broken.is_empty() {
+        return (errored(broken.join("\n")), extra);
+    }
+    let started = Instant::now();
+    let side = |name: &str| -> Side {
+        let pool = match &extra_pool {
+            Some(l) if l.pool.repos.iter().any(|r| r.name == name) => &l.pool,
+            _ => &cells_pool.pool,
+        };
+        let idx: Vec<usize> = pool
+            .repos
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.name == name)
+            .map(|(i, _)| i)
+            .collect();
+        Side::from_pool(pool, &idx, name)
+    };
+    let label = |s: &DriftSource| match s {
+        DriftSource::Repo(r) => r.clone(),
+        DriftSource::RdoinfoTag(t) => format!("rdoinfo:{t}"),
+    };
+    let mut ours = Side {
+        name: spec.ours.iter().map(label).collect::<Vec<_>>().join("+"),
+        ..Side::default()
+    };
+    for s in &spec.ours {
+        let part = match s {
+            DriftSource::Repo(r) => side(r),
+            DriftSource::RdoinfoTag(t) => match inputs.rdoinfo_side(t) {
+                Ok(side) => side,
+                Err(e) => return (errored(e.to_string()), extra),
+            },
+        };
+        ours.merge_newer(part);
+    }
+    let refs: Vec<Side> = spec.theirs.iter().map(|r| side(r)).collect();
+    let compared = drift::compare(
+        &ours,
+        &refs,
+        &drift::CompareOptions {
+            map: inputs.map,
+            only: spec.only.clone(),
+            policy: inputs.policy,
+        },
+    );
+    let mut result = match compared {
+        Ok(r) => r,
+        Err(e) => return (errored(e.to_string()), extra),
+    };
+    result.timings = drift::DriftTimings {
+        load_ms: round(load_ms),
+        compare_ms: round(started.elapsed().as_secs_f64() * 1e3),
+    };
+    let previous = opts
+        .baseline
+        .as_ref()
+        .map(|(_, b)| b.drift.as_ref().and_then(|d| d.result.as_ref()));
+    let changes = previous.map(|p| p.map(|p| drift_report::changes_since(&result, p)).unwrap_or_default());
+    let doc = drift_report::document(&result, changes.as_deref());
+    let report = DriftReport {
+        origin: spec.origin.clone(),
+        error: None,
+        new_violations: previous.map(|p| {
+            let before: Vec<&str> = p
+                .iter()
+                .flat_map(|p| &p.packages)
+                .filter(|p| p.verdict == "violation")
+                .map(|p| p.name.as_str())
+                .collect();
+            doc.packages
+                .iter()
+                .filter(|p| p.verdict == "violation" && !before.contains(&p.name.as_str()))
+                .map(|p| p.name.clone())
+                .collect()
+        }),
+        result: Some(doc),
+    };
+    (report, extra)
 }
 
 fn round(ms: f64) -> f64 {

@@ -1,6 +1,7 @@
 //! Stage two of reading a matrix: the plain settings of [`super::file`]
 //! are checked and resolved into a [`Plan`]: repositories with their
-//! LOCATION strings, cells naming defined repositories, waivers with dates.
+//! LOCATION strings, cells naming defined repositories, waivers with dates,
+//! the `[drift]` section naming defined repositories ([`DriftSpec`]).
 //! Axes are expanded here. Nothing after the plan looks at TOML.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -11,7 +12,7 @@ use crate::closure::{ClosureOptions, RichMode};
 use crate::engine::RepoSpec;
 use crate::pool::PackageFilter;
 
-use super::file::{MatrixError, MatrixFile, RepoEntry, Source};
+use super::file::{DriftEntry, MatrixError, MatrixFile, RepoEntry, Source};
 use super::waiver::Waiver;
 
 /// What a matrix run does: repositories to load once, cells to run on them.
@@ -25,6 +26,54 @@ pub struct Plan {
     pub cells: Vec<Cell>,
     /// The waivers.
     pub waivers: Vec<Waiver>,
+    /// The `[drift]` section, if any.
+    pub drift: Option<DriftSpec>,
+}
+
+/// One side of `[drift]`'s `ours`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DriftSource {
+    /// A repo of the plan, by name.
+    Repo(String),
+    /// rdoinfo's `buildsys-tags/TAG.yml` (needs [`DriftSpec::rdoinfo`]).
+    RdoinfoTag(String),
+}
+
+/// A resolved `[drift]` section: repo names checked against the plan's
+/// repos, paths made relative to the current directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DriftSpec {
+    /// Our side (merged: newest build per source package wins).
+    pub ours: Vec<DriftSource>,
+    /// The references (repo names of the plan), in order.
+    pub theirs: Vec<String>,
+    /// The policy file.
+    pub policy: Option<PathBuf>,
+    /// The rdoinfo checkout.
+    pub rdoinfo: Option<PathBuf>,
+    /// The name mapping file.
+    pub map: Option<PathBuf>,
+    /// Name globs to keep (all when empty).
+    pub only: Vec<String>,
+    /// `file:line` of the section.
+    pub origin: String,
+}
+
+impl DriftSpec {
+    /// The plan's repos this drift reads (ours, then the references), without repeats.
+    pub fn repos(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let ours = self.ours.iter().filter_map(|s| match s {
+            DriftSource::Repo(r) => Some(r),
+            DriftSource::RdoinfoTag(_) => None,
+        });
+        for r in ours.chain(&self.theirs) {
+            if !out.contains(r) {
+                out.push(r.clone());
+            }
+        }
+        out
+    }
 }
 
 /// One closure of the matrix.
@@ -398,10 +447,101 @@ pub fn resolve(src: &Source, file: MatrixFile) -> Result<Plan, MatrixError> {
         });
     }
 
+    let drift = match &file.drift {
+        Some(d) => Some(resolve_drift(src, &base, d, &repos)?),
+        None => None,
+    };
+
     Ok(Plan {
         source: src.path.clone(),
         repos: repos.into_values().collect(),
         cells,
         waivers,
+        drift,
+    })
+}
+
+fn resolve_drift(
+    src: &Source,
+    base: &Path,
+    entry: &toml::Spanned<DriftEntry>,
+    repos: &BTreeMap<String, RepoSpec>,
+) -> Result<DriftSpec, MatrixError> {
+    let d = entry.get_ref();
+    let known = || repos.keys().map(String::as_str).collect::<Vec<_>>().join(", ");
+    let repo = |what: &str, item: &toml::Spanned<String>| -> Result<String, MatrixError> {
+        let name = item.get_ref();
+        if repos.contains_key(name) {
+            Ok(name.clone())
+        } else {
+            Err(src.error_at(
+                item.span(),
+                format!("drift: {what} names undefined repo '{name}' (repos: {})", known()),
+            ))
+        }
+    };
+    let path = |item: &Option<toml::Spanned<String>>, what: &str| -> Result<Option<PathBuf>, MatrixError> {
+        let Some(item) = item else { return Ok(None) };
+        let p = Path::new(item.get_ref().as_str());
+        let p = if p.is_absolute() { p.to_owned() } else { base.join(p) };
+        if !p.exists() {
+            return Err(src.error_at(
+                item.span(),
+                format!("drift: {what} '{}': no such file or directory", p.display()),
+            ));
+        }
+        Ok(Some(p))
+    };
+    let rdoinfo = path(&d.rdoinfo, "rdoinfo")?;
+    if d.ours.is_empty() {
+        return Err(src.error_at(entry.span(), "drift: ours is empty (name the repos that are ours)"));
+    }
+    if d.theirs.is_empty() {
+        return Err(src.error_at(entry.span(), "drift: theirs is empty (name the reference repos)"));
+    }
+    let mut ours = Vec::new();
+    for item in &d.ours {
+        let side = match item.get_ref().strip_prefix("rdoinfo:") {
+            Some(tag) => {
+                if tag.is_empty() || tag.contains('/') {
+                    return Err(src.error_at(item.span(), "drift: expected rdoinfo:TAG"));
+                }
+                if rdoinfo.is_none() {
+                    return Err(src.error_at(
+                        item.span(),
+                        format!("drift: ours 'rdoinfo:{tag}' needs rdoinfo = \"DIR\" in [drift]"),
+                    ));
+                }
+                DriftSource::RdoinfoTag(tag.to_owned())
+            }
+            None => DriftSource::Repo(repo("ours", item)?),
+        };
+        if !ours.contains(&side) {
+            ours.push(side);
+        }
+    }
+    let mut theirs: Vec<String> = Vec::new();
+    for item in &d.theirs {
+        let r = repo("theirs", item)?;
+        if ours.contains(&DriftSource::Repo(r.clone())) {
+            return Err(src.error_at(item.span(), format!("drift: repo '{r}' is both ours and theirs")));
+        }
+        if !theirs.contains(&r) {
+            theirs.push(r);
+        }
+    }
+    let mut only = Vec::new();
+    for g in &d.only {
+        check_globs(src, std::slice::from_ref(g.get_ref()), "drift only", &g.span())?;
+        only.push(g.get_ref().clone());
+    }
+    Ok(DriftSpec {
+        ours,
+        theirs,
+        policy: path(&d.policy, "policy")?,
+        rdoinfo,
+        map: path(&d.map, "map")?,
+        only,
+        origin: src.origin(entry.span()),
     })
 }

@@ -2,7 +2,10 @@
 //! `<testcase>` per checked package (named after the package, never its
 //! version), failures listing the unresolved deps, waived failures as
 //! `<skipped>`, a repository that cannot be loaded as an `<error>`.
-//! Written with quick-junit, which keeps counters consistent and the XML
+//! The `[drift]` section adds `rpmatrix drift --format junit`'s suites (one
+//! per reference, a testcase per source package, a violation is a failure,
+//! a fork is skipped), or one `drift` suite with an `<error>` when it could
+//! not run. Written with quick-junit, which keeps counters consistent and the XML
 //! valid whatever the text contains.
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
@@ -85,6 +88,26 @@ pub fn render(report: &MatrixReport) -> Result<String, String> {
     let mut junit = Report::new("rpmatrix");
     for c in &report.cells {
         junit.add_test_suite(suite(report, c));
+    }
+    if let Some(d) = &report.drift {
+        match &d.result {
+            Some(doc) => {
+                let result = crate::drift_report::from_document(doc);
+                junit.add_test_suites(crate::drift_report::junit_suites(&result));
+            }
+            None => {
+                let mut suite = TestSuite::new("drift");
+                let error = d.error.as_deref().unwrap_or("the drift did not run");
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+                status.set_message(error.lines().next().unwrap_or("infrastructure error"));
+                status.set_type("infrastructure");
+                status.set_description(error);
+                let mut case = TestCase::new("repositories", status);
+                case.set_classname("drift");
+                suite.add_test_case(case);
+                junit.add_test_suite(suite);
+            }
+        }
     }
     junit.to_string().map_err(|e| format!("JUnit: {e}"))
 }

@@ -1,6 +1,7 @@
 //! Markdown summary of matrix results, for `$GITHUB_STEP_SUMMARY` or a
 //! review comment: the cells × status table, then new failures, fixed,
-//! still failing, waived and expired waivers.
+//! still failing, waived and expired waivers; then the fork drift: counts
+//! per status, the policy violations, declared forks, changes since the baseline.
 
 use std::fmt::Write;
 
@@ -153,7 +154,65 @@ pub fn render(report: &MatrixReport) -> String {
         })
         .collect();
     section(&mut out, "Expired waivers", &expired);
+    drift(&mut out, report);
     out
+}
+
+fn drift(out: &mut String, report: &MatrixReport) {
+    let Some(d) = &report.drift else { return };
+    let Some(r) = &d.result else {
+        let _ = writeln!(
+            out,
+            "\n### Fork drift\n\n⚠️ ERROR: {}",
+            esc(d.error.as_deref().unwrap_or("no result"))
+        );
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "\n### Fork drift: {} vs {}\n",
+        esc(&r.ours),
+        esc(&r.references.join(", "))
+    );
+    let _ = writeln!(out, "| status | source packages |");
+    let _ = writeln!(out, "|---|---:|");
+    for s in crate::drift::Status::ALL {
+        let _ = writeln!(out, "| {s} | {} |", r.counts.get(s.as_str()).copied().unwrap_or(0));
+    }
+    let violations: Vec<String> = r
+        .packages
+        .iter()
+        .filter(|p| p.verdict == "violation")
+        .map(|p| {
+            let new = match &d.new_violations {
+                Some(n) if n.contains(&p.name) => " (new)",
+                _ => "",
+            };
+            format!("- `{}`{new}: {}", esc(&p.name), esc(&p.reasons.join("; ")))
+        })
+        .collect();
+    section(out, "Drift policy violations", &violations);
+    let forks: Vec<String> = r
+        .packages
+        .iter()
+        .filter(|p| p.verdict == "fork")
+        .map(|p| format!("- `{}` ({}): {}", esc(&p.name), p.status, esc(&p.reasons.join("; "))))
+        .collect();
+    section(out, "Declared forks", &forks);
+    if let Some(ch) = &r.changes {
+        let lines: Vec<String> = ch
+            .iter()
+            .map(|c| {
+                format!(
+                    "- `{}`: {} → {}",
+                    esc(&c.name),
+                    c.before.as_deref().unwrap_or("(absent)"),
+                    c.after.map_or("(absent)", crate::drift::Status::as_str)
+                )
+            })
+            .collect();
+        section(out, "Drift changes since the baseline", &lines);
+    }
 }
 
 fn section(out: &mut String, title: &str, lines: &[String]) {

@@ -1,6 +1,6 @@
 //! Plain-text rendering of matrix results for the terminal and CI logs:
 //! one row per cell as it finishes, then the failures of each cell in dnf's
-//! format.
+//! format, the drift's policy violations, and the drift's one-line summary.
 
 use std::fmt::Write;
 
@@ -63,6 +63,27 @@ pub fn details(report: &MatrixReport) -> String {
             }
         }
     }
+    if let Some(d) = &report.drift {
+        if let Some(e) = &d.error {
+            let _ = writeln!(out, "\n[drift] ERROR: {e}");
+        }
+        let violating: Vec<_> = d
+            .result
+            .iter()
+            .flat_map(|r| &r.packages)
+            .filter(|p| p.verdict == "violation")
+            .collect();
+        if !violating.is_empty() {
+            let _ = writeln!(out, "\n[drift] policy violations:");
+        }
+        for p in violating {
+            let new = match &d.new_violations {
+                Some(n) if n.contains(&p.name) => " (new)",
+                _ => "",
+            };
+            let _ = writeln!(out, "  {}{new}: {}", p.name, p.reasons.join("; "));
+        }
+    }
     for w in report.waivers.iter().filter(|w| w.expired) {
         let _ = writeln!(
             out,
@@ -71,4 +92,33 @@ pub fn details(report: &MatrixReport) -> String {
         );
     }
     out
+}
+
+/// The drift's one line: `drift OURS vs REFS: N source packages; STATUS: N, ...; V policy violations (N new)`,
+/// or its error; `None` when the run has no drift.
+pub fn drift_line(report: &MatrixReport) -> Option<String> {
+    let d = report.drift.as_ref()?;
+    let Some(r) = &d.result else {
+        return Some(format!("drift: ERROR ({})", d.error.as_deref().unwrap_or("no result")));
+    };
+    let counts: Vec<String> = crate::drift::Status::ALL
+        .iter()
+        .filter_map(|s| {
+            let n = r.counts.get(s.as_str()).copied().unwrap_or(0);
+            (n > 0).then(|| format!("{s}: {n}"))
+        })
+        .collect();
+    let new = d
+        .new_violations
+        .as_ref()
+        .map(|n| format!(" ({} new)", n.len()))
+        .unwrap_or_default();
+    Some(format!(
+        "drift {} vs {}: {} source packages; {}; {} policy violations{new}",
+        r.ours,
+        r.references.join(", "),
+        r.packages.len(),
+        counts.join(", "),
+        r.violations
+    ))
 }
