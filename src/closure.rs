@@ -101,9 +101,23 @@ impl ClosureResult {
 pub enum Outcome {
     /// The findings.
     Done(ClosureResult),
-    /// These paths are required, not provided by anything primary lists, and
-    /// filelists have not been consulted for them yet.
-    NeedFilelists(Vec<StrId>),
+    /// Some required paths are not provided by anything primary lists, and
+    /// the filelists of some repositories that could provide them have not
+    /// been consulted for them yet.
+    NeedFilelists(FilelistsRequest),
+}
+
+/// Which filelists a closure needs read before it can answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FilelistsRequest {
+    /// The required paths, sorted by their text.
+    pub paths: Vec<StrId>,
+    /// The repositories (indexes into [`Pool::repos`]) whose packages can
+    /// provide in this closure ([`ClosureOptions::providers_from`], all when
+    /// empty), in pool order. Only their filelists matter; for each, only the
+    /// paths it has not been scanned for yet
+    /// ([`Pool::filelists_scanned`]) need reading.
+    pub repos: Vec<u32>,
 }
 
 /// Errors in what the user asked for.
@@ -133,9 +147,11 @@ pub enum ClosureError {
 /// Runs the closure.
 pub fn check(pool: &Pool, opts: &ClosureOptions) -> Result<Outcome, ClosureError> {
     let (to_check, available) = select(pool, opts)?;
+    let repos = enabled_repos(pool, opts);
     let judge = Judge {
         pool,
         available: &available,
+        repos: &repos,
         memo: FxHashMap::default(),
         rich: FxHashMap::default(),
         mode: opts.rich,
@@ -149,8 +165,8 @@ pub fn check(pool: &Pool, opts: &ClosureOptions) -> Result<Outcome, ClosureError
         for &pkg in &to_check {
             for d in pool.deps_of(pkg, DepKind::Requires) {
                 if pool.str(d.name).starts_with('/')
-                    && !pool.filelists_scanned(d.name)
                     && !need.contains(&d.name)
+                    && !judge.filelists_scanned(d.name)
                     && judge.simple_providers(d.name, d.op, d.evr).is_empty()
                 {
                     need.push(d.name);
@@ -159,7 +175,7 @@ pub fn check(pool: &Pool, opts: &ClosureOptions) -> Result<Outcome, ClosureError
         }
         if !need.is_empty() {
             need.sort_by(|a, b| pool.str(*a).cmp(pool.str(*b)));
-            return Ok(Outcome::NeedFilelists(need));
+            return Ok(Outcome::NeedFilelists(FilelistsRequest { paths: need, repos }));
         }
     }
 
@@ -170,6 +186,7 @@ pub fn check(pool: &Pool, opts: &ClosureOptions) -> Result<Outcome, ClosureError
             let mut judge = Judge {
                 pool,
                 available: &available,
+                repos: &repos,
                 memo: FxHashMap::default(),
                 rich: FxHashMap::default(),
                 mode: opts.rich,
@@ -190,7 +207,7 @@ pub fn check(pool: &Pool, opts: &ClosureOptions) -> Result<Outcome, ClosureError
     if !need_files.is_empty() {
         let mut v: Vec<StrId> = need_files.into_iter().collect();
         v.sort_by(|a, b| pool.str(*a).cmp(pool.str(*b)));
-        return Ok(Outcome::NeedFilelists(v));
+        return Ok(Outcome::NeedFilelists(FilelistsRequest { paths: v, repos }));
     }
     problems.sort_by(|a, b| package_order(pool, a.0, b.0));
     let providers = available.iter().filter(|a| **a).count();
@@ -316,6 +333,14 @@ fn subject_forms(pool: &Pool, pkg: PkgId) -> Vec<String> {
         format!("{name}-{epoch}:{version}-{release}"),
         format!("{name}-{epoch}:{version}-{release}.{arch}"),
     ]
+}
+
+/// The repositories whose packages exist for this closure
+/// ([`ClosureOptions::providers_from`], all when empty), as pool indexes.
+fn enabled_repos(pool: &Pool, opts: &ClosureOptions) -> Vec<u32> {
+    (0..pool.repos.len() as u32)
+        .filter(|&r| opts.providers_from.is_empty() || opts.providers_from.contains(&pool.repos[r as usize].name))
+        .collect()
 }
 
 /// Decides the packages to check and the packages that may provide.
@@ -453,6 +478,8 @@ enum Verdict {
 struct Judge<'a> {
     pool: &'a Pool,
     available: &'a [bool],
+    /// The enabled repositories: their filelists answer file requires.
+    repos: &'a [u32],
     memo: FxHashMap<(StrId, Option<Op>, u32), bool>,
     rich: FxHashMap<StrId, RichDep>,
     mode: RichMode,
@@ -460,6 +487,11 @@ struct Judge<'a> {
 }
 
 impl Judge<'_> {
+    /// Whether the filelists of every enabled repository were consulted for `path`.
+    fn filelists_scanned(&self, path: StrId) -> bool {
+        self.repos.iter().all(|&r| self.pool.filelists_scanned(r, path))
+    }
+
     fn satisfied(&mut self, d: &Dep) -> Result<Verdict, dep::RichParseError> {
         let name = self.pool.str(d.name);
         if dep::is_rich(name) {
@@ -495,7 +527,7 @@ impl Judge<'_> {
             self.memo.insert(key, true);
             return Ok(Verdict::Yes);
         }
-        if name.starts_with('/') && !self.no_filelists && !self.pool.filelists_scanned(d.name) {
+        if name.starts_with('/') && !self.no_filelists && !self.filelists_scanned(d.name) {
             return Ok(Verdict::NeedFiles(vec![d.name]));
         }
         self.memo.insert(key, false);
@@ -559,7 +591,7 @@ impl Judge<'_> {
             Some((op, e)) => self.providers_matching(name, Some((*op, e.as_ref()))),
             None => self.providers_matching(name, None),
         };
-        if out.is_empty() && s.name.starts_with('/') && !self.no_filelists && !self.pool.filelists_scanned(name) {
+        if out.is_empty() && s.name.starts_with('/') && !self.no_filelists && !self.filelists_scanned(name) {
             need.push(name);
         }
         out

@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::closure::{self, ClosureOptions, ClosureResult, Outcome};
+use crate::closure::{self, ClosureOptions, ClosureResult, FilelistsRequest, Outcome};
 use crate::fetch::{self, Source};
 use crate::pool::{PackageFilter, Pool, SharedInterner, StrId};
-use crate::repodata::{self, LoadOptions, RepoData};
+use crate::repodata::{self, FilelistsError, LoadOptions, RepoData};
 
 /// One repository to load: its name, where it is, and what to keep of it.
 #[derive(Clone, Debug)]
@@ -101,7 +101,20 @@ pub struct Loaded {
     pub repos: Vec<RepoData>,
     /// Load timings.
     pub timings: Timings,
+    /// Per repository: whether its filelists were read successfully.
     filelists_loaded: Vec<bool>,
+    /// Per repository: why its filelists could not be read (never retried).
+    filelists_failed: Vec<Option<FilelistsError>>,
+}
+
+/// The filelists of one repository to read, for these paths (see
+/// [`Loaded::filelists_scans`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FilelistsScan {
+    /// The repository, an index into [`Loaded::repos`] and the pool's repos.
+    pub repo: u32,
+    /// The paths to look for, in the order they were asked.
+    pub paths: Vec<StrId>,
 }
 
 /// Everything that governs loading: how to fetch, how to read.
@@ -191,13 +204,16 @@ pub fn load_partial(
                 ..Timings::default()
             },
             filelists_loaded: vec![false; n],
+            filelists_failed: vec![None; n],
         },
         failed,
     ))
 }
 
 impl Loaded {
-    /// Runs one closure, reading filelists only if some file dependency needs them.
+    /// Runs one closure, reading filelists only if some file dependency
+    /// needs them, and then only those of the repositories that can provide
+    /// in this closure.
     pub fn closure(&mut self, opts: &ClosureOptions) -> Result<(ClosureResult, Timings), EngineError> {
         let mut timings = self.timings.clone();
         let mut closure_ms = 0.0;
@@ -210,44 +226,107 @@ impl Loaded {
                     timings.closure_ms = closure_ms;
                     return Ok((result, timings));
                 }
-                Outcome::NeedFilelists(paths) => {
+                Outcome::NeedFilelists(request) => {
                     let started = Instant::now();
-                    self.scan_filelists(&paths)?;
+                    let scans = self.filelists_scans(std::slice::from_ref(&request));
+                    if scans.is_empty() {
+                        return Err(EngineError::Invalid(
+                            "filelists did not settle the file dependencies".to_owned(),
+                        ));
+                    }
+                    if let Some((repo, e)) = self.scan_filelists(&scans).into_iter().next() {
+                        let why = self.first_unscanned(repo, &request.paths).unwrap_or_default();
+                        return Err(EngineError::Load(e.needed_by(&why)));
+                    }
                     timings.filelists_ms += ms(started.elapsed());
                 }
             }
         }
     }
 
-    /// Reads filelists of every repository for exactly these paths (what
-    /// [`Outcome::NeedFilelists`] asked for) and records their owners.
-    /// Callers running many closures on one pool collect the paths of all of
-    /// them and call this once.
-    pub fn scan_filelists(&mut self, paths: &[StrId]) -> Result<(), EngineError> {
-        let wanted: rustc_hash::FxHashSet<&str> = paths.iter().map(|&p| self.pool.str(p)).collect();
-        let why = paths.first().map(|&p| self.pool.str(p).to_owned()).unwrap_or_default();
-        let found: Vec<Result<Vec<(String, String)>, repodata::LoadError>> = self
-            .repos
+    /// What must be read to answer these requests: per repository one of
+    /// them names (in pool order), the paths they ask for that its filelists
+    /// were not scanned for yet. Repositories with nothing new are left out.
+    /// Callers running many closures on one pool pass all their requests at
+    /// once, so that each filelists file is read once.
+    pub fn filelists_scans(&self, requests: &[FilelistsRequest]) -> Vec<FilelistsScan> {
+        let mut per_repo: Vec<Vec<StrId>> = vec![Vec::new(); self.repos.len()];
+        for request in requests {
+            for &repo in &request.repos {
+                let Some(paths) = per_repo.get_mut(repo as usize) else {
+                    continue;
+                };
+                for &p in &request.paths {
+                    if !self.pool.filelists_scanned(repo, p) && !paths.contains(&p) {
+                        paths.push(p);
+                    }
+                }
+            }
+        }
+        per_repo
+            .into_iter()
+            .enumerate()
+            .filter(|(_, paths)| !paths.is_empty())
+            .map(|(repo, paths)| FilelistsScan {
+                repo: repo as u32,
+                paths,
+            })
+            .collect()
+    }
+
+    /// Reads the filelists of each scan's repository (in parallel) for
+    /// exactly its paths and records the owners found. A repository whose
+    /// filelists cannot be read does not stop the others: its error comes
+    /// back (in the order of `scans`), is remembered, and is returned again
+    /// without a new attempt if it is asked for again.
+    pub fn scan_filelists(&mut self, scans: &[FilelistsScan]) -> Vec<(u32, FilelistsError)> {
+        let results: Vec<Result<Vec<(String, String)>, FilelistsError>> = scans
             .par_iter()
-            .map(|repo| {
+            .map(|scan| {
+                let i = scan.repo as usize;
+                if let Some(e) = self.filelists_failed.get(i).cloned().flatten() {
+                    return Err(e);
+                }
+                let Some(repo) = self.repos.get(i) else {
+                    return Ok(Vec::new());
+                };
+                let wanted: rustc_hash::FxHashSet<&str> = scan.paths.iter().map(|&p| self.pool.str(p)).collect();
                 let mut found = Vec::new();
-                let scanned = repo.scan_filelists(&why, &|p| wanted.contains(p), &mut |id, p| {
+                let scanned = repo.scan_filelists(&|p| wanted.contains(p), &mut |id, p| {
                     found.push((id.to_owned(), p.to_owned()))
                 });
                 repo.source().done();
-                scanned?;
-                Ok(found)
+                scanned.map(|()| found)
             })
             .collect();
-        let mut per_repo = Vec::new();
-        for r in found {
-            per_repo.push(r?);
+        let mut failed = Vec::new();
+        for (scan, result) in scans.iter().zip(results) {
+            let i = scan.repo as usize;
+            match result {
+                Ok(found) => {
+                    self.pool.add_file_owners(scan.repo, &found, &scan.paths);
+                    if let Some(flag) = self.filelists_loaded.get_mut(i) {
+                        *flag = true;
+                    }
+                }
+                Err(e) => {
+                    if let Some(slot) = self.filelists_failed.get_mut(i) {
+                        *slot = Some(e.clone());
+                    }
+                    failed.push((scan.repo, e));
+                }
+            }
         }
-        for (i, found) in per_repo.iter().enumerate() {
-            self.pool.add_file_owners(i as u32, found, paths);
-            self.filelists_loaded[i] = true;
-        }
-        Ok(())
+        failed
+    }
+
+    /// The first of `paths` the filelists of `repo` were not scanned for:
+    /// the dependency to name when they cannot be read. `None` when all were.
+    pub fn first_unscanned(&self, repo: u32, paths: &[StrId]) -> Option<String> {
+        paths
+            .iter()
+            .find(|&&p| !self.pool.filelists_scanned(repo, p))
+            .map(|&p| self.pool.str(p).to_owned())
     }
 
     /// What was loaded, for reports.

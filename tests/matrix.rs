@@ -427,6 +427,108 @@ fn unloadable_repo_is_an_error_of_its_cells_only() {
 }
 
 #[test]
+fn closure_reads_filelists_only_of_enabled_repos() {
+    // One pool of files, base and app; a closure over `files` alone reads
+    // the filelists of `files` and of nothing else, then one over everything
+    // reads the others' for the same paths.
+    let fx = root().join("fixtures/repos");
+    let spec = |n: &str| RepoSpec::new(n, &fx.join(n).display().to_string());
+    let mut loaded = engine::load(&[spec("base"), spec("files"), spec("app")], &engine::Options::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let opts = |from: &[&str]| ClosureOptions {
+        check: vec!["files".into()],
+        basearch: "x86_64".into(),
+        providers_from: from.iter().map(|s| s.to_string()).collect(),
+        ..ClosureOptions::default()
+    };
+    let flags = |l: &engine::Loaded| -> Vec<bool> { l.loaded_repos().iter().map(|r| r.filelists_loaded).collect() };
+    let (alone, _) = loaded.closure(&opts(&["files"])).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(flags(&loaded), [false, true, false]);
+    let (all, _) = loaded.closure(&opts(&[])).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(flags(&loaded), [true, true, true]);
+    assert_eq!(alone.problems, all.problems);
+    assert_eq!(alone.problems.len(), 1);
+}
+
+/// Copies a fixture repository to `dest`, leaving out its filelists file
+/// (repomd.xml still names it) when `drop_filelists`.
+fn copy_repo(name: &str, dest: &Path, drop_filelists: bool) {
+    let from = root().join("fixtures/repos").join(name).join("repodata");
+    let to = dest.join("repodata");
+    std::fs::create_dir_all(&to).unwrap_or_else(|e| panic!("{e}"));
+    for entry in std::fs::read_dir(&from).unwrap_or_else(|e| panic!("{e}")) {
+        let entry = entry.unwrap_or_else(|e| panic!("{e}"));
+        let file = entry.file_name();
+        if drop_filelists && file.to_string_lossy().contains("filelists") {
+            continue;
+        }
+        std::fs::copy(entry.path(), to.join(&file)).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+#[test]
+fn filelists_are_read_only_for_repos_that_provide_in_the_asking_cells() {
+    // `files` has file requires only filelists answer. Cell `files-ok` reads
+    // the filelists of `files` only; `files-nofl` also has the lookaside
+    // `nofl`, whose filelists file is absent: that is an error of
+    // `files-nofl` alone. Cell `base` asks for no filelists at all.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    copy_repo("files", &dir.path().join("files"), false);
+    copy_repo("base", &dir.path().join("nofl"), true);
+    let m = format!(
+        "{}[repos.files]\npath = \"files\"\n[repos.nofl]\npath = \"nofl\"\n\
+         [[cells]]\nname = \"files-ok\"\ncheck = [\"files\"]\n\
+         [[cells]]\nname = \"files-nofl\"\ncheck = [\"files\"]\nlookaside = [\"nofl\"]\n\
+         [[cells]]\nname = \"base\"\ncheck = [\"base\"]\n",
+        repos()
+    );
+    let p = write(dir.path(), "m.toml", &m);
+    let json = dir.path().join("r.json");
+    let out = rpmatrix()
+        .arg("run")
+        .arg(&p)
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&json).unwrap_or_else(|e| panic!("{e}"));
+    let r = MatrixReport::from_json(&text, "r.json").unwrap_or_else(|e| panic!("{e}"));
+    let cell = |name: &str| {
+        r.cells
+            .iter()
+            .find(|c| c.cell.name == name)
+            .unwrap_or_else(|| panic!("no cell {name}"))
+    };
+
+    // files-ok: what `closure --repo files=...` says (fixtures/golden/files.out).
+    let ok = cell("files-ok");
+    assert_eq!(ok.error, None);
+    assert_eq!(ok.failures.len(), 1);
+    assert_eq!(
+        ok.failures[0].unresolved,
+        ["/usr/bin/nonexistent", "/usr/share", "/usr/share/fdata/missing.txt"]
+    );
+    assert_eq!(cell("base").error, None);
+
+    // files-nofl: names the repo, the missing file and the dependency.
+    let err = cell("files-nofl").error.clone().unwrap_or_default();
+    assert!(
+        err.contains("filelists cannot be loaded")
+            && err.contains("repo 'nofl'")
+            && err.contains("filelists.xml.gz")
+            && err.contains("file dependency /usr/bin/nonexistent"),
+        "{err}"
+    );
+
+    // Only the repositories of cells that asked, and only those that loaded.
+    let flags: Vec<(&str, bool)> = r.repos.iter().map(|x| (x.name.as_str(), x.filelists_loaded)).collect();
+    for (name, want) in [("base", false), ("files", true), ("nofl", false)] {
+        assert!(flags.contains(&(name, want)), "{name}: {flags:?}");
+    }
+}
+
+#[test]
 fn baseline_flags_only_new_breakage() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let cell = "[[cells]]\nname = \"app\"\ncheck = [\"app\"]\nlookaside = [\"base\"]\n";

@@ -23,11 +23,11 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::closure::{self, Outcome};
+use crate::closure::{self, FilelistsRequest, Outcome};
 use crate::drift::{self, DriftInputs, Side};
 use crate::drift_report::{self, DriftJson};
-use crate::engine::{self, EngineError};
-use crate::pool::StrId;
+use crate::engine;
+use crate::repodata;
 
 pub use file::MatrixError;
 pub use plan::{Cell, DriftSource, DriftSpec, Plan};
@@ -560,7 +560,7 @@ pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync
     let mut rounds = 0;
     while !pending.is_empty() {
         rounds += 1;
-        let need = Mutex::new(Vec::<StrId>::new());
+        let need = Mutex::new(Vec::<(usize, FilelistsRequest)>::new());
         let outcomes: Vec<(usize, Result<CellReport, f64>)> = pending
             .par_iter()
             .map(|&i| {
@@ -570,9 +570,9 @@ pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync
                 let ms = round(t.elapsed().as_secs_f64() * 1e3 + spent[i]);
                 let report = match outcome {
                     Ok(Outcome::Done(result)) => judge_failures(cell, result, ms, plan, opts),
-                    Ok(Outcome::NeedFilelists(paths)) if rounds < 8 => {
+                    Ok(Outcome::NeedFilelists(request)) if rounds < 8 => {
                         if let Ok(mut n) = need.lock() {
-                            n.extend(paths);
+                            n.push((i, request));
                         }
                         return (i, Err(ms));
                     }
@@ -605,23 +605,34 @@ pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync
         if pending.is_empty() {
             break;
         }
-        let mut paths = need.into_inner().unwrap_or_default();
-        paths.sort_unstable();
-        paths.dedup();
+        // Each cell asked for filelists of its own repositories only; read
+        // every file once for the union of what the cells asked of it.
+        let mut requests = need.into_inner().unwrap_or_default();
+        requests.sort_by_key(|(i, _)| *i);
         let t = Instant::now();
-        if let Err(e) = loaded.scan_filelists(&paths) {
-            let msg = match e {
-                EngineError::Load(e) => format!("filelists cannot be loaded: {e}"),
-                e => e.to_string(),
+        let scans = {
+            let all: Vec<FilelistsRequest> = requests.iter().map(|(_, r)| r.clone()).collect();
+            loaded.filelists_scans(&all)
+        };
+        let failed: BTreeMap<u32, repodata::FilelistsError> = loaded.scan_filelists(&scans).into_iter().collect();
+        // A repository whose filelists cannot be read fails only the cells
+        // that needed them, naming the dependency that did.
+        for (i, request) in &requests {
+            let broken = request.repos.iter().find_map(|r| {
+                let e = failed.get(r)?;
+                // Failed for another cell's paths only: not this cell's problem.
+                let why = loaded.first_unscanned(*r, &request.paths)?;
+                Some(format!("filelists cannot be loaded: {}", e.needed_by(&why)))
+            });
+            let Some(msg) = broken else {
+                continue;
             };
-            for &i in &pending {
-                let mut r = CellReport::errored(&cells[i], msg.clone());
-                finish_cell(&mut r, opts);
-                on_done(&r);
-                done[i] = Some(r);
-            }
-            pending.clear();
+            let mut r = CellReport::errored(&cells[*i], msg);
+            finish_cell(&mut r, opts);
+            on_done(&r);
+            done[*i] = Some(r);
         }
+        pending.retain(|&i| done[i].is_none());
         filelists_ms += t.elapsed().as_secs_f64() * 1e3;
     }
     let cells_ms = started.elapsed().as_secs_f64() * 1e3 - filelists_ms;

@@ -126,8 +126,9 @@ pub struct Pool {
     provide_index: FxHashMap<StrId, (u32, u32)>,
     /// path → packages owning it (primary files plus filelists entries loaded on demand).
     file_owners: FxHashMap<StrId, Vec<PkgId>>,
-    /// repos whose filelists are in `file_owners` for the paths asked so far.
-    filelists_paths: FxHashSet<StrId>,
+    /// Per repository (index into `repos`), the paths its filelists were
+    /// scanned for: their owners in it are in `file_owners`.
+    filelists_paths: Vec<FxHashSet<StrId>>,
     pending_modules: PendingModules,
 }
 
@@ -299,6 +300,7 @@ impl Pool {
             packages: start..self.packages.len() as PkgId,
             module_hotfixes,
         });
+        self.filelists_paths.push(FxHashSet::default());
         if let Some(modules) = &data.modules {
             self.pending_modules.push((repo_index, modules.clone()));
         }
@@ -381,30 +383,42 @@ impl Pool {
         self.file_owners.get(&path).map_or(&[], |v| v.as_slice())
     }
 
-    /// Whether filelists were already consulted for `path`.
-    pub fn filelists_scanned(&self, path: StrId) -> bool {
-        self.filelists_paths.contains(&path)
+    /// Whether the filelists of repository `repo` (index into
+    /// [`repos`](Self::repos)) were already consulted for `path`.
+    pub fn filelists_scanned(&self, repo: u32, path: StrId) -> bool {
+        self.filelists_paths
+            .get(repo as usize)
+            .is_some_and(|paths| paths.contains(&path))
     }
 
-    /// Records owners of `path` found in filelists (`pkgid` → package of `repo`).
+    /// Records what scanning the filelists of `repo` for the paths `asked`
+    /// found: (`pkgid`, path) pairs, each making that package of `repo` an
+    /// owner of the path. Afterwards [`filelists_scanned`](Self::filelists_scanned)
+    /// is true for `repo` and every path of `asked`.
     pub fn add_file_owners(&mut self, repo: u32, found: &[(String, String)], asked: &[StrId]) {
-        let range = self.repos[repo as usize].packages.clone();
-        let by_pkgid: FxHashMap<&str, PkgId> = range
-            .map(|i| (self.strings.get(self.packages[i as usize].pkgid), i))
-            .collect();
-        let mut adds = Vec::new();
-        for (pkgid, path) in found {
-            if let (Some(&pkg), Some(path_id)) = (by_pkgid.get(pkgid.as_str()), self.strings.lookup(path)) {
-                adds.push((path_id, pkg));
+        let Some(range) = self.repos.get(repo as usize).map(|r| r.packages.clone()) else {
+            return;
+        };
+        if !found.is_empty() {
+            let by_pkgid: FxHashMap<&str, PkgId> = range
+                .map(|i| (self.strings.get(self.packages[i as usize].pkgid), i))
+                .collect();
+            let mut adds = Vec::new();
+            for (pkgid, path) in found {
+                if let (Some(&pkg), Some(path_id)) = (by_pkgid.get(pkgid.as_str()), self.strings.lookup(path)) {
+                    adds.push((path_id, pkg));
+                }
+            }
+            for (path, pkg) in adds {
+                let owners = self.file_owners.entry(path).or_default();
+                if !owners.contains(&pkg) {
+                    owners.push(pkg);
+                }
             }
         }
-        for (path, pkg) in adds {
-            let owners = self.file_owners.entry(path).or_default();
-            if !owners.contains(&pkg) {
-                owners.push(pkg);
-            }
+        if let Some(paths) = self.filelists_paths.get_mut(repo as usize) {
+            paths.extend(asked.iter().copied());
         }
-        self.filelists_paths.extend(asked.iter().copied());
     }
 
     /// The provide of a package named by a [`providers_of`](Self::providers_of)

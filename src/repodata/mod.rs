@@ -78,15 +78,6 @@ pub struct RepoData {
 }
 
 impl RepoData {
-    fn error(&self, file: &str, message: impl Into<String>) -> LoadError {
-        LoadError {
-            repo: self.name.clone(),
-            location: self.location.clone(),
-            file: file.to_owned(),
-            message: message.into(),
-        }
-    }
-
     /// Where the files come from (for [`Source::done`] after a lazy read).
     pub fn source(&self) -> &dyn Source {
         self.source.as_ref()
@@ -104,29 +95,73 @@ impl RepoData {
     }
 
     /// Streams filelists.xml, calling `sink(pkgid, path)` for each file whose
-    /// path `wanted` accepts. `why` says which dependency needed it, for the
-    /// error when the repository has no usable filelists.
+    /// path `wanted` accepts. The error does not yet say which dependency
+    /// needed filelists: [`FilelistsError::needed_by`] adds that.
     pub fn scan_filelists(
         &self,
-        why: &str,
         wanted: &(dyn Fn(&str) -> bool + Sync),
         sink: &mut dyn FnMut(&str, &str),
-    ) -> Result<(), LoadError> {
-        let Some(entry) = self.repomd.entry("filelists").cloned() else {
-            return Err(self.error(
-                "repodata/repomd.xml",
-                format!("no filelists entry, but it is needed to resolve the file dependency {why}"),
-            ));
+    ) -> Result<(), FilelistsError> {
+        let fail = |file: &str, problem: FilelistsProblem| FilelistsError {
+            repo: self.name.clone(),
+            location: self.location.clone(),
+            file: file.to_owned(),
+            problem,
         };
-        let bytes = read_verified(self.source.as_ref(), &entry).map_err(|(file, msg)| {
-            self.error(
-                &file,
-                format!("{msg} (filelists is needed to resolve the file dependency {why})"),
-            )
-        })?;
-        let reader =
-            open_decompressed(&bytes, self.options.max_decompressed).map_err(|m| self.error(&entry.href, m))?;
-        filelists::parse_filelists(reader, wanted, sink).map_err(|e| self.error(&entry.href, e.to_string()))
+        let Some(entry) = self.repomd.entry("filelists").cloned() else {
+            return Err(fail("repodata/repomd.xml", FilelistsProblem::NoEntry));
+        };
+        let bytes = read_verified(self.source.as_ref(), &entry)
+            .map_err(|(file, msg)| fail(&file, FilelistsProblem::Unreadable(msg)))?;
+        let reader = open_decompressed(&bytes, self.options.max_decompressed)
+            .map_err(|m| fail(&entry.href, FilelistsProblem::Invalid(m)))?;
+        filelists::parse_filelists(reader, wanted, sink)
+            .map_err(|e| fail(&entry.href, FilelistsProblem::Invalid(e.to_string())))
+    }
+}
+
+/// Filelists of a repository that could not be read (see
+/// [`RepoData::scan_filelists`]); [`needed_by`](Self::needed_by) turns it
+/// into the [`LoadError`] reported for a given file dependency.
+#[derive(Clone, Debug)]
+pub struct FilelistsError {
+    /// The repository's name.
+    pub repo: String,
+    /// Its location as given.
+    pub location: String,
+    /// The file concerned.
+    pub file: String,
+    problem: FilelistsProblem,
+}
+
+#[derive(Clone, Debug)]
+enum FilelistsProblem {
+    /// repomd.xml has no filelists entry.
+    NoEntry,
+    /// The file cannot be read or fails verification.
+    Unreadable(String),
+    /// The file does not decompress or parse.
+    Invalid(String),
+}
+
+impl FilelistsError {
+    /// The error as reported when file dependency `why` needed these filelists.
+    pub fn needed_by(&self, why: &str) -> LoadError {
+        let message = match &self.problem {
+            FilelistsProblem::NoEntry => {
+                format!("no filelists entry, but it is needed to resolve the file dependency {why}")
+            }
+            FilelistsProblem::Unreadable(msg) => {
+                format!("{msg} (filelists is needed to resolve the file dependency {why})")
+            }
+            FilelistsProblem::Invalid(msg) => msg.clone(),
+        };
+        LoadError {
+            repo: self.repo.clone(),
+            location: self.location.clone(),
+            file: self.file.clone(),
+            message,
+        }
     }
 }
 
