@@ -635,6 +635,22 @@ mod tests {
     }
 
     #[test]
+    fn entries_with_entities_or_odd_quoting_parse_like_plain_ones() {
+        let xml = XML.replace(
+            r#"<rpm:entry name="(a or b)"/>"#,
+            r#"<rpm:entry name="a&amp;b" flags='LT' ver="2"/><rpm:entry  name = "c"  flags="EQ" ver="1" />"#,
+        );
+        let strings = Strings::default();
+        let batches = parse_primary(xml.as_bytes(), &strings).unwrap_or_else(|e| panic!("{e}"));
+        let deps = &batches[0].deps;
+        assert_eq!(strings.get(deps[2].name), "a&b");
+        assert_eq!(deps[2].op, Some(Op::LT));
+        assert_eq!(strings.get(deps[3].name), "c");
+        assert_eq!(deps[3].op, Some(Op::EQ));
+        assert_eq!(strings.get(deps[3].ver), "1");
+    }
+
+    #[test]
     fn empty_repository_is_fine() {
         let xml = r#"<?xml version="1.0"?><metadata xmlns="http://linux.duke.edu/metadata/common" packages="0"/>"#;
         let batches = parse_primary(xml.as_bytes(), &Strings::default()).unwrap_or_else(|e| panic!("{e}"));
