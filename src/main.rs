@@ -56,7 +56,7 @@ struct Cli {
     command: Command,
 }
 
-const EXIT_CODES: &str = "Exit codes:\n  0  every checked package's requires are satisfied\n  1  unresolved dependencies were found\n  2  error: bad arguments, a repository that cannot be loaded, corrupt metadata";
+const EXIT_CODES: &str = "Exit codes (every command):\n  0  success: everything closed, no gating failure, no policy violation\n  1  findings: unresolved dependencies, unwaived (new) matrix failures, drift policy violations\n  2  error: bad arguments or matrix file, a repository that cannot be loaded, corrupt metadata\n\nStart with: rpmatrix run matrices/demo.toml   (offline, on the fixtures)";
 
 #[derive(Subcommand)]
 enum Command {
