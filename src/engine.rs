@@ -290,11 +290,9 @@ impl Loaded {
                 let Some(repo) = self.repos.get(i) else {
                     return Ok(Vec::new());
                 };
-                let wanted: rustc_hash::FxHashSet<&str> = scan.paths.iter().map(|&p| self.pool.str(p)).collect();
+                let wanted: Vec<&str> = scan.paths.iter().map(|&p| self.pool.str(p)).collect();
                 let mut found = Vec::new();
-                let scanned = repo.scan_filelists(&|p| wanted.contains(p), &mut |id, p| {
-                    found.push((id.to_owned(), p.to_owned()))
-                });
+                let scanned = repo.scan_filelists(&wanted, &mut |id, p| found.push((id.to_owned(), p.to_owned())));
                 repo.source().done();
                 scanned.map(|()| found)
             })

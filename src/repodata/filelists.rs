@@ -1,6 +1,12 @@
-//! Streaming parser of `filelists.xml`, read only when a file dependency is
-//! still unresolved after primary's short file lists, and then only for the
-//! paths somebody asked about.
+//! `filelists.xml`, read only when a file dependency is still unresolved
+//! after primary's short file lists, and then only for the paths somebody
+//! asked about.
+//!
+//! [`scan_filelists_for`] is what the engine uses: it looks for the asked
+//! paths with one Aho-Corasick pass over each chunk (`>PATH</file>`) and
+//! finds the owning `<package pkgid=...>` backwards, instead of producing an
+//! XML event for each of millions of `<file>` elements. [`parse_filelists`]
+//! is the full streaming parser it is tested against.
 
 use std::io::Read;
 
@@ -102,6 +108,64 @@ pub fn parse_filelists<R: Read + Send>(
     doc.finish("filelists")
 }
 
+/// The text of `path` as createrepo writes it inside `<file>`.
+fn xml_escape(path: &str) -> String {
+    path.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// Finds which packages own `paths` in a filelists.xml stream, calling
+/// `sink(pkgid, path)` for each owner, in document order.
+pub fn scan_filelists_for<R: Read + Send>(
+    reader: R,
+    paths: &[&str],
+    sink: &mut dyn FnMut(&str, &str),
+) -> Result<(), ParseError> {
+    let needles: Vec<String> = paths.iter().map(|p| format!(">{}</file>", xml_escape(p))).collect();
+    let finder = aho_corasick::AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+        .build(&needles)
+        .map_err(|e| ParseError::Xml(format!("cannot search filelists: {e}")))?;
+    let results = parse_chunks(reader, |chunk| {
+        let mut doc = DocState::default();
+        let bytes = chunk.as_bytes();
+        if let Some(at) = memchr::memmem::find(bytes, b"<filelists") {
+            doc.root_seen = true;
+            let tag_end = memchr::memchr(b'>', &bytes[at..]).map_or(bytes.len(), |e| at + e);
+            let tag = &chunk[at..tag_end];
+            doc.root_closed |= tag.ends_with('/');
+            doc.announced = tag
+                .split_once("packages=\"")
+                .and_then(|(_, rest)| rest.split_once('"'))
+                .and_then(|(n, _)| n.parse().ok());
+        }
+        doc.root_closed |= memchr::memmem::find(bytes, b"</filelists>").is_some();
+        doc.parsed = memchr::memmem::find_iter(bytes, b"<package ").count();
+        let mut found: Vec<(String, usize)> = Vec::new();
+        for m in finder.find_iter(bytes) {
+            let Some(open) = memchr::memmem::rfind(&bytes[..m.start()], b"<package ") else {
+                return Err(ParseError::Xml("<file> outside a <package>".into()));
+            };
+            let tag_end = memchr::memchr(b'>', &bytes[open..]).map_or(m.start(), |e| open + e);
+            let tag = &chunk[open..tag_end];
+            let pkgid = tag
+                .split_once("pkgid=\"")
+                .and_then(|(_, rest)| rest.split_once('"'))
+                .map(|(id, _)| id)
+                .ok_or_else(|| ParseError::Xml(format!("<package> without pkgid: {tag}")))?;
+            found.push((pkgid.to_owned(), m.pattern().as_usize()));
+        }
+        Ok((found, doc))
+    })?;
+    let mut doc = DocState::default();
+    for (found, chunk_doc) in results {
+        doc.merge(&chunk_doc);
+        for (pkgid, index) in found {
+            sink(&pkgid, paths[index]);
+        }
+    }
+    doc.finish("filelists")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,5 +184,41 @@ mod tests {
         });
         assert!(r.is_ok(), "{r:?}");
         assert_eq!(got, vec!["abc /usr/share/foo/a.txt", "abc /usr/share/foo"]);
+    }
+
+    #[test]
+    fn the_fast_scan_finds_what_the_parser_finds() {
+        let xml = r#"<?xml version="1.0"?>
+<filelists xmlns="http://linux.duke.edu/metadata/filelists" packages="3">
+<package pkgid="abc" name="foo" arch="x86_64"><version epoch="0" ver="1" rel="1"/>
+<file>/usr/share/foo/a.txt</file><file type="dir">/usr/share/foo</file><file>/usr/bin/x</file>
+</package>
+<package pkgid="def" name="bar" arch="noarch"><version epoch="0" ver="1" rel="1"/>
+<file type="ghost">/var/run/x&amp;y</file><file>/usr/share/foo/a.txt.orig</file><file>/usr/share/foo</file>
+</package>
+<package pkgid="ghi" name="empty" arch="noarch"><version epoch="0" ver="1" rel="1"/></package>
+</filelists>"#;
+        let mut all = Vec::new();
+        let full = parse_filelists(xml.as_bytes(), &|_| true, &mut |id, p| {
+            all.push((id.to_owned(), p.to_owned()))
+        });
+        assert!(full.is_ok(), "{full:?}");
+        let paths: Vec<&str> = vec!["/usr/share/foo", "/usr/share/foo/a.txt", "/var/run/x&y", "/nope"];
+        let mut fast = Vec::new();
+        let r = scan_filelists_for(xml.as_bytes(), &paths, &mut |id, p| {
+            fast.push((id.to_owned(), p.to_owned()))
+        });
+        assert!(r.is_ok(), "{r:?}");
+        let mut want: Vec<_> = all.into_iter().filter(|(_, p)| paths.contains(&p.as_str())).collect();
+        want.sort();
+        fast.sort();
+        assert_eq!(fast, want);
+        assert_eq!(fast.len(), 4);
+    }
+
+    #[test]
+    fn the_fast_scan_still_notices_a_truncated_file() {
+        let xml = r#"<filelists packages="2"><package pkgid="abc" name="foo" arch="x86_64"><file>/a</file></package>"#;
+        assert!(scan_filelists_for(xml.as_bytes(), &["/a"], &mut |_, _| {}).is_err());
     }
 }

@@ -94,14 +94,10 @@ impl RepoData {
         self.batches = Vec::new();
     }
 
-    /// Streams filelists.xml, calling `sink(pkgid, path)` for each file whose
-    /// path `wanted` accepts. The error does not yet say which dependency
+    /// Streams filelists.xml, calling `sink(pkgid, path)` for each owner of
+    /// one of the `wanted` paths. The error does not yet say which dependency
     /// needed filelists: [`FilelistsError::needed_by`] adds that.
-    pub fn scan_filelists(
-        &self,
-        wanted: &(dyn Fn(&str) -> bool + Sync),
-        sink: &mut dyn FnMut(&str, &str),
-    ) -> Result<(), FilelistsError> {
+    pub fn scan_filelists(&self, wanted: &[&str], sink: &mut dyn FnMut(&str, &str)) -> Result<(), FilelistsError> {
         let fail = |file: &str, problem: FilelistsProblem| FilelistsError {
             repo: self.name.clone(),
             location: self.location.clone(),
@@ -115,7 +111,7 @@ impl RepoData {
             .map_err(|(file, msg)| fail(&file, FilelistsProblem::Unreadable(msg)))?;
         let reader = open_decompressed(&bytes, self.options.max_decompressed)
             .map_err(|m| fail(&entry.href, FilelistsProblem::Invalid(m)))?;
-        filelists::parse_filelists(reader, wanted, sink)
+        filelists::scan_filelists_for(reader, wanted, sink)
             .map_err(|e| fail(&entry.href, FilelistsProblem::Invalid(e.to_string())))
     }
 }
