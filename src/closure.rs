@@ -148,7 +148,7 @@ pub enum ClosureError {
 pub fn check(pool: &Pool, opts: &ClosureOptions) -> Result<Outcome, ClosureError> {
     let (to_check, available) = select(pool, opts)?;
     let repos = enabled_repos(pool, opts);
-    let judge = Judge {
+    let new_judge = || Judge {
         pool,
         available: &available,
         repos: &repos,
@@ -157,6 +157,7 @@ pub fn check(pool: &Pool, opts: &ClosureOptions) -> Result<Outcome, ClosureError
         mode: opts.rich,
         no_filelists: opts.no_filelists,
     };
+    let judge = new_judge();
 
     // File requires first: if any needs filelists, say so before doing the
     // whole closure twice.
@@ -182,18 +183,7 @@ pub fn check(pool: &Pool, opts: &ClosureOptions) -> Result<Outcome, ClosureError
     // Packages are checked in parallel, each worker with its own memo.
     let parts: Vec<Result<Checked, ClosureError>> = to_check
         .par_chunks(256)
-        .map(|chunk| {
-            let mut judge = Judge {
-                pool,
-                available: &available,
-                repos: &repos,
-                memo: FxHashMap::default(),
-                rich: FxHashMap::default(),
-                mode: opts.rich,
-                no_filelists: opts.no_filelists,
-            };
-            check_packages(&mut judge, chunk)
-        })
+        .map(|chunk| check_packages(&mut new_judge(), chunk))
         .collect();
     let mut need_files: FxHashSet<StrId> = FxHashSet::default();
     let mut problems = Vec::new();
