@@ -4,8 +4,9 @@
 //! the same; a baseline followed by a run where a package was removed from
 //! CentOS 7.5 exits 1 and names exactly the newly broken packages.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -62,19 +63,8 @@ check = ["cs9-appstream", "cs9-baseos"]
 
 /// Failing NEVRAs of an oracle case.
 fn oracle(case: &str) -> BTreeSet<String> {
-    let dir = root().join("tests/oracle/real");
-    let plain = dir.join(format!("{case}.txt"));
-    let text = if plain.exists() {
-        std::fs::read_to_string(&plain).unwrap_or_default()
-    } else {
-        let gz = std::fs::read(dir.join(format!("{case}.txt.gz"))).unwrap_or_else(|e| panic!("{case}: {e}"));
-        let mut s = String::new();
-        flate2::read::GzDecoder::new(&gz[..])
-            .read_to_string(&mut s)
-            .unwrap_or_else(|e| panic!("{case}: {e}"));
-        s
-    };
-    text.lines()
+    common::oracle_lines(case)
+        .iter()
         .filter_map(|l| l.split('\t').next())
         .map(str::to_owned)
         .collect()

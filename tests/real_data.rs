@@ -2,8 +2,9 @@
 //! (`../shared/data/real`), pair for pair. The expected findings were
 //! recorded by `tests/oracle/real/regen.sh` (see its README).
 
-use std::io::Read;
 use std::path::PathBuf;
+
+mod common;
 
 use rpmatrix::closure::ClosureOptions;
 use rpmatrix::engine::{self, RepoSpec};
@@ -13,19 +14,7 @@ fn data_dir() -> PathBuf {
 }
 
 fn oracle(case: &str) -> Vec<String> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/real");
-    let plain = dir.join(format!("{case}.txt"));
-    let text = if plain.exists() {
-        std::fs::read_to_string(&plain).unwrap_or_default()
-    } else {
-        let gz = std::fs::read(dir.join(format!("{case}.txt.gz"))).unwrap_or_else(|e| panic!("{case}: {e}"));
-        let mut s = String::new();
-        flate2::read::GzDecoder::new(&gz[..])
-            .read_to_string(&mut s)
-            .unwrap_or_else(|e| panic!("{case}: {e}"));
-        s
-    };
-    text.lines().map(str::to_owned).collect()
+    common::oracle_lines(case)
 }
 
 struct Case {
