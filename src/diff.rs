@@ -207,15 +207,19 @@ pub fn diff(old: &str, new: &str, opts: &DiffOptions) -> Result<DiffReport, Engi
             .collect();
         findings.push(set);
     }
-    let same = |x: &Finding, y: &Finding| x.key == y.key && x.dep == y.dep;
+    // A finding is the same across snapshots when its key and dep are (the NEVRA changes).
+    let keys = |set: &BTreeSet<Finding>| -> BTreeSet<(String, String)> {
+        set.iter().map(|f| (f.key.clone(), f.dep.clone())).collect()
+    };
+    let (old_keys, new_keys) = (keys(&findings[0]), keys(&findings[1]));
     let appeared = findings[1]
         .iter()
-        .filter(|f| !findings[0].iter().any(|o| same(o, f)))
+        .filter(|f| !old_keys.contains(&(f.key.clone(), f.dep.clone())))
         .cloned()
         .collect();
     let disappeared = findings[0]
         .iter()
-        .filter(|f| !findings[1].iter().any(|n| same(n, f)))
+        .filter(|f| !new_keys.contains(&(f.key.clone(), f.dep.clone())))
         .cloned()
         .collect();
     Ok(DiffReport {

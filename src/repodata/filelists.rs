@@ -113,6 +113,14 @@ fn xml_escape(path: &str) -> String {
     path.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
+/// The value of `name="..."` in the text of a start tag (createrepo writes
+/// these attributes with double quotes and no entities).
+fn tag_attr<'t>(tag: &'t str, name: &str) -> Option<&'t str> {
+    let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    let len = tag[start..].find('"')?;
+    Some(&tag[start..start + len])
+}
+
 /// Finds which packages own `paths` in a filelists.xml stream, calling
 /// `sink(pkgid, path)` for each owner, in document order.
 pub fn scan_filelists_for<R: Read + Send>(
@@ -133,10 +141,7 @@ pub fn scan_filelists_for<R: Read + Send>(
             let tag_end = memchr::memchr(b'>', &bytes[at..]).map_or(bytes.len(), |e| at + e);
             let tag = &chunk[at..tag_end];
             doc.root_closed |= tag.ends_with('/');
-            doc.announced = tag
-                .split_once("packages=\"")
-                .and_then(|(_, rest)| rest.split_once('"'))
-                .and_then(|(n, _)| n.parse().ok());
+            doc.announced = tag_attr(tag, "packages").and_then(|n| n.parse().ok());
         }
         doc.root_closed |= memchr::memmem::find(bytes, b"</filelists>").is_some();
         doc.parsed = memchr::memmem::find_iter(bytes, b"<package ").count();
@@ -147,11 +152,8 @@ pub fn scan_filelists_for<R: Read + Send>(
             };
             let tag_end = memchr::memchr(b'>', &bytes[open..]).map_or(m.start(), |e| open + e);
             let tag = &chunk[open..tag_end];
-            let pkgid = tag
-                .split_once("pkgid=\"")
-                .and_then(|(_, rest)| rest.split_once('"'))
-                .map(|(id, _)| id)
-                .ok_or_else(|| ParseError::Xml(format!("<package> without pkgid: {tag}")))?;
+            let pkgid =
+                tag_attr(tag, "pkgid").ok_or_else(|| ParseError::Xml(format!("<package> without pkgid: {tag}")))?;
             found.push((pkgid.to_owned(), m.pattern().as_usize()));
         }
         Ok((found, doc))

@@ -47,11 +47,18 @@ fn suite(report: &MatrixReport, c: &CellReport) -> TestSuite {
     }
     let mut packages: Vec<&crate::matrix::Checked> = c.packages.iter().collect();
     packages.sort_by(|a, b| (&a.name, &a.nevra, &a.repo).cmp(&(&b.name, &b.nevra, &b.repo)));
+    // A big cell has thousands of packages and failures: look failures up, don't scan.
+    let failures: std::collections::HashMap<(&str, &str), &crate::matrix::Failure> = c
+        .failures
+        .iter()
+        .map(|f| ((f.nevra.as_str(), f.repo.as_str()), f))
+        .collect();
     for p in packages {
-        let failure = c.failures.iter().find(|f| f.nevra == p.nevra && f.repo == p.repo);
+        let failure = failures.get(&(p.nevra.as_str(), p.repo.as_str()));
         let status = match failure {
             None => TestCaseStatus::success(),
             Some(f) => {
+                // The body starts with the NEVRA (consumers read it as the first word).
                 let body = format!(
                     "{} from {}\n  unresolved deps ({}):\n{}",
                     f.nevra,

@@ -20,16 +20,23 @@ pub const CLOSURE_SCHEMA: u32 = 1;
 pub fn closure_text(result: &ClosureResult) -> String {
     let mut out = String::new();
     for p in &result.problems {
-        let _ = writeln!(out, "package: {} from {}", p.nevra, p.repo);
-        let _ = writeln!(out, "  unresolved deps ({}):", p.unresolved.len());
-        for d in &p.unresolved {
-            let _ = writeln!(out, "    {d}");
-        }
+        write_dnf_package(&mut out, &p.nevra, &p.repo, "", &p.unresolved);
         for e in &p.explanations {
             let _ = writeln!(out, "    # {e}");
         }
     }
     out
+}
+
+/// One package in dnf repoclosure's format: `package: NEVRA from REPO` (plus
+/// `suffix`), `  unresolved deps (N):` and one `    DEP` line per dependency.
+/// Every report that shows a failing package writes it this way.
+pub fn write_dnf_package(out: &mut String, nevra: &str, repo: &str, suffix: &str, unresolved: &[String]) {
+    let _ = writeln!(out, "package: {nevra} from {repo}{suffix}");
+    let _ = writeln!(out, "  unresolved deps ({}):", unresolved.len());
+    for d in unresolved {
+        let _ = writeln!(out, "    {d}");
+    }
 }
 
 /// dnf's closing line (printed on stderr), or `None` when everything closed.

@@ -56,11 +56,7 @@ pub fn details(report: &MatrixReport) -> String {
                 Some(crate::matrix::Change::New) => " (new)",
                 _ => "",
             };
-            let _ = writeln!(out, "package: {} from {}{tag}", f.nevra, f.repo);
-            let _ = writeln!(out, "  unresolved deps ({}):", f.unresolved.len());
-            for d in &f.unresolved {
-                let _ = writeln!(out, "    {d}");
-            }
+            super::write_dnf_package(&mut out, &f.nevra, &f.repo, tag, &f.unresolved);
         }
     }
     if let Some(d) = &report.drift {
