@@ -1,12 +1,8 @@
 //! The `closure` command's options beyond dnf's, and its JSON document.
 
-use assert_cmd::Command;
+mod common;
 
-fn rpmatrix() -> Command {
-    let mut c = Command::cargo_bin("rpmatrix").unwrap_or_else(|e| panic!("{e}"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
+use common::rpmatrix;
 
 #[test]
 fn rich_strict_evaluates_boolean_logic_and_says_what_fails() {

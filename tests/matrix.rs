@@ -3,28 +3,15 @@
 //! readers), shared-pool cells agreeing with separate closures, baselines,
 //! merge, cells and diff.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
 use rpmatrix::closure::ClosureOptions;
 use rpmatrix::engine::{self, RepoSpec};
 use rpmatrix::matrix::{MatrixReport, Plan};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
 
-fn rpmatrix() -> Command {
-    let mut c = Command::cargo_bin("rpmatrix").unwrap_or_else(|e| panic!("{e}"));
-    c.current_dir(root());
-    c
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap_or_else(|e| panic!("{e}"));
-    p
-}
+use common::{root, rpmatrix, write};
 
 const REPOS: &str = "[repos.base]\npath = \"FIX/base\"\n[repos.app]\npath = \"FIX/app\"\n";
 
@@ -210,20 +197,8 @@ for s in x:
 #[test]
 fn demo_run() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let (junit, json, md) = (
-        dir.path().join("j.xml"),
-        dir.path().join("r.json"),
-        dir.path().join("s.md"),
-    );
-    let out = rpmatrix()
-        .args(["run", "matrices/demo.toml", "--today", "2025-06-01", "--junit"])
-        .arg(&junit)
-        .arg("--json")
-        .arg(&json)
-        .arg("--summary")
-        .arg(&md)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (out, reports) = common::run_demo(dir.path());
+    let (junit, json, md) = (reports.junit, reports.json, reports.summary);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(
