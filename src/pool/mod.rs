@@ -149,18 +149,6 @@ impl Pool {
         }
     }
 
-    /// Interns an EVR from its parts' strings.
-    pub fn intern_evr(&mut self, epoch: Option<&str>, version: &str, release: Option<&str>) -> EvrId {
-        let epoch = epoch
-            .filter(|e| !e.is_empty())
-            .map_or(NO_STR, |e| self.strings.intern(e));
-        let version = self.strings.intern(version);
-        let release = release
-            .filter(|r| !r.is_empty())
-            .map_or(NO_STR, |r| self.strings.intern(r));
-        self.intern_evr_ids(epoch, version, release)
-    }
-
     /// Interns an EVR from interned parts (an empty epoch or release counts as absent).
     pub fn intern_evr_ids(&mut self, epoch: StrId, version: StrId, release: StrId) -> EvrId {
         let absent_if_empty = |id: StrId, strings: &Interner| {

@@ -56,48 +56,6 @@ impl Compression {
 
 pub use crate::fetch::hash::Hasher;
 
-/// Shared record of what passed through a [`CountingReader`]: the number of
-/// bytes and, when a checksum was asked for, the digest.
-pub struct Tally {
-    /// Bytes read so far.
-    pub bytes: u64,
-    /// The running digest, if verifying.
-    pub hasher: Option<Hasher>,
-}
-
-/// Counts (and optionally hashes) the stored bytes as the decompressor pulls them.
-pub struct CountingReader<R> {
-    inner: R,
-    tally: std::sync::Arc<std::sync::Mutex<Tally>>,
-}
-
-impl<R: Read> CountingReader<R> {
-    /// Wraps `inner`; the tally can be read after the reader has been consumed.
-    pub fn new(inner: R, hasher: Option<Hasher>) -> (Self, std::sync::Arc<std::sync::Mutex<Tally>>) {
-        let tally = std::sync::Arc::new(std::sync::Mutex::new(Tally { bytes: 0, hasher }));
-        (
-            CountingReader {
-                inner,
-                tally: tally.clone(),
-            },
-            tally,
-        )
-    }
-}
-
-impl<R: Read> Read for CountingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if let Ok(mut t) = self.tally.lock() {
-            t.bytes += n as u64;
-            if let Some(h) = t.hasher.as_mut() {
-                h.update(&buf[..n]);
-            }
-        }
-        Ok(n)
-    }
-}
-
 /// Refuses to produce more than `limit` decompressed bytes (decompression bombs).
 pub struct LimitedReader<R> {
     inner: R,
