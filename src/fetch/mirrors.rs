@@ -69,29 +69,29 @@ pub fn parse_metalink(body: &[u8]) -> Result<Mirrors, String> {
             .map_err(|e| format!("malformed metalink at byte {}: {e}", reader.error_position()))?;
         match event {
             Event::Start(ref e) => match e.local_name().as_ref() {
-                "file" => {
+                b"file" => {
                     in_repomd = e
                         .attributes()
                         .flatten()
-                        .any(|a| a.key.local_name().as_ref() == "name" && a.value.as_ref() == "repomd.xml");
+                        .any(|a| a.key.local_name().as_ref() == b"name" && a.value.as_ref() == b"repomd.xml");
                     saw_file |= in_repomd;
                 }
-                "hash" if in_repomd => {
+                b"hash" if in_repomd => {
                     text_buf.clear();
                     hash_type = e
                         .attributes()
                         .flatten()
-                        .find(|a| a.key.local_name().as_ref() == "type")
-                        .map(|a| a.value.to_lowercase());
+                        .find(|a| a.key.local_name().as_ref() == b"type")
+                        .map(|a| String::from_utf8_lossy(&a.value).to_lowercase());
                 }
-                "url" if in_repomd => {
+                b"url" if in_repomd => {
                     let mut pref = 0;
                     for a in e.attributes().flatten() {
                         let key = a.key.local_name();
-                        if key.as_ref() == "preference" || key.as_ref() == "priority" {
-                            pref = a.value.trim().parse().unwrap_or(0);
+                        if key.as_ref() == b"preference" || key.as_ref() == b"priority" {
+                            pref = String::from_utf8_lossy(&a.value).trim().parse().unwrap_or(0);
                             // metalink v4 `priority`: lower is better.
-                            if key.as_ref() == "priority" {
+                            if key.as_ref() == b"priority" {
                                 pref = -pref;
                             }
                         }
@@ -102,17 +102,17 @@ pub fn parse_metalink(body: &[u8]) -> Result<Mirrors, String> {
                 _ => {}
             },
             Event::Text(t) if hash_type.is_some() || url_pref.is_some() => {
-                text_buf.push_str(&t.xml10_content());
+                text_buf.push_str(&t.xml10_content().map_err(|e| format!("malformed metalink text: {e}"))?);
             }
             Event::GeneralRef(r) if hash_type.is_some() || url_pref.is_some() => {
                 let c = match r.resolve_char_ref() {
                     Ok(Some(c)) => Some(c),
-                    _ => match r.xml10_content().as_ref() {
-                        "amp" => Some('&'),
-                        "lt" => Some('<'),
-                        "gt" => Some('>'),
-                        "quot" => Some('"'),
-                        "apos" => Some('\''),
+                    _ => match &*r {
+                        b"amp" => Some('&'),
+                        b"lt" => Some('<'),
+                        b"gt" => Some('>'),
+                        b"quot" => Some('"'),
+                        b"apos" => Some('\''),
                         _ => None,
                     },
                 };
@@ -121,14 +121,14 @@ pub fn parse_metalink(body: &[u8]) -> Result<Mirrors, String> {
                 }
             }
             Event::End(ref e) => match e.local_name().as_ref() {
-                "file" => in_repomd = false,
-                "hash" => {
+                b"file" => in_repomd = false,
+                b"hash" => {
                     if let Some(kind) = hash_type.take() {
                         hashes.push((kind, text_buf.trim().to_lowercase()));
                     }
                     text_buf.clear();
                 }
-                "url" => {
+                b"url" => {
                     let value = text_buf.trim();
                     if let Some(pref) = url_pref.take()
                         && is_http(value)

@@ -10,10 +10,9 @@
 
 use std::io::Read;
 
-use quick_xml::Reader;
 use quick_xml::events::Event;
 
-use super::primary::{DocState, ParseError, attr, parse_chunks, push_ref};
+use super::primary::{DocState, ParseError, attr, chunk_reader, parse_chunks, push_ref, push_text};
 
 /// Parses one chunk of filelists.xml, calling `sink(pkgid, path)` for every
 /// `<file>` whose path `wanted` accepts.
@@ -23,10 +22,7 @@ pub fn parse_filelists_chunk(
     wanted: &dyn Fn(&str) -> bool,
     sink: &mut dyn FnMut(&str, &str),
 ) -> Result<(), ParseError> {
-    let mut reader = Reader::from_str(chunk);
-    let config = reader.config_mut();
-    config.check_end_names = false;
-    config.allow_unmatched_ends = true;
+    let mut reader = chunk_reader(chunk);
     let mut pkgid: Option<String> = None;
     let mut in_file = false;
     let mut value = String::new();
@@ -36,9 +32,9 @@ pub fn parse_filelists_chunk(
             .map_err(|e| ParseError::Xml(format!("{e} (near byte {} of a chunk)", reader.error_position())))?;
         match event {
             Event::Start(ref e) | Event::Empty(ref e) => match e.name().as_ref() {
-                "package" => {
+                b"package" => {
                     pkgid = Some(
-                        attr(e, "pkgid")?
+                        attr(e, b"pkgid")?
                             .ok_or_else(|| ParseError::Xml("<package> without pkgid".into()))?
                             .into_owned(),
                     );
@@ -47,21 +43,21 @@ pub fn parse_filelists_chunk(
                         pkgid = None;
                     }
                 }
-                "filelists" => {
+                b"filelists" => {
                     doc.root_seen = true;
                     doc.root_closed |= matches!(event, Event::Empty(_));
-                    doc.announced = attr(e, "packages")?.and_then(|v| v.parse().ok());
+                    doc.announced = attr(e, b"packages")?.and_then(|v| v.parse().ok());
                 }
-                "file" if matches!(event, Event::Start(_)) => {
+                b"file" if matches!(event, Event::Start(_)) => {
                     in_file = true;
                     value.clear();
                 }
                 _ => {}
             },
-            Event::Text(t) if in_file => value.push_str(&t.xml10_content()),
+            Event::Text(t) if in_file => push_text(&mut value, &t)?,
             Event::GeneralRef(r) if in_file => push_ref(&mut value, &r)?,
             Event::End(e) => match e.name().as_ref() {
-                "file" => {
+                b"file" => {
                     in_file = false;
                     if let Some(id) = &pkgid
                         && wanted(&value)
@@ -69,11 +65,11 @@ pub fn parse_filelists_chunk(
                         sink(id, &value);
                     }
                 }
-                "package" => {
+                b"package" => {
                     pkgid = None;
                     doc.parsed += 1;
                 }
-                "filelists" => doc.root_closed = true,
+                b"filelists" => doc.root_closed = true,
                 _ => {}
             },
             Event::Eof => break,

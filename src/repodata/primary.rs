@@ -7,6 +7,7 @@
 //! shared interner), so records are small integers and the pool never
 //! hashes a string a second time.
 
+use std::borrow::Cow;
 use std::io::Read;
 use std::ops::Range;
 
@@ -36,22 +37,39 @@ struct ChunkStrings<'c, 'i> {
     chunk: &'c str,
     interner: &'i dyn Intern,
     local: FxHashMap<&'c str, StrId>,
+    /// Whole `<rpm:entry>` attribute texts already parsed in this chunk: most
+    /// requires (`libc.so.6()(64bit)`, `rtld(GNU_HASH)`...) repeat verbatim, so
+    /// a repeat costs one hash instead of an attribute walk and four interns.
+    entries: FxHashMap<&'c str, DepRec>,
 }
+
+/// Distinct strings and entries a 1 MiB chunk of primary.xml typically holds:
+/// sizing the per-chunk caches for them up front saves rehashing as they grow.
+const CHUNK_STRINGS: usize = 8 * 1024;
+const CHUNK_ENTRIES: usize = 4 * 1024;
 
 impl<'c> ChunkStrings<'c, '_> {
     /// `s` as a slice of the chunk, when it is one (unescaped attribute values are).
-    fn in_chunk(&self, s: &str) -> Option<&'c str> {
-        let base = self.chunk.as_ptr() as usize;
-        let at = s.as_ptr() as usize;
-        if at >= base && at + s.len() <= base + self.chunk.len() {
-            self.chunk.get(at - base..at - base + s.len())
-        } else {
-            None
+    fn in_chunk(&self, s: &[u8]) -> Option<&'c str> {
+        in_text(self.chunk, s)
+    }
+
+    /// The id of an attribute's value; a plain value is looked up as the
+    /// chunk slice it is, without copying or validating it again.
+    fn value_id(&mut self, a: quick_xml::events::attributes::Attribute<'_>) -> Result<StrId, ParseError> {
+        if let Cow::Borrowed(b) = a.value
+            && let Some(s) = self.in_chunk(b)
+            && memchr::memchr3(b'&', b'\t', b'\n', b).is_none()
+            && !b.contains(&b'\r')
+        {
+            return Ok(self.id(s));
         }
+        let v = attr_value(a)?;
+        Ok(self.id(&v))
     }
 
     fn id(&mut self, s: &str) -> StrId {
-        match self.in_chunk(s) {
+        match self.in_chunk(s.as_bytes()) {
             Some(borrowed) => {
                 if let Some(&id) = self.local.get(borrowed) {
                     return id;
@@ -87,16 +105,16 @@ pub enum DepKind {
 }
 
 impl DepKind {
-    fn from_tag(tag: &str) -> Option<DepKind> {
+    fn from_tag(tag: &[u8]) -> Option<DepKind> {
         Some(match tag {
-            "rpm:provides" => DepKind::Provides,
-            "rpm:requires" => DepKind::Requires,
-            "rpm:conflicts" => DepKind::Conflicts,
-            "rpm:obsoletes" => DepKind::Obsoletes,
-            "rpm:recommends" => DepKind::Recommends,
-            "rpm:suggests" => DepKind::Suggests,
-            "rpm:supplements" => DepKind::Supplements,
-            "rpm:enhances" => DepKind::Enhances,
+            b"rpm:provides" => DepKind::Provides,
+            b"rpm:requires" => DepKind::Requires,
+            b"rpm:conflicts" => DepKind::Conflicts,
+            b"rpm:obsoletes" => DepKind::Obsoletes,
+            b"rpm:recommends" => DepKind::Recommends,
+            b"rpm:suggests" => DepKind::Suggests,
+            b"rpm:supplements" => DepKind::Supplements,
+            b"rpm:enhances" => DepKind::Enhances,
             _ => return None,
         })
     }
@@ -191,7 +209,7 @@ impl<R: Read> Chunker<R> {
     }
 
     /// The next chunk, or `None` at the end.
-    pub fn next_chunk(&mut self) -> Result<Option<String>, ParseError> {
+    pub fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, ParseError> {
         if self.done {
             return Ok(None);
         }
@@ -203,21 +221,25 @@ impl<R: Read> Chunker<R> {
             if n == 0 {
                 self.done = true;
                 let rest = std::mem::take(&mut self.pending);
-                return to_string(rest).map(Some);
+                return Ok(Some(rest));
             }
             let finder = memchr::memmem::rfind(&self.pending[searched_from..], self.end_tag);
             if let Some(pos) = finder {
                 let cut = searched_from + pos + self.end_tag.len();
                 let rest = self.pending.split_off(cut);
                 let chunk = std::mem::replace(&mut self.pending, rest);
-                return to_string(chunk).map(Some);
+                return Ok(Some(chunk));
             }
         }
     }
 }
 
-fn to_string(bytes: Vec<u8>) -> Result<String, ParseError> {
-    String::from_utf8(bytes).map_err(|e| ParseError::Xml(format!("invalid UTF-8: {}", e.utf8_error())))
+/// Checks that a chunk is UTF-8 and views it as text. simdutf8 is several
+/// times std's speed, and this runs over every byte of every primary.xml;
+/// std only words the error.
+fn as_text(bytes: &[u8]) -> Result<&str, ParseError> {
+    simdutf8::basic::from_utf8(bytes)
+        .or_else(|_| std::str::from_utf8(bytes).map_err(|e| ParseError::Xml(format!("invalid UTF-8: {e}"))))
 }
 
 /// State carried across chunks of one document: whether the root element was
@@ -273,17 +295,51 @@ enum Field {
     File,
 }
 
-/// Parses one chunk of primary.xml into a batch.
-pub fn parse_primary_chunk(chunk: &str, doc: &mut DocState, interner: &dyn Intern) -> Result<Batch, ParseError> {
-    let mut reader = Reader::from_str(chunk);
+/// `bytes` as text, when they are a slice of `text` (as quick-xml's borrowed
+/// events and unescaped attribute values are): the chunk was checked as
+/// UTF-8 once, so this costs a bounds check instead of a second validation.
+pub(crate) fn in_text<'c>(text: &'c str, bytes: &[u8]) -> Option<&'c str> {
+    let base = text.as_ptr() as usize;
+    let at = bytes.as_ptr() as usize;
+    if at >= base && at + bytes.len() <= base + text.len() {
+        text.get(at - base..at - base + bytes.len())
+    } else {
+        None
+    }
+}
+
+/// A quick-xml reader over a chunk already checked as UTF-8. It reads bytes
+/// (quick-xml's byte events do not validate each event again) and lets
+/// unmatched end tags through, since a chunk starts mid-document.
+pub(crate) fn chunk_reader(chunk: &str) -> Reader<&[u8]> {
+    let mut reader = Reader::from_reader(chunk.as_bytes());
     let config = reader.config_mut();
     config.check_end_names = false;
     config.allow_unmatched_ends = true;
+    reader
+}
+
+/// Text content of an event, entities left to [`push_ref`].
+pub(crate) fn push_text(value: &mut String, t: &quick_xml::events::BytesText<'_>) -> Result<(), ParseError> {
+    value.push_str(&t.xml10_content().map_err(|e| ParseError::Xml(e.to_string()))?);
+    Ok(())
+}
+
+/// CDATA content of an event.
+fn push_cdata(value: &mut String, t: &quick_xml::events::BytesCData<'_>) -> Result<(), ParseError> {
+    value.push_str(&t.xml10_content().map_err(|e| ParseError::Xml(e.to_string()))?);
+    Ok(())
+}
+
+/// Parses one chunk of primary.xml into a batch.
+pub fn parse_primary_chunk(chunk: &str, doc: &mut DocState, interner: &dyn Intern) -> Result<Batch, ParseError> {
+    let mut reader = chunk_reader(chunk);
     let mut batch = Batch::default();
     let mut strings = ChunkStrings {
         chunk,
         interner,
-        local: FxHashMap::default(),
+        local: FxHashMap::with_capacity_and_hasher(CHUNK_STRINGS, Default::default()),
+        entries: FxHashMap::with_capacity_and_hasher(CHUNK_ENTRIES, Default::default()),
     };
     let mut current: Option<PkgRec> = None;
     let mut kind: Option<DepKind> = None;
@@ -296,7 +352,7 @@ pub fn parse_primary_chunk(chunk: &str, doc: &mut DocState, interner: &dyn Inter
                 let empty = matches!(event, Event::Empty(_));
                 let name = e.name();
                 match name.as_ref() {
-                    "package" => {
+                    b"package" => {
                         if current.is_some() {
                             return Err(ParseError::Xml("<package> inside <package>".into()));
                         }
@@ -313,35 +369,35 @@ pub fn parse_primary_chunk(chunk: &str, doc: &mut DocState, interner: &dyn Inter
                             files: batch.files.len() as u32..batch.files.len() as u32,
                         });
                     }
-                    "metadata" => {
+                    b"metadata" => {
                         doc.root_seen = true;
                         doc.root_closed |= empty;
-                        doc.announced = attr(e, "packages")?.and_then(|v| v.parse().ok());
+                        doc.announced = attr(e, b"packages")?.and_then(|v| v.parse().ok());
                     }
                     tag => {
                         let Some(pkg) = current.as_mut() else { continue };
                         match tag {
-                            "name" if !empty => field = Field::Name,
-                            "arch" if !empty => field = Field::Arch,
-                            "version" => {
-                                pkg.epoch = push_attr(&mut strings, e, "epoch")?;
-                                pkg.version = push_attr(&mut strings, e, "ver")?;
-                                pkg.release = push_attr(&mut strings, e, "rel")?;
-                            }
-                            "checksum" if !empty => {
-                                if attr(e, "pkgid")?.as_deref() == Some("YES") {
-                                    field = Field::Pkgid;
-                                }
-                            }
-                            "location" => pkg.location = push_attr(&mut strings, e, "href")?,
-                            "rpm:sourcerpm" if !empty => field = Field::SourceRpm,
-                            "file" if !empty => field = Field::File,
-                            "rpm:entry" => {
+                            b"rpm:entry" => {
                                 if let Some(k) = kind {
                                     let dep = parse_entry(&mut strings, e, k)?;
                                     batch.deps.push(dep);
                                 }
                             }
+                            b"name" if !empty => field = Field::Name,
+                            b"arch" if !empty => field = Field::Arch,
+                            b"version" => {
+                                pkg.epoch = push_attr(&mut strings, e, b"epoch")?;
+                                pkg.version = push_attr(&mut strings, e, b"ver")?;
+                                pkg.release = push_attr(&mut strings, e, b"rel")?;
+                            }
+                            b"checksum" if !empty => {
+                                if attr(e, b"pkgid")?.as_deref() == Some("YES") {
+                                    field = Field::Pkgid;
+                                }
+                            }
+                            b"location" => pkg.location = push_attr(&mut strings, e, b"href")?,
+                            b"rpm:sourcerpm" if !empty => field = Field::SourceRpm,
+                            b"file" if !empty => field = Field::File,
                             t => {
                                 if let Some(k) = DepKind::from_tag(t)
                                     && !empty
@@ -354,13 +410,13 @@ pub fn parse_primary_chunk(chunk: &str, doc: &mut DocState, interner: &dyn Inter
                     }
                 }
             }
-            Event::Text(t) if field != Field::None => value.push_str(&t.xml10_content()),
-            Event::CData(t) if field != Field::None => value.push_str(&t.xml10_content()),
+            Event::Text(t) if field != Field::None => push_text(&mut value, &t)?,
+            Event::CData(t) if field != Field::None => push_cdata(&mut value, &t)?,
             Event::GeneralRef(r) if field != Field::None => push_ref(&mut value, &r)?,
             Event::End(e) => {
                 let name = e.name();
                 match name.as_ref() {
-                    "package" => {
+                    b"package" => {
                         let Some(mut pkg) = current.take() else {
                             return Err(ParseError::Xml("</package> without <package>".into()));
                         };
@@ -375,7 +431,7 @@ pub fn parse_primary_chunk(chunk: &str, doc: &mut DocState, interner: &dyn Inter
                         batch.packages.push(pkg);
                         doc.parsed += 1;
                     }
-                    "metadata" => doc.root_closed = true,
+                    b"metadata" => doc.root_closed = true,
                     t if DepKind::from_tag(t).is_some() => kind = None,
                     _ => {
                         if field != Field::None
@@ -416,42 +472,81 @@ pub(crate) fn push_ref(value: &mut String, r: &quick_xml::events::BytesRef<'_>) 
         return Ok(());
     }
     let s = match &**r {
-        "amp" => "&",
-        "lt" => "<",
-        "gt" => ">",
-        "quot" => "\"",
-        "apos" => "'",
-        other => return Err(ParseError::Xml(format!("unknown entity &{other};"))),
+        b"amp" => "&",
+        b"lt" => "<",
+        b"gt" => ">",
+        b"quot" => "\"",
+        b"apos" => "'",
+        other => {
+            return Err(ParseError::Xml(format!(
+                "unknown entity &{};",
+                String::from_utf8_lossy(other)
+            )));
+        }
     };
     value.push_str(s);
     Ok(())
 }
 
+/// An attribute's value as text: borrowed from the document when it has
+/// nothing to unescape or normalize, owned otherwise.
+fn attr_value<'a>(a: quick_xml::events::attributes::Attribute<'a>) -> Result<Cow<'a, str>, ParseError> {
+    if memchr::memchr3(b'&', b'\t', b'\n', &a.value).is_some() || a.value.contains(&b'\r') {
+        let v = a
+            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+            .map_err(|e| ParseError::Xml(e.to_string()))?;
+        return Ok(Cow::Owned(v.into_owned()));
+    }
+    match a.value {
+        Cow::Borrowed(b) => std::str::from_utf8(b)
+            .map(Cow::Borrowed)
+            .map_err(|e| ParseError::Xml(format!("invalid UTF-8 in an attribute: {e}"))),
+        Cow::Owned(b) => String::from_utf8(b)
+            .map(Cow::Owned)
+            .map_err(|e| ParseError::Xml(format!("invalid UTF-8 in an attribute: {}", e.utf8_error()))),
+    }
+}
+
 /// The value of an attribute, unescaped.
-pub(crate) fn attr<'a>(e: &'a BytesStart<'_>, key: &str) -> Result<Option<std::borrow::Cow<'a, str>>, ParseError> {
+pub(crate) fn attr<'a>(e: &'a BytesStart<'_>, key: &[u8]) -> Result<Option<Cow<'a, str>>, ParseError> {
     for a in e.attributes().with_checks(false) {
         let a = a.map_err(|e| ParseError::Xml(e.to_string()))?;
         if a.key.as_ref() == key {
-            if !a.value.contains(['&', '\t', '\n', '\r']) {
-                return Ok(Some(a.value));
-            }
-            let v = a
-                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map_err(|e| ParseError::Xml(e.to_string()))?;
-            return Ok(Some(std::borrow::Cow::Owned(v.into_owned())));
+            return attr_value(a).map(Some);
         }
     }
     Ok(None)
 }
 
-fn push_attr(strings: &mut ChunkStrings<'_, '_>, e: &BytesStart<'_>, key: &str) -> Result<StrId, ParseError> {
-    Ok(match attr(e, key)? {
-        Some(v) => strings.id(&v),
-        None => NO_STR,
-    })
+fn push_attr(strings: &mut ChunkStrings<'_, '_>, e: &BytesStart<'_>, key: &[u8]) -> Result<StrId, ParseError> {
+    for a in e.attributes().with_checks(false) {
+        let a = a.map_err(|e| ParseError::Xml(e.to_string()))?;
+        if a.key.as_ref() == key {
+            return Ok(strings.value_id(a)?);
+        }
+    }
+    Ok(NO_STR)
 }
 
 fn parse_entry(strings: &mut ChunkStrings<'_, '_>, e: &BytesStart<'_>, kind: DepKind) -> Result<DepRec, ParseError> {
+    let raw = strings.in_chunk(e.attributes_raw());
+    if let Some(raw) = raw
+        && let Some(seen) = strings.entries.get(raw)
+    {
+        return Ok(DepRec { kind, ..*seen });
+    }
+    let dep = parse_entry_attributes(strings, e, kind)?;
+    if let Some(raw) = raw {
+        strings.entries.insert(raw, dep);
+    }
+    Ok(dep)
+}
+
+fn parse_entry_attributes(
+    strings: &mut ChunkStrings<'_, '_>,
+    e: &BytesStart<'_>,
+    kind: DepKind,
+) -> Result<DepRec, ParseError> {
     let mut dep = DepRec {
         kind,
         name: NO_STR,
@@ -463,22 +558,13 @@ fn parse_entry(strings: &mut ChunkStrings<'_, '_>, e: &BytesStart<'_>, kind: Dep
     };
     for a in e.attributes().with_checks(false) {
         let a = a.map_err(|e| ParseError::Xml(e.to_string()))?;
-        let value = if a.value.contains(['&', '\t', '\n', '\r']) {
-            std::borrow::Cow::Owned(
-                a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                    .map_err(|e| ParseError::Xml(e.to_string()))?
-                    .into_owned(),
-            )
-        } else {
-            a.value
-        };
         match a.key.as_ref() {
-            "name" => dep.name = strings.id(&value),
-            "flags" => dep.op = Op::from_rpmmd(&value),
-            "epoch" => dep.epoch = strings.id(&value),
-            "ver" => dep.ver = strings.id(&value),
-            "rel" => dep.rel = strings.id(&value),
-            "pre" => dep.pre = value == "1",
+            b"name" => dep.name = strings.value_id(a)?,
+            b"flags" => dep.op = Op::from_rpmmd(&attr_value(a)?),
+            b"epoch" => dep.epoch = strings.value_id(a)?,
+            b"ver" => dep.ver = strings.value_id(a)?,
+            b"rel" => dep.rel = strings.value_id(a)?,
+            b"pre" => dep.pre = a.value.as_ref() == b"1",
             _ => {}
         }
     }
@@ -516,7 +602,7 @@ where
     T: Send,
     F: Fn(&str) -> Result<T, ParseError> + Sync,
 {
-    type Job = (usize, Result<String, ParseError>);
+    type Job = (usize, Result<Vec<u8>, ParseError>);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(PARSE_THREADS);
     let rx = std::sync::Mutex::new(rx);
     let slots: std::sync::Mutex<Vec<Option<Result<T, ParseError>>>> = std::sync::Mutex::new(Vec::new());
@@ -544,7 +630,7 @@ where
                         Err(_) => return,
                     };
                     let Ok((index, chunk)) = job else { return };
-                    let result = chunk.and_then(|c| parse(&c));
+                    let result = chunk.and_then(|c| parse(as_text(&c)?));
                     if let Ok(mut v) = slots.lock() {
                         if v.len() <= index {
                             v.resize_with(index + 1, || None);

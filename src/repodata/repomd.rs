@@ -55,29 +55,29 @@ pub fn parse(xml: &[u8]) -> Result<Repomd, String> {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let name = e.local_name();
                 match name.as_ref() {
-                    "repomd" => saw_root = true,
-                    "data" => {
+                    b"repomd" => saw_root = true,
+                    b"data" => {
                         let mut entry = RepomdEntry::default();
                         for a in e.attributes().flatten() {
-                            if a.key.local_name().as_ref() == "type" {
+                            if a.key.local_name().as_ref() == b"type" {
                                 entry.data_type = attr_value(&a)?;
                             }
                         }
                         current = Some(entry);
                     }
-                    "location" => {
+                    b"location" => {
                         if let Some(entry) = current.as_mut() {
                             for a in e.attributes().flatten() {
-                                if a.key.local_name().as_ref() == "href" {
+                                if a.key.local_name().as_ref() == b"href" {
                                     entry.href = attr_value(&a)?;
                                 }
                             }
                         }
                     }
-                    "checksum" | "open-checksum" => {
+                    b"checksum" | b"open-checksum" => {
                         checksum_type.clear();
                         for a in e.attributes().flatten() {
-                            if a.key.local_name().as_ref() == "type" {
+                            if a.key.local_name().as_ref() == b"type" {
                                 checksum_type = attr_value(&a)?.to_ascii_lowercase();
                                 // yum wrote "sha" for sha1.
                                 if checksum_type == "sha" {
@@ -85,21 +85,25 @@ pub fn parse(xml: &[u8]) -> Result<Repomd, String> {
                                 }
                             }
                         }
-                        field = Some(if name.as_ref() == "checksum" {
+                        field = Some(if name.as_ref() == b"checksum" {
                             "checksum"
                         } else {
                             "open-checksum"
                         });
                     }
-                    "size" => field = Some("size"),
-                    "open-size" => field = Some("open-size"),
-                    "revision" => field = Some("revision"),
+                    b"size" => field = Some("size"),
+                    b"open-size" => field = Some("open-size"),
+                    b"revision" => field = Some("revision"),
                     _ => field = None,
                 }
             }
             Event::Text(t) => {
                 let Some(f) = field else { continue };
-                let value = t.xml10_content().trim().to_owned();
+                let value = t
+                    .xml10_content()
+                    .map_err(|e| format!("malformed text: {e}"))?
+                    .trim()
+                    .to_owned();
                 match (f, current.as_mut()) {
                     ("revision", _) => repomd.revision = Some(value),
                     ("checksum", Some(entry)) => {
@@ -115,7 +119,7 @@ pub fn parse(xml: &[u8]) -> Result<Repomd, String> {
             }
             Event::End(e) => {
                 field = None;
-                if e.local_name().as_ref() == "data"
+                if e.local_name().as_ref() == b"data"
                     && let Some(entry) = current.take()
                 {
                     if entry.href.is_empty() {
