@@ -522,7 +522,7 @@ fn push_attr(strings: &mut ChunkStrings<'_, '_>, e: &BytesStart<'_>, key: &[u8])
     for a in e.attributes().with_checks(false) {
         let a = a.map_err(|e| ParseError::Xml(e.to_string()))?;
         if a.key.as_ref() == key {
-            return Ok(strings.value_id(a)?);
+            return strings.value_id(a);
         }
     }
     Ok(NO_STR)
