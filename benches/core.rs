@@ -85,8 +85,8 @@ fn provider_index(c: &mut Criterion) {
                 let repos = [load_one(&a, &strings), load_one(&b, &strings)];
                 (Pool::with_strings(strings.freeze()), repos)
             },
-            |(mut pool, repos)| {
-                for r in &repos {
+            |(mut pool, mut repos)| {
+                for r in &mut repos {
                     pool.add_repo(r, &Default::default(), false)
                         .unwrap_or_else(|e| panic!("{e}"));
                 }

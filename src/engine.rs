@@ -188,8 +188,6 @@ pub fn load_partial(
         if let Err(e) = pool.add_repo(data, &spec.filter, spec.module_hotfixes) {
             return Err(EngineError::Invalid(format!("repo '{}': {e}", spec.name)));
         }
-        // The pool has what it needs; the parsed records would double the memory.
-        data.release_records();
     }
     pool.finish();
     let pool_ms = ms(started.elapsed());

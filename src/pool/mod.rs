@@ -68,7 +68,10 @@ pub struct Package {
     pub pkgid: StrId,
     /// Its location href.
     pub location: StrId,
-    /// Range of [`Pool::deps`].
+    /// Which segment of the pool's dependencies holds this package's (see
+    /// [`Pool::deps`]).
+    pub dep_segment: u32,
+    /// Its dependencies: a range of segment [`dep_segment`](Self::dep_segment).
     pub deps: Range<u32>,
     /// Range of [`Pool::files`] (primary's file list).
     pub files: Range<u32>,
@@ -115,12 +118,19 @@ pub struct Pool {
     /// All packages, repository after repository.
     pub packages: Vec<Package>,
     /// All dependencies.
-    pub deps: Vec<Dep>,
+    ///
+    /// Kept in segments, one per parsed chunk of primary.xml, not in one
+    /// array: each segment is built as its chunk's records are freed and
+    /// takes their place in memory, where one array of all dependencies
+    /// would be a fresh block the size of all records, resident beside them
+    /// at the peak (BENCHMARKS.md, "Memory").
+    dep_segments: Vec<Vec<Dep>>,
     /// File paths from primary.
     pub files: Vec<StrId>,
     /// Repositories in the order they were added.
     pub repos: Vec<Repo>,
-    /// All (package, index into deps or [`SELF_PROVIDE`]) provides, grouped by name.
+    /// All (package, index into its dependency segment or [`SELF_PROVIDE`])
+    /// provides, grouped by name.
     provide_list: Vec<(PkgId, u32)>,
     /// name → its range of `provide_list`.
     provide_index: FxHashMap<StrId, (u32, u32)>,
@@ -229,37 +239,59 @@ impl Pool {
         self.strings.get(id)
     }
 
-    /// Adds a loaded repository's packages, keeping those `filter` lets through.
-    pub fn add_repo(&mut self, data: &RepoData, filter: &PackageFilter, module_hotfixes: bool) -> Result<(), String> {
+    /// Adds a loaded repository's packages, keeping those `filter` lets
+    /// through. Takes its parsed records (`data.batches` is left empty),
+    /// freeing each batch as soon as it is copied, so the records and the
+    /// pool never both hold a whole repository.
+    pub fn add_repo(
+        &mut self,
+        data: &mut RepoData,
+        filter: &PackageFilter,
+        module_hotfixes: bool,
+    ) -> Result<(), String> {
         let include = globs(&filter.include)?;
         let exclude = globs(&filter.exclude)?;
         let start = self.packages.len() as PkgId;
         let repo_index = self.repos.len() as u32;
-        for batch in &data.batches {
-            for rec in &batch.packages {
+        let batches = std::mem::take(&mut data.batches);
+        // Exact sizes up front: growing by doubling would copy the largest
+        // arrays of the program several times and leave slack behind.
+        self.packages.reserve(batches.iter().map(|b| b.packages.len()).sum());
+        self.files.reserve(batches.iter().map(|b| b.files.len()).sum());
+        for batch in batches {
+            let crate::repodata::Batch {
+                packages: records,
+                deps: dep_records,
+                files,
+            } = batch;
+            // Every record of the chunk, kept or not, so that package ranges
+            // stay those of the chunk.
+            let deps: Vec<Dep> = dep_records
+                .iter()
+                .map(|d| Dep {
+                    kind: d.kind,
+                    name: d.name,
+                    op: d.op,
+                    evr: if d.ver == NO_STR {
+                        NO_EVR
+                    } else {
+                        self.intern_evr_ids(d.epoch, d.ver, d.rel)
+                    },
+                    pre: d.pre,
+                })
+                .collect();
+            drop(dep_records);
+            let segment = self.dep_segments.len() as u32;
+            self.dep_segments.push(deps);
+            for rec in &records {
                 let name = self.strings.get(rec.name);
                 let keep = (filter.include.is_empty() || include.is_match(name)) && !exclude.is_match(name);
                 if !keep {
                     continue;
                 }
-                let deps_start = self.deps.len() as u32;
-                for d in &batch.deps[rec.deps.start as usize..rec.deps.end as usize] {
-                    let evr = if d.ver == NO_STR {
-                        NO_EVR
-                    } else {
-                        self.intern_evr_ids(d.epoch, d.ver, d.rel)
-                    };
-                    self.deps.push(Dep {
-                        kind: d.kind,
-                        name: d.name,
-                        op: d.op,
-                        evr,
-                        pre: d.pre,
-                    });
-                }
                 let files_start = self.files.len() as u32;
                 self.files
-                    .extend_from_slice(&batch.files[rec.files.start as usize..rec.files.end as usize]);
+                    .extend_from_slice(&files[rec.files.start as usize..rec.files.end as usize]);
                 let sourcerpm = if rec.sourcerpm != NO_STR && self.strings.get(rec.sourcerpm).is_empty() {
                     NO_STR
                 } else {
@@ -273,7 +305,8 @@ impl Pool {
                     sourcerpm,
                     pkgid: rec.pkgid,
                     location: rec.location,
-                    deps: deps_start..self.deps.len() as u32,
+                    dep_segment: segment,
+                    deps: rec.deps.clone(),
                     files: files_start..self.files.len() as u32,
                     hidden: false,
                 };
@@ -297,10 +330,16 @@ impl Pool {
 
     /// The dependencies of a package of one kind.
     pub fn deps_of(&self, pkg: PkgId, kind: DepKind) -> impl Iterator<Item = &Dep> {
+        self.deps(pkg).iter().filter(move |d| d.kind == kind)
+    }
+
+    /// All dependencies of a package, in primary.xml's order.
+    pub fn deps(&self, pkg: PkgId) -> &[Dep] {
         let p = &self.packages[pkg as usize];
-        self.deps[p.deps.start as usize..p.deps.end as usize]
-            .iter()
-            .filter(move |d| d.kind == kind)
+        self.dep_segments
+            .get(p.dep_segment as usize)
+            .and_then(|segment| segment.get(p.deps.start as usize..p.deps.end as usize))
+            .unwrap_or(&[])
     }
 
     /// `name-[epoch:]version-release.arch`, epoch shown only when not zero (as dnf prints it).
@@ -321,13 +360,17 @@ impl Pool {
         self.apply_modules();
         // One flat list sorted by name, and a map from name to its slice:
         // no allocation per capability.
-        let mut entries: Vec<(StrId, PkgId, u32)> = Vec::with_capacity(self.deps.len() / 3 + self.packages.len());
+        // Exact sizes: these are the largest arrays built after loading, when
+        // memory is at its peak.
+        let provides = (0..self.packages.len() as PkgId)
+            .map(|i| self.deps(i).iter().filter(|d| d.kind == DepKind::Provides).count())
+            .sum::<usize>();
+        let mut entries: Vec<(StrId, PkgId, u32)> = Vec::with_capacity(provides + self.packages.len());
         let mut file_owners: FxHashMap<StrId, Vec<PkgId>> = FxHashMap::default();
         for (i, p) in self.packages.iter().enumerate() {
             let i = i as PkgId;
             let mut has_self = false;
-            for di in p.deps.clone() {
-                let d = &self.deps[di as usize];
+            for (di, d) in (p.deps.start..).zip(self.deps(i)) {
                 if d.kind == DepKind::Provides {
                     entries.push((d.name, i, di));
                     has_self |= d.name == p.name && d.op == Some(Op::EQ) && d.evr == p.evr;
@@ -341,7 +384,8 @@ impl Pool {
             }
         }
         entries.par_sort_unstable();
-        let mut index: FxHashMap<StrId, (u32, u32)> = FxHashMap::default();
+        let names = entries.chunk_by(|a, b| a.0 == b.0).count();
+        let mut index: FxHashMap<StrId, (u32, u32)> = FxHashMap::with_capacity_and_hasher(names, Default::default());
         let mut start = 0;
         while start < entries.len() {
             let name = entries[start].0;
@@ -352,7 +396,10 @@ impl Pool {
             index.insert(name, (start as u32, end as u32));
             start = end;
         }
-        self.provide_list = entries.into_iter().map(|(_, pkg, di)| (pkg, di)).collect();
+        let mut provide_list = Vec::with_capacity(entries.len());
+        provide_list.extend(entries.iter().map(|&(_, pkg, di)| (pkg, di)));
+        drop(entries);
+        self.provide_list = provide_list;
         self.provide_index = index;
         self.file_owners = file_owners;
     }
@@ -415,8 +462,11 @@ impl Pool {
         if dep_index == SELF_PROVIDE {
             (Some(Op::EQ), self.packages[pkg as usize].evr)
         } else {
-            let d = &self.deps[dep_index as usize];
-            (d.op, d.evr)
+            let segment = self.dep_segments.get(self.packages[pkg as usize].dep_segment as usize);
+            match segment.and_then(|s| s.get(dep_index as usize)) {
+                Some(d) => (d.op, d.evr),
+                None => (None, NO_EVR),
+            }
         }
     }
 }
@@ -476,7 +526,8 @@ impl Pool {
                     !active_artifacts.contains(&self.artifact_key(i as PkgId))
                 } else {
                     active_names.contains(&p.name)
-                        || self.deps[p.deps.start as usize..p.deps.end as usize]
+                        || self
+                            .deps(i as PkgId)
                             .iter()
                             .any(|d| d.kind == DepKind::Provides && active_names.contains(&d.name))
                 }

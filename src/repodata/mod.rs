@@ -64,7 +64,7 @@ pub struct RepoData {
     pub repomd: Repomd,
     /// The checksum of repomd.xml itself (sha256), a stable identity for reports.
     pub repomd_sha256: String,
-    /// Parsed primary.xml (empty after [`release_records`](Self::release_records)).
+    /// Parsed primary.xml (empty once [`Pool::add_repo`](crate::pool::Pool::add_repo) took it).
     pub batches: Vec<Batch>,
     package_count: usize,
     /// Parsed modules.yaml, when the repository has one.
@@ -86,12 +86,6 @@ impl RepoData {
     /// Number of packages in primary.xml.
     pub fn package_count(&self) -> usize {
         self.package_count
-    }
-
-    /// Drops the parsed records once they have been copied elsewhere (the
-    /// pool); the count, repomd and filelists access stay.
-    pub fn release_records(&mut self) {
-        self.batches = Vec::new();
     }
 
     /// Streams filelists.xml, calling `sink(pkgid, path)` for each owner of

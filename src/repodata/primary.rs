@@ -186,22 +186,27 @@ pub enum ParseError {
     Xml(String),
 }
 
-const CHUNK: usize = 1 << 20;
+/// Bytes of primary.xml per chunk: big enough that the per-chunk caches see
+/// most repeats, small enough that the chunks in flight stay a few MiB.
+pub(crate) const PRIMARY_CHUNK: usize = 1 << 20;
 
 /// Reads decompressed XML and hands out text chunks that each end right after
 /// a closing tag `end_tag` (or at the end of the document).
 pub struct Chunker<R> {
     inner: R,
+    chunk_size: usize,
     pending: Vec<u8>,
     end_tag: &'static [u8],
     done: bool,
 }
 
 impl<R: Read> Chunker<R> {
-    /// Chunks `inner` at `end_tag` boundaries (e.g. `</package>`).
-    pub fn new(inner: R, end_tag: &'static [u8]) -> Self {
+    /// Chunks `inner` at `end_tag` boundaries (e.g. `</package>`), about
+    /// `chunk_size` bytes each.
+    pub fn new(inner: R, end_tag: &'static [u8], chunk_size: usize) -> Self {
         Chunker {
             inner,
+            chunk_size,
             pending: Vec::new(),
             end_tag,
             done: false,
@@ -216,8 +221,10 @@ impl<R: Read> Chunker<R> {
         loop {
             let searched_from = self.pending.len().saturating_sub(self.end_tag.len());
             // read_to_end fills spare capacity without zeroing it first.
-            self.pending.reserve(CHUNK);
-            let n = (&mut self.inner).take(CHUNK as u64).read_to_end(&mut self.pending)?;
+            self.pending.reserve(self.chunk_size);
+            let n = (&mut self.inner)
+                .take(self.chunk_size as u64)
+                .read_to_end(&mut self.pending)?;
             if n == 0 {
                 self.done = true;
                 let rest = std::mem::take(&mut self.pending);
@@ -578,7 +585,7 @@ fn parse_entry_attributes(
 /// chunks while the rayon pool parses them as they come. Batches come back
 /// in document order.
 pub fn parse_primary<R: Read + Send>(reader: R, interner: &dyn Intern) -> Result<Vec<Batch>, ParseError> {
-    let results = parse_chunks(reader, |chunk| {
+    let results = parse_chunks(reader, PRIMARY_CHUNK, |chunk| {
         let mut doc = DocState::default();
         let batch = parse_primary_chunk(chunk, &mut doc, interner)?;
         Ok((batch, doc))
@@ -596,19 +603,22 @@ pub fn parse_primary<R: Read + Send>(reader: R, interner: &dyn Intern) -> Result
 /// Cuts `reader` into `</package>`-terminated chunks on one thread while
 /// [`PARSE_THREADS`] threads parse them; results in document order. Chunks
 /// in flight are bounded, so memory stays a few chunks whatever the file size.
-pub(crate) fn parse_chunks<R, T, F>(reader: R, parse: F) -> Result<Vec<T>, ParseError>
+pub(crate) fn parse_chunks<R, T, F>(reader: R, chunk_size: usize, parse: F) -> Result<Vec<T>, ParseError>
 where
     R: Read + Send,
     T: Send,
     F: Fn(&str) -> Result<T, ParseError> + Sync,
 {
     type Job = (usize, Result<Vec<u8>, ParseError>);
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(PARSE_THREADS);
+    // One chunk waits while each parser works on one and the next is read:
+    // more in the queue would only hold memory, since the parsers, not the
+    // decompressor, are the slower side.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(1);
     let rx = std::sync::Mutex::new(rx);
     let slots: std::sync::Mutex<Vec<Option<Result<T, ParseError>>>> = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         scope.spawn(move || {
-            let mut chunker = Chunker::new(reader, b"</package>");
+            let mut chunker = Chunker::new(reader, b"</package>", chunk_size);
             for index in 0.. {
                 let next = chunker.next_chunk();
                 let stop = !matches!(next, Ok(Some(_)));
