@@ -390,8 +390,9 @@ impl FetchArgs {
 /// glibc gives every thread that allocates its own arena, and memory freed
 /// into one arena is not reused by another: the parser threads' records,
 /// freed once the pool holds them, stayed resident beside the pool (peak RSS
-/// 80 MB for a 37 MB heap peak). Two arenas keep the parallel allocation
-/// fast and let freed memory be reused (BENCHMARKS.md, "Memory").
+/// 80 MB for a 37 MB heap peak). With one arena freed memory is reused; the
+/// parsers allocate little per event, so sharing it cost no measurable time
+/// (BENCHMARKS.md, "Memory").
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn limit_malloc_arenas() {
     // SAFETY: mallopt only sets a malloc tunable; it is called first thing in

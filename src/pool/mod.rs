@@ -396,10 +396,8 @@ impl Pool {
             index.insert(name, (start as u32, end as u32));
             start = end;
         }
-        let mut provide_list = Vec::with_capacity(entries.len());
-        provide_list.extend(entries.iter().map(|&(_, pkg, di)| (pkg, di)));
-        drop(entries);
-        self.provide_list = provide_list;
+        // Collected in place: the list takes over the entries' memory.
+        self.provide_list = entries.into_iter().map(|(_, pkg, di)| (pkg, di)).collect();
         self.provide_index = index;
         self.file_owners = file_owners;
     }

@@ -201,8 +201,7 @@ pub fn load(
         ahead.push(expect_of(m));
     }
     source.prefetch(&ahead);
-    let primary_bytes = read_verified(source.as_ref(), &primary).map_err(|(f, m)| err(&f, m))?;
-    let mut bytes_read = primary_bytes.len() as u64 + repomd_bytes.len() as u64;
+    let mut bytes_read = repomd_bytes.len() as u64;
 
     let modules = match repomd.entry("modules").cloned() {
         Some(entry) => {
@@ -217,8 +216,19 @@ pub fn load(
         None => None,
     };
 
-    let reader = open_decompressed(&primary_bytes, options.max_decompressed).map_err(|m| err(&primary.href, m))?;
-    let batches = primary::parse_primary(reader, interner).map_err(|e| err(&primary.href, e.to_string()))?;
+    // primary.xml is checked as it streams through the decompressor, not
+    // read whole first: the parsed records are used only once the whole file
+    // matched repomd.xml, and a mismatch is reported before any parse error
+    // it may have caused.
+    let (stored, check) = open_checked(source.as_ref(), &primary).map_err(|(f, m)| err(&f, m))?;
+    let parsed = decompressor(Box::new(BufReader::with_capacity(256 << 10, stored)))
+        .map_err(|e| e.to_string())
+        .and_then(|(reader, _)| {
+            let reader = LimitedReader::new(reader, options.max_decompressed);
+            primary::parse_primary(reader, interner).map_err(|e| e.to_string())
+        });
+    bytes_read += check.finish(&primary).map_err(|(f, m)| err(&f, m))?;
+    let batches = parsed.map_err(|m| err(&primary.href, m))?;
 
     Ok(RepoData {
         name: name.to_owned(),
@@ -254,15 +264,131 @@ fn expect_of(entry: &RepomdEntry) -> (String, Expect) {
     )
 }
 
-/// Reads a file named by repomd.xml and checks its size and checksum before
-/// anything trusts it. The error is (file, message).
-fn read_verified(source: &dyn Source, entry: &RepomdEntry) -> Result<Vec<u8>, (String, String)> {
+/// Opens a file named by repomd.xml for streaming, with a [`StreamCheck`]
+/// that sees every byte read from it. The error is (file, message).
+fn open_checked(
+    source: &dyn Source,
+    entry: &RepomdEntry,
+) -> Result<(Box<dyn Read + Send>, StreamCheck), (String, String)> {
+    let fetched = open_entry(source, entry)?;
+    let hasher = match (&entry.checksum, fetched.verified) {
+        (Some((kind, _)), false) => Some(Hasher::new(kind).ok_or_else(|| {
+            (
+                entry.href.clone(),
+                format!("unknown checksum type '{kind}' in repomd.xml"),
+            )
+        })?),
+        _ => None,
+    };
+    let state = Arc::new(std::sync::Mutex::new(StreamState {
+        reader: fetched.reader,
+        hasher,
+        bytes: 0,
+    }));
+    let check = StreamCheck {
+        state: state.clone(),
+        verified: fetched.verified,
+    };
+    Ok((Box::new(CheckedReader(state)), check))
+}
+
+struct StreamState {
+    reader: Box<dyn Read + Send>,
+    hasher: Option<Hasher>,
+    bytes: u64,
+}
+
+/// The reading end of [`open_checked`]: passes bytes through, hashing and
+/// counting them.
+struct CheckedReader(Arc<std::sync::Mutex<StreamState>>);
+
+impl Read for CheckedReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let mut state = self
+            .0
+            .lock()
+            .map_err(|_| std::io::Error::other("a reader thread panicked"))?;
+        let n = state.reader.read(buf)?;
+        if let Some(h) = state.hasher.as_mut() {
+            h.update(&buf[..n]);
+        }
+        state.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+/// The checking end of [`open_checked`].
+struct StreamCheck {
+    state: Arc<std::sync::Mutex<StreamState>>,
+    verified: bool,
+}
+
+impl StreamCheck {
+    /// Reads what the consumer left unread (a decoder stops at the end of
+    /// its stream; a failed parse stops anywhere), then checks size and
+    /// checksum against repomd.xml. Returns the size of the file.
+    fn finish(self, entry: &RepomdEntry) -> Result<u64, (String, String)> {
+        let href = entry.href.clone();
+        let mut state = self
+            .state
+            .lock()
+            .map_err(|_| (href.clone(), "a reader thread panicked".to_owned()))?;
+        let mut rest = [0u8; 64 << 10];
+        loop {
+            let n = match state.reader.read(&mut rest) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err((href, format!("read failed: {e}"))),
+            };
+            if let Some(h) = state.hasher.as_mut() {
+                h.update(&rest[..n]);
+            }
+            state.bytes += n as u64;
+        }
+        let bytes = state.bytes;
+        if self.verified {
+            return Ok(bytes);
+        }
+        check_size(entry, bytes)?;
+        if let (Some((kind, want)), Some(h)) = (&entry.checksum, state.hasher.take()) {
+            check_sum(&href, kind, want, h.finish_hex())?;
+        }
+        Ok(bytes)
+    }
+}
+
+fn check_size(entry: &RepomdEntry, bytes: u64) -> Result<(), (String, String)> {
+    match entry.size {
+        Some(size) if size != bytes => Err((
+            entry.href.clone(),
+            format!("size mismatch: repomd.xml says {size} bytes, the file has {bytes}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn check_sum(href: &str, kind: &str, want: &str, got: String) -> Result<(), (String, String)> {
+    if got == want {
+        return Ok(());
+    }
+    Err((
+        href.to_owned(),
+        format!(
+            "checksum mismatch: repomd.xml says {kind} {want}, the file has {got} (stale mirror or corrupt download?)"
+        ),
+    ))
+}
+
+/// Opens a file named by repomd.xml, naming a missing one as repomd.xml
+/// lists it.
+fn open_entry(source: &dyn Source, entry: &RepomdEntry) -> Result<crate::fetch::Fetched, (String, String)> {
     let href = entry.href.clone();
     let expect = Expect {
         checksum: entry.checksum.clone(),
         size: entry.size,
     };
-    let fetched = source.open(&href, &expect).map_err(|e| match e {
+    source.open(&href, &expect).map_err(|e| match e {
         FetchError::NotFound { path } => (
             href.clone(),
             format!(
@@ -272,7 +398,14 @@ fn read_verified(source: &dyn Source, entry: &RepomdEntry) -> Result<Vec<u8>, (S
             ),
         ),
         other => (href.clone(), other.to_string()),
-    })?;
+    })
+}
+
+/// Reads a file named by repomd.xml and checks its size and checksum before
+/// anything trusts it. The error is (file, message).
+fn read_verified(source: &dyn Source, entry: &RepomdEntry) -> Result<Vec<u8>, (String, String)> {
+    let href = entry.href.clone();
+    let fetched = open_entry(source, entry)?;
     let mut bytes = Vec::with_capacity(entry.size.unwrap_or(0).min(1 << 30) as usize);
     let mut reader = fetched.reader;
     reader
@@ -281,30 +414,12 @@ fn read_verified(source: &dyn Source, entry: &RepomdEntry) -> Result<Vec<u8>, (S
     if fetched.verified {
         return Ok(bytes);
     }
-    if let Some(size) = entry.size
-        && size != bytes.len() as u64
-    {
-        return Err((
-            href,
-            format!(
-                "size mismatch: repomd.xml says {size} bytes, the file has {}",
-                bytes.len()
-            ),
-        ));
-    }
+    check_size(entry, bytes.len() as u64)?;
     if let Some((kind, want)) = &entry.checksum {
         let mut h =
             Hasher::new(kind).ok_or_else(|| (href.clone(), format!("unknown checksum type '{kind}' in repomd.xml")))?;
         h.update(&bytes);
-        let got = h.finish_hex();
-        if &got != want {
-            return Err((
-                href,
-                format!(
-                    "checksum mismatch: repomd.xml says {kind} {want}, the file has {got} (stale mirror or corrupt download?)"
-                ),
-            ));
-        }
+        check_sum(&href, kind, want, h.finish_hex())?;
     }
     Ok(bytes)
 }
