@@ -112,6 +112,31 @@ fn checksum_mismatch() {
     );
 }
 
+/// primary.xml is verified while it streams through the parser: damage that
+/// breaks decompression or the XML must still be reported as what it is, a
+/// file that does not match repomd.xml, and never as a parse error.
+#[test]
+fn damaged_primary_is_a_mismatch_not_a_parse_error() {
+    let repo = copy_repo("comp-gz");
+    let primary = primary_path(repo.path());
+    let bytes = std::fs::read(&primary).unwrap_or_default();
+    let mut middle = bytes.clone();
+    for b in &mut middle[bytes.len() / 3..bytes.len() / 2] {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&primary, &middle).unwrap_or_else(|e| panic!("{e}"));
+    let err = closure_fails(repo.path(), &[]);
+    assert!(
+        err.contains("primary.xml.gz") && err.contains("checksum mismatch"),
+        "{err}"
+    );
+    assert!(!err.contains("malformed") && !err.contains("decompress"), "{err}");
+
+    std::fs::write(&primary, &bytes[..bytes.len() / 2]).unwrap_or_else(|e| panic!("{e}"));
+    let err = closure_fails(repo.path(), &[]);
+    assert!(err.contains("primary.xml.gz") && err.contains("size mismatch"), "{err}");
+}
+
 #[test]
 fn truncated_gzip() {
     let repo = copy_repo("comp-gz");
