@@ -81,9 +81,11 @@ pub struct ClosureResult {
     pub checked: usize,
     /// Packages that could provide.
     pub providers: usize,
-    /// Names of every package that was checked (for JUnit's passing cases).
+    /// Every package that was checked (for JUnit's passing cases), as ids
+    /// into the pool the closure ran on: most runs never name them, so no
+    /// strings are made for them here.
     #[serde(skip)]
-    pub checked_packages: Vec<(String, String, String)>,
+    pub checked_packages: Vec<PkgId>,
     /// Packages with unresolved dependencies, sorted as dnf sorts them.
     pub problems: Vec<Problem>,
 }
@@ -226,7 +228,7 @@ pub fn check(pool: &Pool, opts: &ClosureOptions) -> Result<Outcome, ClosureError
 struct Checked {
     problems: Vec<(PkgId, Vec<String>, Vec<String>)>,
     need_files: FxHashSet<StrId>,
-    checked_packages: Vec<(String, String, String)>,
+    checked_packages: Vec<PkgId>,
 }
 
 fn check_packages(judge: &mut Judge<'_>, pkgs: &[PkgId]) -> Result<Checked, ClosureError> {
@@ -238,12 +240,7 @@ fn check_packages(judge: &mut Judge<'_>, pkgs: &[PkgId]) -> Result<Checked, Clos
     };
     let mut seen: Vec<Dep> = Vec::new();
     for &pkg in pkgs {
-        let p = &pool.packages[pkg as usize];
-        out.checked_packages.push((
-            pool.str(p.name).to_owned(),
-            pool.nevra(pkg),
-            pool.repo_name(pkg).to_owned(),
-        ));
+        out.checked_packages.push(pkg);
         let mut unresolved: Vec<String> = Vec::new();
         let mut explanations = Vec::new();
         seen.clear();
@@ -302,7 +299,7 @@ fn subject_forms(pool: &Pool, pkg: PkgId) -> Vec<String> {
     let p = &pool.packages[pkg as usize];
     let name = pool.str(p.name);
     let arch = pool.str(p.arch);
-    let e = &pool.evrs[p.evr as usize];
+    let e = pool.evr_parts(p.evr);
     let version = pool.str(e.version);
     let release = if e.release == crate::pool::NO_STR {
         ""

@@ -442,6 +442,7 @@ pub struct RunOptions {
 }
 
 fn judge_failures(
+    pool: &crate::pool::Pool,
     cell: &Cell,
     result: closure::ClosureResult,
     closure_ms: f64,
@@ -479,7 +480,11 @@ fn judge_failures(
         packages: result
             .checked_packages
             .into_iter()
-            .map(|(name, nevra, repo)| Checked { name, nevra, repo })
+            .map(|pkg| Checked {
+                name: pool.str(pool.packages[pkg as usize].name).to_owned(),
+                nevra: pool.nevra(pkg),
+                repo: pool.repo_name(pkg).to_owned(),
+            })
             .collect(),
         failures,
         fixed: Vec::new(),
@@ -569,7 +574,7 @@ pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync
                 let outcome = closure::check(&loaded.pool, &cell.options());
                 let ms = round(t.elapsed().as_secs_f64() * 1e3 + spent[i]);
                 let report = match outcome {
-                    Ok(Outcome::Done(result)) => judge_failures(cell, result, ms, plan, opts),
+                    Ok(Outcome::Done(result)) => judge_failures(&loaded.pool, cell, result, ms, plan, opts),
                     Ok(Outcome::NeedFilelists(request)) if rounds < 8 => {
                         if let Ok(mut n) = need.lock() {
                             n.push((i, request));

@@ -1,5 +1,6 @@
 //! String interning, after libsolv's `strpool`: every distinct string is
-//! stored once and named by a `u32`.
+//! stored once and named by a `u32`; so is every distinct EVR (its three
+//! parts as string ids), which the parser threads intern as they read.
 //!
 //! Loading interns from several parsing threads at once through
 //! [`SharedInterner`] (sharded by hash, one lock per shard); once loading is
@@ -11,7 +12,43 @@ use std::sync::Mutex;
 use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 
-use crate::repodata::{Intern, StrId};
+use rustc_hash::FxHashMap;
+
+use crate::repodata::{EvrId, Intern, NO_STR, StrId};
+
+/// An interned epoch:version-release, parts kept apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EvrParts {
+    /// Epoch, or [`NO_STR`].
+    pub epoch: StrId,
+    /// Version.
+    pub version: StrId,
+    /// Release, or [`NO_STR`].
+    pub release: StrId,
+}
+
+/// One shard of the EVR table.
+#[derive(Default)]
+struct EvrShard {
+    ids: FxHashMap<EvrParts, StrId>,
+    parts: Vec<EvrParts>,
+}
+
+impl EvrShard {
+    fn intern(&mut self, parts: EvrParts) -> StrId {
+        if let Some(&local) = self.ids.get(&parts) {
+            return local;
+        }
+        let local = self.parts.len() as StrId;
+        self.parts.push(parts);
+        self.ids.insert(parts, local);
+        local
+    }
+}
+
+fn evr_shard_of(parts: &EvrParts, hasher: &FxBuildHasher) -> usize {
+    shard_of(hasher.hash_one(parts))
+}
 
 const SHARD_BITS: u32 = 6;
 const SHARDS: usize = 1 << SHARD_BITS;
@@ -65,6 +102,7 @@ fn make_id(local: StrId, shard: usize) -> StrId {
 /// An interner many threads can add to at once.
 pub struct SharedInterner {
     shards: Vec<Mutex<Shard>>,
+    evr_shards: Vec<Mutex<EvrShard>>,
     hasher: FxBuildHasher,
 }
 
@@ -72,6 +110,7 @@ impl Default for SharedInterner {
     fn default() -> Self {
         SharedInterner {
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+            evr_shards: (0..SHARDS).map(|_| Mutex::new(EvrShard::default())).collect(),
             hasher: FxBuildHasher,
         }
     }
@@ -88,6 +127,11 @@ impl SharedInterner {
         Interner {
             shards: self
                 .shards
+                .into_iter()
+                .map(|m| m.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()))
+                .collect(),
+            evr_shards: self
+                .evr_shards
                 .into_iter()
                 .map(|m| m.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()))
                 .collect(),
@@ -110,11 +154,27 @@ impl Intern for SharedInterner {
         };
         make_id(local, shard_index)
     }
+
+    fn intern_evr(&self, epoch: StrId, version: StrId, release: StrId) -> EvrId {
+        let parts = EvrParts {
+            epoch,
+            version,
+            release,
+        };
+        let shard_index = evr_shard_of(&parts, &self.hasher);
+        let mut shard = match self.evr_shards[shard_index].lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        make_id(shard.intern(parts), shard_index)
+    }
 }
 
-/// Interned strings, read without locks: equal strings have equal ids.
+/// Interned strings and EVRs, read without locks: equal strings (EVRs) have
+/// equal ids.
 pub struct Interner {
     shards: Vec<Shard>,
+    evr_shards: Vec<EvrShard>,
     hasher: FxBuildHasher,
 }
 
@@ -151,6 +211,34 @@ impl Interner {
         self.shards
             .get(id as usize & (SHARDS - 1))
             .map_or("", |shard| shard.str(id >> SHARD_BITS))
+    }
+
+    /// The id of an EVR, adding it if new.
+    pub fn intern_evr(&mut self, parts: EvrParts) -> EvrId {
+        let shard_index = evr_shard_of(&parts, &self.hasher);
+        make_id(self.evr_shards[shard_index].intern(parts), shard_index)
+    }
+
+    /// The id of an EVR if it was ever interned.
+    pub fn lookup_evr(&self, parts: &EvrParts) -> Option<EvrId> {
+        let shard_index = evr_shard_of(parts, &self.hasher);
+        self.evr_shards[shard_index]
+            .ids
+            .get(parts)
+            .map(|&local| make_id(local, shard_index))
+    }
+
+    /// The parts of an EVR id (an unknown id reads as an empty version).
+    pub fn evr(&self, id: EvrId) -> EvrParts {
+        self.evr_shards
+            .get(id as usize & (SHARDS - 1))
+            .and_then(|shard| shard.parts.get((id >> SHARD_BITS) as usize))
+            .copied()
+            .unwrap_or(EvrParts {
+                epoch: NO_STR,
+                version: NO_STR,
+                release: NO_STR,
+            })
     }
 
     /// Number of distinct strings.

@@ -12,44 +12,14 @@ use std::ops::Range;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 mod intern;
-pub use intern::{Interner, SharedInterner};
+pub use intern::{EvrParts, Interner, SharedInterner};
 
 use crate::evr::{self, Evr, EvrRef, Op};
 use crate::repodata::{DepKind, ModuleIndex, RepoData};
 
-pub use crate::repodata::{NO_STR, StrId};
-/// An interned EVR.
-pub type EvrId = u32;
-/// Marks an absent EVR (unversioned dependency).
-pub const NO_EVR: EvrId = u32::MAX;
+pub use crate::repodata::{Dep, EvrId, NO_EVR, NO_STR, StrId};
 /// A package's index in [`Pool::packages`].
 pub type PkgId = u32;
-
-/// An interned epoch:version-release, parts kept apart.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct EvrParts {
-    /// Epoch, or [`NO_STR`].
-    pub epoch: StrId,
-    /// Version.
-    pub version: StrId,
-    /// Release, or [`NO_STR`].
-    pub release: StrId,
-}
-
-/// One dependency of a package.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Dep {
-    /// Provides, Requires, ...
-    pub kind: DepKind,
-    /// Capability name (or the whole text of a rich dependency).
-    pub name: StrId,
-    /// Operator, when versioned.
-    pub op: Option<Op>,
-    /// EVR, or [`NO_EVR`].
-    pub evr: EvrId,
-    /// `Requires(pre)` and friends.
-    pub pre: bool,
-}
 
 /// A package of the pool.
 #[derive(Clone, Debug)]
@@ -112,18 +82,15 @@ pub struct PackageFilter {
 pub struct Pool {
     /// The interned strings.
     pub strings: Interner,
-    /// Interned EVRs.
-    pub evrs: Vec<EvrParts>,
-    evr_ids: FxHashMap<EvrParts, EvrId>,
     /// All packages, repository after repository.
     pub packages: Vec<Package>,
     /// All dependencies.
     ///
     /// Kept in segments, one per parsed chunk of primary.xml, not in one
-    /// array: each segment is built as its chunk's records are freed and
-    /// takes their place in memory, where one array of all dependencies
-    /// would be a fresh block the size of all records, resident beside them
-    /// at the peak (BENCHMARKS.md, "Memory").
+    /// array: each segment is the array its parser thread filled, taken
+    /// over as it is, where one array of all dependencies would be a copy the
+    /// size of all records, resident beside them at the peak (BENCHMARKS.md,
+    /// "Memory").
     dep_segments: Vec<Vec<Dep>>,
     /// File paths from primary.
     pub files: Vec<StrId>,
@@ -159,27 +126,9 @@ impl Pool {
         }
     }
 
-    /// Interns an EVR from interned parts (an empty epoch or release counts as absent).
-    pub fn intern_evr_ids(&mut self, epoch: StrId, version: StrId, release: StrId) -> EvrId {
-        let absent_if_empty = |id: StrId, strings: &Interner| {
-            if id != NO_STR && strings.get(id).is_empty() {
-                NO_STR
-            } else {
-                id
-            }
-        };
-        let parts = EvrParts {
-            epoch: absent_if_empty(epoch, &self.strings),
-            version,
-            release: absent_if_empty(release, &self.strings),
-        };
-        if let Some(&id) = self.evr_ids.get(&parts) {
-            return id;
-        }
-        let id = self.evrs.len() as EvrId;
-        self.evrs.push(parts);
-        self.evr_ids.insert(parts, id);
-        id
+    /// The parts of an interned EVR.
+    pub fn evr_parts(&self, id: EvrId) -> EvrParts {
+        self.strings.evr(id)
     }
 
     /// An EVR as the owned form the comparison functions take.
@@ -187,7 +136,7 @@ impl Pool {
         if id == NO_EVR {
             return Evr::default();
         }
-        let p = self.evrs[id as usize];
+        let p = self.strings.evr(id);
         Evr {
             epoch: (p.epoch != NO_STR).then(|| self.strings.get(p.epoch).to_owned()),
             version: self.strings.get(p.version).to_owned(),
@@ -204,7 +153,7 @@ impl Pool {
                 release: None,
             };
         }
-        let p = self.evrs[id as usize];
+        let p = self.strings.evr(id);
         EvrRef {
             epoch: (p.epoch != NO_STR).then(|| self.strings.get(p.epoch)),
             version: self.strings.get(p.version),
@@ -223,7 +172,7 @@ impl Pool {
             version: self.strings.lookup(&e.version)?,
             release: lookup(&e.release)?,
         };
-        self.evr_ids.get(&parts).copied()
+        self.strings.lookup_evr(&parts)
     }
 
     /// Compares two interned EVRs in rpm order.
@@ -264,25 +213,11 @@ impl Pool {
                 deps: dep_records,
                 files,
             } = batch;
-            // Every record of the chunk, kept or not, so that package ranges
-            // stay those of the chunk.
-            let deps: Vec<Dep> = dep_records
-                .iter()
-                .map(|d| Dep {
-                    kind: d.kind,
-                    name: d.name,
-                    op: d.op,
-                    evr: if d.ver == NO_STR {
-                        NO_EVR
-                    } else {
-                        self.intern_evr_ids(d.epoch, d.ver, d.rel)
-                    },
-                    pre: d.pre,
-                })
-                .collect();
-            drop(dep_records);
+            // The chunk's records are already in their final form: the
+            // segment is that very array, with every record of the chunk,
+            // kept or not, so that package ranges stay those of the chunk.
             let segment = self.dep_segments.len() as u32;
-            self.dep_segments.push(deps);
+            self.dep_segments.push(dep_records);
             for rec in &records {
                 let name = self.strings.get(rec.name);
                 let keep = (filter.include.is_empty() || include.is_match(name)) && !exclude.is_match(name);
@@ -300,7 +235,7 @@ impl Pool {
                 let pkg = Package {
                     name: rec.name,
                     arch: rec.arch,
-                    evr: self.intern_evr_ids(rec.epoch, rec.version, rec.release),
+                    evr: rec.evr,
                     repo: repo_index,
                     sourcerpm,
                     pkgid: rec.pkgid,
@@ -539,7 +474,7 @@ impl Pool {
     /// `name-epoch:version-release.arch`, the form modules.yaml lists artifacts in.
     fn artifact_key(&self, pkg: PkgId) -> String {
         let p = &self.packages[pkg as usize];
-        let e = self.evrs[p.evr as usize];
+        let e = self.strings.evr(p.evr);
         let epoch = if e.epoch == NO_STR { "0" } else { self.str(e.epoch) };
         let release = if e.release == NO_STR { "" } else { self.str(e.release) };
         format!(

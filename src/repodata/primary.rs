@@ -24,11 +24,21 @@ pub type StrId = u32;
 /// Marks an absent value.
 pub const NO_STR: StrId = u32::MAX;
 
+/// An interned epoch:version-release (see [`Intern::intern_evr`]).
+pub type EvrId = u32;
+
+/// Marks an absent EVR (an unversioned dependency).
+pub const NO_EVR: EvrId = u32::MAX;
+
 /// Where parsed strings go: the pool's interner, shared by the threads that
 /// parse chunks, so equal strings become equal integers as they are read.
 pub trait Intern: Sync {
     /// The id of `s`, adding it if new.
     fn intern(&self, s: &str) -> StrId;
+    /// The id of an EVR from interned parts, adding it if new; an absent
+    /// epoch or release is [`NO_STR`]. Interning EVRs while parsing, on the
+    /// parser threads, leaves a dependency record in its final form.
+    fn intern_evr(&self, epoch: StrId, version: StrId, release: StrId) -> EvrId;
 }
 
 /// Interns the strings of one chunk, remembering those already seen in it so
@@ -40,7 +50,7 @@ struct ChunkStrings<'c, 'i> {
     /// Whole `<rpm:entry>` attribute texts already parsed in this chunk: most
     /// requires (`libc.so.6()(64bit)`, `rtld(GNU_HASH)`...) repeat verbatim, so
     /// a repeat costs one hash instead of an attribute walk and four interns.
-    entries: FxHashMap<&'c str, DepRec>,
+    entries: FxHashMap<&'c str, Dep>,
 }
 
 /// Distinct strings and entries a 1 MiB chunk of primary.xml typically holds:
@@ -66,6 +76,14 @@ impl<'c> ChunkStrings<'c, '_> {
         }
         let v = attr_value(a)?;
         Ok(self.id(&v))
+    }
+
+    /// As [`value_id`](Self::value_id), an empty value counting as absent.
+    fn value_id_or_absent(&mut self, a: quick_xml::events::attributes::Attribute<'_>) -> Result<StrId, ParseError> {
+        if a.value.is_empty() {
+            return Ok(NO_STR);
+        }
+        self.value_id(a)
     }
 
     fn id(&mut self, s: &str) -> StrId {
@@ -120,22 +138,21 @@ impl DepKind {
     }
 }
 
-/// One `<rpm:entry>`.
-#[derive(Clone, Copy, Debug)]
-pub struct DepRec {
-    /// Which list it was in.
+/// One dependency of a package: an `<rpm:entry>`, parsed once into the form
+/// the pool keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Dep {
+    /// Provides, Requires, ... (the list it was in).
     pub kind: DepKind,
-    /// `name` (may be a rich dependency starting with `(`).
+    /// Capability name (or the whole text of a rich dependency, starting
+    /// with `(`).
     pub name: StrId,
-    /// `flags`, when versioned.
+    /// Operator (`flags`), when versioned.
     pub op: Option<Op>,
-    /// `epoch`
-    pub epoch: StrId,
-    /// `ver`
-    pub ver: StrId,
-    /// `rel`
-    pub rel: StrId,
-    /// `pre="1"`
+    /// `epoch`, `ver` and `rel`, or [`NO_EVR`] when unversioned. An empty
+    /// `epoch` or `rel` counts as absent.
+    pub evr: EvrId,
+    /// `Requires(pre)` and friends (`pre="1"`).
     pub pre: bool,
 }
 
@@ -146,12 +163,8 @@ pub struct PkgRec {
     pub name: StrId,
     /// `<arch>`
     pub arch: StrId,
-    /// `<version epoch>`
-    pub epoch: StrId,
-    /// `<version ver>`
-    pub version: StrId,
-    /// `<version rel>`
-    pub release: StrId,
+    /// `<version epoch ver rel>` (an empty epoch or release counts as absent).
+    pub evr: EvrId,
     /// `<checksum pkgid="YES">`: links the package to its filelists entry.
     pub pkgid: StrId,
     /// `<location href>`
@@ -170,7 +183,7 @@ pub struct Batch {
     /// The packages.
     pub packages: Vec<PkgRec>,
     /// The dependencies of all packages.
-    pub deps: Vec<DepRec>,
+    pub deps: Vec<Dep>,
     /// The file paths of all packages.
     pub files: Vec<StrId>,
 }
@@ -366,9 +379,7 @@ pub fn parse_primary_chunk(chunk: &str, doc: &mut DocState, interner: &dyn Inter
                         current = Some(PkgRec {
                             name: NO_STR,
                             arch: NO_STR,
-                            epoch: NO_STR,
-                            version: NO_STR,
-                            release: NO_STR,
+                            evr: NO_EVR,
                             pkgid: NO_STR,
                             location: NO_STR,
                             sourcerpm: NO_STR,
@@ -393,9 +404,12 @@ pub fn parse_primary_chunk(chunk: &str, doc: &mut DocState, interner: &dyn Inter
                             b"name" if !empty => field = Field::Name,
                             b"arch" if !empty => field = Field::Arch,
                             b"version" => {
-                                pkg.epoch = push_attr(&mut strings, e, b"epoch")?;
-                                pkg.version = push_attr(&mut strings, e, b"ver")?;
-                                pkg.release = push_attr(&mut strings, e, b"rel")?;
+                                let epoch = push_attr_or_absent(&mut strings, e, b"epoch")?;
+                                let version = push_attr(&mut strings, e, b"ver")?;
+                                let release = push_attr_or_absent(&mut strings, e, b"rel")?;
+                                if version != NO_STR {
+                                    pkg.evr = strings.interner.intern_evr(epoch, version, release);
+                                }
                             }
                             b"checksum" if !empty => {
                                 if attr(e, b"pkgid")?.as_deref() == Some("YES") {
@@ -427,7 +441,7 @@ pub fn parse_primary_chunk(chunk: &str, doc: &mut DocState, interner: &dyn Inter
                         let Some(mut pkg) = current.take() else {
                             return Err(ParseError::Xml("</package> without <package>".into()));
                         };
-                        if pkg.name == NO_STR || pkg.arch == NO_STR || pkg.version == NO_STR {
+                        if pkg.name == NO_STR || pkg.arch == NO_STR || pkg.evr == NO_EVR {
                             return Err(ParseError::Xml(format!(
                                 "a package after {} others in its chunk lacks <name>, <arch> or <version>",
                                 doc.parsed
@@ -535,12 +549,27 @@ fn push_attr(strings: &mut ChunkStrings<'_, '_>, e: &BytesStart<'_>, key: &[u8])
     Ok(NO_STR)
 }
 
-fn parse_entry(strings: &mut ChunkStrings<'_, '_>, e: &BytesStart<'_>, kind: DepKind) -> Result<DepRec, ParseError> {
+/// As [`push_attr`], an empty value counting as absent (an epoch or release).
+fn push_attr_or_absent(
+    strings: &mut ChunkStrings<'_, '_>,
+    e: &BytesStart<'_>,
+    key: &[u8],
+) -> Result<StrId, ParseError> {
+    for a in e.attributes().with_checks(false) {
+        let a = a.map_err(|e| ParseError::Xml(e.to_string()))?;
+        if a.key.as_ref() == key {
+            return strings.value_id_or_absent(a);
+        }
+    }
+    Ok(NO_STR)
+}
+
+fn parse_entry(strings: &mut ChunkStrings<'_, '_>, e: &BytesStart<'_>, kind: DepKind) -> Result<Dep, ParseError> {
     let raw = strings.in_chunk(e.attributes_raw());
     if let Some(raw) = raw
         && let Some(seen) = strings.entries.get(raw)
     {
-        return Ok(DepRec { kind, ..*seen });
+        return Ok(Dep { kind, ..*seen });
     }
     let dep = parse_entry_attributes(strings, e, kind)?;
     if let Some(raw) = raw {
@@ -553,30 +582,32 @@ fn parse_entry_attributes(
     strings: &mut ChunkStrings<'_, '_>,
     e: &BytesStart<'_>,
     kind: DepKind,
-) -> Result<DepRec, ParseError> {
-    let mut dep = DepRec {
+) -> Result<Dep, ParseError> {
+    let mut dep = Dep {
         kind,
         name: NO_STR,
         op: None,
-        epoch: NO_STR,
-        ver: NO_STR,
-        rel: NO_STR,
+        evr: NO_EVR,
         pre: false,
     };
+    let (mut epoch, mut version, mut release) = (NO_STR, NO_STR, NO_STR);
     for a in e.attributes().with_checks(false) {
         let a = a.map_err(|e| ParseError::Xml(e.to_string()))?;
         match a.key.as_ref() {
             b"name" => dep.name = strings.value_id(a)?,
             b"flags" => dep.op = Op::from_rpmmd(&attr_value(a)?),
-            b"epoch" => dep.epoch = strings.value_id(a)?,
-            b"ver" => dep.ver = strings.value_id(a)?,
-            b"rel" => dep.rel = strings.value_id(a)?,
+            b"epoch" => epoch = strings.value_id_or_absent(a)?,
+            b"ver" => version = strings.value_id(a)?,
+            b"rel" => release = strings.value_id_or_absent(a)?,
             b"pre" => dep.pre = a.value.as_ref() == b"1",
             _ => {}
         }
     }
     if dep.name == NO_STR {
         return Err(ParseError::Xml("<rpm:entry> without a name".into()));
+    }
+    if version != NO_STR {
+        dep.evr = strings.interner.intern_evr(epoch, version, release);
     }
     Ok(dep)
 }
@@ -669,9 +700,18 @@ mod tests {
 
     /// A minimal interner for parser tests.
     #[derive(Default)]
-    struct Strings(std::sync::Mutex<Vec<String>>);
+    struct Strings(
+        std::sync::Mutex<Vec<String>>,
+        std::sync::Mutex<Vec<(StrId, StrId, StrId)>>,
+    );
 
     impl Intern for Strings {
+        fn intern_evr(&self, epoch: StrId, version: StrId, release: StrId) -> EvrId {
+            let Ok(mut v) = self.1.lock() else { return NO_EVR };
+            v.push((epoch, version, release));
+            (v.len() - 1) as EvrId
+        }
+
         fn intern(&self, s: &str) -> StrId {
             let Ok(mut v) = self.0.lock() else { return NO_STR };
             match v.iter().position(|x| x == s) {
@@ -685,12 +725,24 @@ mod tests {
     }
 
     impl Strings {
+        fn evr(&self, id: EvrId) -> (String, String, String) {
+            let parts = self.1.lock().map(|v| v.get(id as usize).copied()).ok().flatten();
+            let Some((e, v, r)) = parts else {
+                return Default::default();
+            };
+            (self.get(e), self.get(v), self.get(r))
+        }
+
         fn get(&self, id: StrId) -> String {
             self.0
                 .lock()
                 .map(|v| v.get(id as usize).cloned().unwrap_or_default())
                 .unwrap_or_default()
         }
+    }
+
+    fn evr_release(strings: &Strings, id: EvrId) -> StrId {
+        strings.1.lock().map(|v| v[id as usize].2).unwrap_or(0)
     }
 
     const XML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -718,7 +770,7 @@ mod tests {
         let b = &batches[0];
         let p = &b.packages[0];
         assert_eq!(strings.get(p.name), "foo&bar");
-        assert_eq!(strings.get(p.release), "1.el9");
+        assert_eq!(strings.evr(p.evr), ("0".into(), "1.0".into(), "1.el9".into()));
         assert_eq!(strings.get(p.pkgid), "abc");
         assert_eq!(strings.get(p.sourcerpm), "foo-1.0-1.el9.src.rpm");
         assert_eq!(p.deps.len(), 3);
@@ -726,7 +778,10 @@ mod tests {
         assert_eq!(req.kind, DepKind::Requires);
         assert!(req.pre);
         assert_eq!(req.op, Some(Op::GE));
-        assert_eq!(req.rel, NO_STR);
+        // No rel attribute: the release is absent, not empty.
+        assert_eq!(strings.evr(req.evr), ("0".into(), "2".into(), "".into()));
+        assert_eq!(self::evr_release(&strings, req.evr), NO_STR);
+        assert_eq!(b.deps[2].evr, NO_EVR);
         assert_eq!(strings.get(b.files[0]), "/usr/bin/foo");
     }
 
@@ -743,7 +798,7 @@ mod tests {
         assert_eq!(deps[2].op, Some(Op::LT));
         assert_eq!(strings.get(deps[3].name), "c");
         assert_eq!(deps[3].op, Some(Op::EQ));
-        assert_eq!(strings.get(deps[3].ver), "1");
+        assert_eq!(strings.evr(deps[3].evr).1, "1");
     }
 
     #[test]
