@@ -435,18 +435,32 @@ impl Pool {
                 }
             }
         }
+        // Only packages named in some artifact can be one: the names are
+        // looked up once, so the other packages cost no formatting.
+        let artifact_names: FxHashSet<StrId> = active_artifacts
+            .iter()
+            .chain(&inactive_artifacts)
+            .filter_map(|a| artifact_name(a))
+            .filter_map(|name| self.strings.lookup(name))
+            .collect();
+        #[derive(Clone, Copy, PartialEq)]
+        enum Modular {
+            No,
+            Active,
+            Inactive,
+        }
         let mut active_names: FxHashSet<StrId> = FxHashSet::default();
-        let mut modular = vec![false; self.packages.len()];
+        let mut modular = vec![Modular::No; self.packages.len()];
         for (i, p) in self.packages.iter().enumerate() {
-            if self.repos[p.repo as usize].module_hotfixes {
+            if self.repos[p.repo as usize].module_hotfixes || !artifact_names.contains(&p.name) {
                 continue;
             }
             let key = self.artifact_key(i as PkgId);
             if active_artifacts.contains(&key) {
-                modular[i] = true;
+                modular[i] = Modular::Active;
                 active_names.insert(p.name);
             } else if inactive_artifacts.contains(&key) {
-                modular[i] = true;
+                modular[i] = Modular::Inactive;
             }
         }
         let hide: Vec<bool> = (0..self.packages.len())
@@ -455,14 +469,16 @@ impl Pool {
                 if self.repos[p.repo as usize].module_hotfixes {
                     return false;
                 }
-                if modular[i] {
-                    !active_artifacts.contains(&self.artifact_key(i as PkgId))
-                } else {
-                    active_names.contains(&p.name)
-                        || self
-                            .deps(i as PkgId)
-                            .iter()
-                            .any(|d| d.kind == DepKind::Provides && active_names.contains(&d.name))
+                match modular[i] {
+                    Modular::Active => false,
+                    Modular::Inactive => true,
+                    Modular::No => {
+                        active_names.contains(&p.name)
+                            || self
+                                .deps(i as PkgId)
+                                .iter()
+                                .any(|d| d.kind == DepKind::Provides && active_names.contains(&d.name))
+                    }
                 }
             })
             .collect();
@@ -486,6 +502,13 @@ impl Pool {
             self.str(p.arch)
         )
     }
+}
+
+/// The name of a modules.yaml artifact `name-epoch:version-release.arch`
+/// (version and release cannot hold a `-`).
+fn artifact_name(artifact: &str) -> Option<&str> {
+    let (name_ev, _release_arch) = artifact.rsplit_once('-')?;
+    Some(name_ev.rsplit_once('-')?.0)
 }
 
 fn globs(patterns: &[String]) -> Result<globset::GlobSet, String> {
