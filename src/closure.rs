@@ -170,7 +170,7 @@ pub fn check(pool: &Pool, opts: &ClosureOptions) -> Result<Outcome, ClosureError
                 if pool.str(d.name).starts_with('/')
                     && !need.contains(&d.name)
                     && !judge.filelists_scanned(d.name)
-                    && judge.simple_providers(d.name, d.op, d.evr).is_empty()
+                    && !judge.has_provider(d.name, d.op, d.evr)
                 {
                     need.push(d.name);
                 }
@@ -509,8 +509,7 @@ impl Judge<'_> {
         if let Some(&ok) = self.memo.get(&key) {
             return Ok(if ok { Verdict::Yes } else { Verdict::No(None) });
         }
-        let providers = self.simple_providers(d.name, d.op, d.evr);
-        if !providers.is_empty() {
+        if self.has_provider(d.name, d.op, d.evr) {
             self.memo.insert(key, true);
             return Ok(Verdict::Yes);
         }
@@ -530,20 +529,38 @@ impl Judge<'_> {
         Ok(parsed)
     }
 
-    /// Available packages providing `name [op evr]` (file paths included).
-    fn simple_providers(&self, name: StrId, op: Option<Op>, evr: u32) -> Vec<PkgId> {
+    /// Whether any available package provides `name [op evr]` (file paths
+    /// included). The question most requires ask: it stops at the first
+    /// provider instead of collecting them all.
+    fn has_provider(&self, name: StrId, op: Option<Op>, evr: u32) -> bool {
         let pool = self.pool;
         let want = op.filter(|_| evr != NO_EVR).map(|o| (o, pool.evr_ref(evr)));
-        self.providers_matching(name, want)
+        self.matching_providers(name, want).next().is_some()
     }
 
     /// Available packages providing `name`, restricted to a range when given.
     fn providers_matching(&self, name: StrId, want: Option<(Op, evr::EvrRef<'_>)>) -> Vec<PkgId> {
-        let pool = self.pool;
         let mut out = Vec::new();
-        for &(pkg, di) in pool.providers_of(name) {
+        for pkg in self.matching_providers(name, want) {
+            if !out.contains(&pkg) {
+                out.push(pkg);
+            }
+        }
+        out
+    }
+
+    /// Available packages providing `name`, restricted to a range when given,
+    /// in pool order, then the owners of the path `name` (a package may come
+    /// more than once).
+    fn matching_providers<'s>(
+        &'s self,
+        name: StrId,
+        want: Option<(Op, evr::EvrRef<'s>)>,
+    ) -> impl Iterator<Item = PkgId> + 's {
+        let pool = self.pool;
+        let provides = pool.providers_of(name).iter().filter_map(move |&(pkg, di)| {
             if !self.available[pkg as usize] {
-                continue;
+                return None;
             }
             let ok = match want {
                 Some((req_op, req_evr)) => {
@@ -556,18 +573,14 @@ impl Judge<'_> {
                 }
                 None => true,
             };
-            if ok && !out.contains(&pkg) {
-                out.push(pkg);
-            }
-        }
-        if want.is_none() && pool.str(name).starts_with('/') {
-            for &pkg in pool.file_owners(name) {
-                if self.available[pkg as usize] && !out.contains(&pkg) {
-                    out.push(pkg);
-                }
-            }
-        }
-        out
+            ok.then_some(pkg)
+        });
+        let owners: &[PkgId] = if want.is_none() && pool.str(name).starts_with('/') {
+            pool.file_owners(name)
+        } else {
+            &[]
+        };
+        provides.chain(owners.iter().copied().filter(move |&pkg| self.available[pkg as usize]))
     }
 
     fn leaf(&mut self, s: &SimpleDep, need: &mut Vec<StrId>) -> Vec<PkgId> {
