@@ -241,6 +241,19 @@ impl Interner {
             })
     }
 
+    /// One more than the largest string id handed out so far: ids are dense
+    /// below it (every shard fills its ids in order), so arrays indexed by
+    /// id are small.
+    pub fn id_bound(&self) -> StrId {
+        self.shards
+            .iter()
+            .enumerate()
+            .filter(|(_, shard)| !shard.spans.is_empty())
+            .map(|(index, shard)| make_id(shard.spans.len() as StrId - 1, index) + 1)
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Number of distinct strings.
     pub fn len(&self) -> usize {
         self.shards.iter().map(|s| s.spans.len()).sum()
