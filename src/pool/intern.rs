@@ -128,7 +128,15 @@ impl SharedInterner {
             shards: self
                 .shards
                 .into_iter()
-                .map(|m| m.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()))
+                .map(|m| {
+                    let mut shard = m.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+                    // Loading is over: what growing by doubling left unused
+                    // in the string buffers (a third on average) goes back
+                    // before the pool's indexes are built.
+                    shard.text.shrink_to_fit();
+                    shard.spans.shrink_to_fit();
+                    shard
+                })
                 .collect(),
             evr_shards: self
                 .evr_shards
