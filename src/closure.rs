@@ -575,12 +575,14 @@ impl Judge<'_> {
             };
             ok.then_some(pkg)
         });
-        let owners: &[PkgId] = if want.is_none() && pool.str(name).starts_with('/') {
-            pool.file_owners(name)
-        } else {
-            &[]
-        };
-        provides.chain(owners.iter().copied().filter(move |&pkg| self.available[pkg as usize]))
+        // A path is also provided by the packages that own it.
+        let owners = (want.is_none() && pool.str(name).starts_with('/')).then(|| pool.file_owners(name));
+        provides.chain(
+            owners
+                .into_iter()
+                .flatten()
+                .filter(move |&pkg| self.available[pkg as usize]),
+        )
     }
 
     fn leaf(&mut self, s: &SimpleDep, need: &mut Vec<StrId>) -> Vec<PkgId> {

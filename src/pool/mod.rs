@@ -1,7 +1,9 @@
 //! One pool for all loaded repositories, after libsolv's design: every string
-//! interned once as a `u32`, packages in one `Vec` addressed by index, each
-//! repository a range of it, dependencies as small `Copy` structs in one flat
-//! array, and the providers and file indexes built once.
+//! and every EVR interned once as a `u32`, packages in one `Vec` addressed by
+//! index, each repository a range of it, dependencies as small `Copy` structs
+//! (kept in the arrays the parser threads filled, one per chunk of
+//! primary.xml), and the providers index (a counting sort over the dense name
+//! ids, as libsolv's whatprovides) and file index built once.
 //!
 //! The pool also applies what hides packages before anyone looks at them:
 //! includepkgs/excludepkgs and modular filtering. It knows nothing of where
@@ -102,8 +104,13 @@ pub struct Pool {
     /// name id → where its providers begin in `provide_list` (they end where
     /// the next id's begin).
     provide_start: Vec<u32>,
-    /// path → packages owning it (primary files plus filelists entries loaded on demand).
-    file_owners: FxHashMap<StrId, Vec<PkgId>>,
+    /// path id → where its owners among primary's files begin in
+    /// `file_list` (as `provide_start`).
+    file_start: Vec<u32>,
+    /// Owners of primary's file paths, grouped by path.
+    file_list: Vec<PkgId>,
+    /// path → further owners found in filelists, read on demand.
+    filelists_owners: FxHashMap<StrId, Vec<PkgId>>,
     /// Per repository (index into `repos`), the paths its filelists were
     /// scanned for: their owners in it are in `file_owners`.
     filelists_paths: Vec<FxHashSet<StrId>>,
@@ -293,35 +300,23 @@ impl Pool {
     /// [`add_repo`](Self::add_repo).
     pub fn finish(&mut self) {
         self.apply_modules();
-        // The providers index is a counting sort over name ids, which are
-        // dense (libsolv's whatprovides has the same shape): `provide_start`
-        // holds, for every id, where its providers begin in one flat list.
-        // Counting twice over the dependencies is cheaper than sorting all
-        // provides (6-14 ms for CS9) and a lookup is an array access.
+        // Both indexes are a counting sort over the dense string ids
+        // (libsolv's whatprovides has the same shape): counting twice is
+        // cheaper than sorting all provides (6-14 ms for CS9) or hashing
+        // every path, and a lookup is an array access.
         let bound = self.strings.id_bound() as usize;
-        let mut start = vec![0u32; bound + 2];
-        let mut file_owners: FxHashMap<StrId, Vec<PkgId>> = FxHashMap::default();
-        self.each_provide(|name, _, _| start[name as usize + 2] += 1);
-        for i in 1..start.len() {
-            start[i] += start[i - 1];
-        }
-        // start[name + 1] is now where name's providers begin: filling
-        // advances it to their end, which leaves start[name] as the beginning.
-        let mut list = vec![(0, 0); start[bound + 1] as usize];
-        self.each_provide(|name, pkg, di| {
-            let at = &mut start[name as usize + 1];
-            list[*at as usize] = (pkg, di);
-            *at += 1;
-        });
-        for (i, p) in self.packages.iter().enumerate() {
-            for fi in p.files.clone() {
-                file_owners.entry(self.files[fi as usize]).or_default().push(i as PkgId);
-            }
-        }
-        start.truncate(bound + 1);
+        let (start, list) = group_by_id(bound, |f| self.each_provide(|name, pkg, di| f(name, (pkg, di))));
         self.provide_start = start;
         self.provide_list = list;
-        self.file_owners = file_owners;
+        let (start, list) = group_by_id(bound, |f| {
+            for (i, p) in self.packages.iter().enumerate() {
+                for &path in &self.files[p.files.start as usize..p.files.end as usize] {
+                    f(path, i as PkgId);
+                }
+            }
+        });
+        self.file_start = start;
+        self.file_list = list;
     }
 
     /// Calls `f(name, package, index)` for every provide of every package in
@@ -346,21 +341,17 @@ impl Pool {
     /// Packages (with the provide that matched) providing capability `name`
     /// at any version, in pool order.
     pub fn providers_of(&self, name: StrId) -> &[(PkgId, u32)] {
-        let (Some(&start), Some(&end)) = (
-            self.provide_start.get(name as usize),
-            self.provide_start.get(name as usize + 1),
-        ) else {
-            return &[];
-        };
-        match self.provide_list.get(start as usize..end as usize) {
-            Some(providers) => providers,
-            None => &[],
-        }
+        group_of(&self.provide_start, &self.provide_list, name)
     }
 
-    /// Packages owning file or directory `path`.
-    pub fn file_owners(&self, path: StrId) -> &[PkgId] {
-        self.file_owners.get(&path).map_or(&[], |v| v.as_slice())
+    /// Packages owning file or directory `path`: those primary lists it for,
+    /// then those found in filelists so far.
+    pub fn file_owners(&self, path: StrId) -> impl Iterator<Item = PkgId> + '_ {
+        let from_filelists = self.filelists_owners.get(&path).map_or(&[][..], |v| v.as_slice());
+        group_of(&self.file_start, &self.file_list, path)
+            .iter()
+            .chain(from_filelists)
+            .copied()
     }
 
     /// Whether the filelists of repository `repo` (index into
@@ -390,7 +381,10 @@ impl Pool {
                 }
             }
             for (path, pkg) in adds {
-                let owners = self.file_owners.entry(path).or_default();
+                if group_of(&self.file_start, &self.file_list, path).contains(&pkg) {
+                    continue;
+                }
+                let owners = self.filelists_owners.entry(path).or_default();
                 if !owners.contains(&pkg) {
                     owners.push(pkg);
                 }
@@ -513,6 +507,45 @@ impl Pool {
             release,
             self.str(p.arch)
         )
+    }
+}
+
+/// Groups items by a dense string id with a counting sort. `each(f)` calls
+/// `f(id, item)` for every item, in the same order both times it is called.
+/// Returns, for every id below `bound`, where its items begin in the list
+/// (they end where the next id's begin), and the list, each id's items in
+/// the order `each` gave them.
+fn group_by_id<T: Copy + Default>(bound: usize, each: impl Fn(&mut dyn FnMut(StrId, T))) -> (Vec<u32>, Vec<T>) {
+    let mut start = vec![0u32; bound + 2];
+    each(&mut |id, _| {
+        if let Some(count) = start.get_mut(id as usize + 2) {
+            *count += 1;
+        }
+    });
+    for i in 1..start.len() {
+        start[i] += start[i - 1];
+    }
+    // start[id + 1] is now where id's items begin; filling advances it to
+    // their end, which leaves start[id] as the beginning.
+    let mut list = vec![T::default(); start[bound + 1] as usize];
+    each(&mut |id, item| {
+        if let Some(at) = start.get_mut(id as usize + 1)
+            && let Some(slot) = list.get_mut(*at as usize)
+        {
+            *slot = item;
+            *at += 1;
+        }
+    });
+    start.truncate(bound + 1);
+    (start, list)
+}
+
+/// The items of `id` in a [`group_by_id`] index (none for an id it has not
+/// seen).
+fn group_of<'a, T>(start: &[u32], list: &'a [T], id: StrId) -> &'a [T] {
+    match (start.get(id as usize), start.get(id as usize + 1)) {
+        (Some(&begin), Some(&end)) => list.get(begin as usize..end as usize).unwrap_or(&[]),
+        _ => &[],
     }
 }
 
