@@ -12,7 +12,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::arch;
 use crate::dep::{self, RichDep, RichOp, SimpleDep};
 use crate::evr::{self, Op};
-use crate::pool::{Dep, NO_EVR, PkgId, Pool, StrId};
+use crate::pool::{Dep, NO_EVR, NameKind, PkgId, Pool, StrId};
 use crate::repodata::DepKind;
 
 /// How rich (boolean) dependencies are judged.
@@ -167,7 +167,7 @@ pub fn check(pool: &Pool, opts: &ClosureOptions) -> Result<Outcome, ClosureError
         let mut need: Vec<StrId> = Vec::new();
         for &pkg in &to_check {
             for d in pool.deps_of(pkg, DepKind::Requires) {
-                if pool.str(d.name).starts_with('/')
+                if pool.name_kind(d.name) == NameKind::Path
                     && !need.contains(&d.name)
                     && !judge.filelists_scanned(d.name)
                     && !judge.has_provider(d.name, d.op, d.evr)
@@ -182,10 +182,12 @@ pub fn check(pool: &Pool, opts: &ClosureOptions) -> Result<Outcome, ClosureError
         }
     }
 
-    // Packages are checked in parallel, each worker with its own memo.
+    // Packages are checked in parallel. A memo is made per rayon job, not
+    // per chunk, so it outlives the chunks that job takes: most requires
+    // (libc, python3, ...) are then answered once per worker.
     let parts: Vec<Result<Checked, ClosureError>> = to_check
         .par_chunks(256)
-        .map(|chunk| check_packages(&mut new_judge(), chunk))
+        .map_init(new_judge, |judge, chunk| check_packages(judge, chunk))
         .collect();
     let mut need_files: FxHashSet<StrId> = FxHashSet::default();
     let mut problems = Vec::new();
@@ -245,8 +247,7 @@ fn check_packages(judge: &mut Judge<'_>, pkgs: &[PkgId]) -> Result<Checked, Clos
         let mut explanations = Vec::new();
         seen.clear();
         for d in pool.deps_of(pkg, DepKind::Requires) {
-            let name = pool.str(d.name);
-            if name.starts_with("rpmlib(") || name.starts_with("solvable:") {
+            if pool.name_kind(d.name) == NameKind::Ignored {
                 continue;
             }
             // dnf sees requires as a set: `Requires(pre): x` and `Requires: x` are one.
@@ -480,8 +481,8 @@ impl Judge<'_> {
     }
 
     fn satisfied(&mut self, d: &Dep) -> Result<Verdict, dep::RichParseError> {
-        let name = self.pool.str(d.name);
-        if dep::is_rich(name) {
+        let kind = self.pool.name_kind(d.name);
+        if kind == NameKind::Rich {
             let rich = self.rich_of(d.name)?;
             return Ok(match self.mode {
                 RichMode::Dnf => {
@@ -513,7 +514,7 @@ impl Judge<'_> {
             self.memo.insert(key, true);
             return Ok(Verdict::Yes);
         }
-        if name.starts_with('/') && !self.no_filelists && !self.filelists_scanned(d.name) {
+        if kind == NameKind::Path && !self.no_filelists && !self.filelists_scanned(d.name) {
             return Ok(Verdict::NeedFiles(vec![d.name]));
         }
         self.memo.insert(key, false);
@@ -576,7 +577,7 @@ impl Judge<'_> {
             ok.then_some(pkg)
         });
         // A path is also provided by the packages that own it.
-        let owners = (want.is_none() && pool.str(name).starts_with('/')).then(|| pool.file_owners(name));
+        let owners = (want.is_none() && pool.name_kind(name) == NameKind::Path).then(|| pool.file_owners(name));
         provides.chain(
             owners
                 .into_iter()

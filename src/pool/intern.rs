@@ -262,6 +262,16 @@ impl Interner {
             .unwrap_or(0)
     }
 
+    /// Calls `f(id, string)` for every interned string, shard by shard:
+    /// reading the text in order, not one lookup per id.
+    pub fn for_each(&self, mut f: impl FnMut(StrId, &str)) {
+        for (index, shard) in self.shards.iter().enumerate() {
+            for local in 0..shard.spans.len() {
+                f(make_id(local as StrId, index), shard.str(local as StrId));
+            }
+        }
+    }
+
     /// Number of distinct strings.
     pub fn len(&self) -> usize {
         self.shards.iter().map(|s| s.spans.len()).sum()

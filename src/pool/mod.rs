@@ -109,12 +109,41 @@ pub struct Pool {
     file_start: Vec<u32>,
     /// Owners of primary's file paths, grouped by path.
     file_list: Vec<PkgId>,
+    /// name id → what kind of name it is (ids interned after
+    /// [`finish`](Self::finish) read as plain).
+    name_kinds: Vec<NameKind>,
     /// path → further owners found in filelists, read on demand.
     filelists_owners: FxHashMap<StrId, Vec<PkgId>>,
     /// Per repository (index into `repos`), the paths its filelists were
     /// scanned for: their owners in it are in `file_owners`.
     filelists_paths: Vec<FxHashSet<StrId>>,
     pending_modules: PendingModules,
+}
+
+/// What a capability name is, as the closure asks of every require: known
+/// for every name once, so that no require needs its string read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum NameKind {
+    /// A plain capability (`libc.so.6()(64bit)`, `python3 >= 3.9`).
+    #[default]
+    Plain,
+    /// A file path (`/usr/bin/sh`): file owners provide it too.
+    Path,
+    /// A rich dependency (`(a or b)`).
+    Rich,
+    /// `rpmlib(...)` or `solvable:...`, which repoclosure never checks.
+    Ignored,
+}
+
+impl NameKind {
+    fn of(name: &str) -> NameKind {
+        match name.as_bytes().first() {
+            Some(b'/') => NameKind::Path,
+            Some(b'(') => NameKind::Rich,
+            _ if name.starts_with("rpmlib(") || name.starts_with("solvable:") => NameKind::Ignored,
+            _ => NameKind::Plain,
+        }
+    }
 }
 
 /// Marks the implicit `name = E:V-R` provide every package has.
@@ -317,6 +346,21 @@ impl Pool {
         });
         self.file_start = start;
         self.file_list = list;
+        let mut kinds = vec![NameKind::Plain; bound];
+        self.strings.for_each(|id, name| {
+            if let Some(kind) = kinds.get_mut(id as usize) {
+                *kind = NameKind::of(name);
+            }
+        });
+        self.name_kinds = kinds;
+    }
+
+    /// What kind of capability name `name` is.
+    pub fn name_kind(&self, name: StrId) -> NameKind {
+        match self.name_kinds.get(name as usize) {
+            Some(&kind) => kind,
+            None => NameKind::of(self.str(name)),
+        }
     }
 
     /// Calls `f(name, package, index)` for every provide of every package in
