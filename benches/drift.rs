@@ -1,7 +1,8 @@
 //! Drift speed: loading two real repositories (CentOS 7.2, 9k packages, and
 //! CentOS Stream 9 AppStream, 17.6k packages) against grouping them by source
 //! package and comparing; plus a synthetic 20k vs 20k comparison.
-//! Run: `cargo bench --bench drift` (figures in BENCHMARKS-drift.md).
+//! Run: `cargo bench --bench drift` (figures in BENCHMARKS.md and
+//! benches/notes/drift.md).
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -49,17 +50,26 @@ fn real(c: &mut Criterion) {
     });
     let ours = Side::from_pool(pool, &[0], "c72");
     let theirs = [Side::from_pool(pool, &[1], "cs9app")];
+    bench_compare(&mut g, &ours, &theirs);
+    g.finish();
+}
+
+/// Benches `drift::compare` of `ours` against `theirs` with default options.
+fn bench_compare(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    ours: &Side,
+    theirs: &[Side],
+) {
     let copts = CompareOptions::default();
     g.bench_function("compare", |b| {
         b.iter(|| {
             black_box(
-                drift::compare(&ours, &theirs, &copts)
+                drift::compare(ours, theirs, &copts)
                     .map(|r| r.packages.len())
                     .unwrap_or(0),
             )
         })
     });
-    g.finish();
 }
 
 fn synthetic(c: &mut Criterion) {
@@ -77,18 +87,9 @@ fn synthetic(c: &mut Criterion) {
     };
     let ours = mk("ours", "el9", 0);
     let theirs = [mk("fedora", "fc40", usize::from(true))];
-    let copts = CompareOptions::default();
     let mut g = c.benchmark_group("synthetic 20k vs 20k");
     g.sample_size(20);
-    g.bench_function("compare", |b| {
-        b.iter(|| {
-            black_box(
-                drift::compare(&ours, &theirs, &copts)
-                    .map(|r| r.packages.len())
-                    .unwrap_or(0),
-            )
-        })
-    });
+    bench_compare(&mut g, &ours, &theirs);
     g.finish();
 }
 

@@ -303,58 +303,47 @@ fn cli_exit_codes() {
 fn bad_input_exits_2() {
     let ours = format!("ours={}", fx("ours"));
     let fedora = format!("fedora={}", fx("fedora"));
-    cli()
-        .args(["drift", "--ours", &ours, "--theirs", "fedora=/nonexistent/repo"])
-        .assert()
-        .code(2)
-        .stderr(contains("error: repo 'fedora'"));
-    cli()
-        .args([
-            "drift",
-            "--ours",
-            &ours,
-            "--theirs",
-            &fedora,
-            "--policy",
-            &fx("policy-bad.toml"),
-        ])
-        .assert()
-        .code(2)
-        .stderr(contains("policy-bad.toml:6: unknown field `max-distanse`"));
-    cli()
-        .args(["drift", "--ours", &ours, "--theirs", &fedora, "--rdoinfo", &fx("")])
-        .assert()
-        .code(2)
-        .stderr(contains("has no deps.yml"));
-    cli()
-        .args(["drift", "--ours", "rdoinfo:nope", "--theirs", &fedora, "--rdoinfo"])
-        .arg(fx("rdoinfo"))
-        .assert()
-        .code(2)
-        .stderr(contains("no build tag \"nope\""));
-    cli()
-        .args(["drift", "--ours", "rdoinfo:test-release", "--theirs", &fedora])
-        .assert()
-        .code(2)
-        .stderr(contains("needs --rdoinfo"));
-    cli()
-        .args(["drift", "--ours", "justaname", "--theirs", &fedora])
-        .assert()
-        .code(2)
-        .stderr(contains("expected NAME=LOCATION"));
-    cli()
-        .args([
-            "drift",
-            "--ours",
-            &ours,
-            "--theirs",
-            &fedora,
-            "--baseline",
-            "/nonexistent.json",
-        ])
-        .assert()
-        .code(2)
-        .stderr(contains("baseline /nonexistent.json"));
+    let policy = fx("policy-bad.toml");
+    let no_rdoinfo = fx("");
+    let rdoinfo = fx("rdoinfo");
+    let cases: [(Vec<&str>, &str); 7] = [
+        (
+            vec!["--ours", &ours, "--theirs", "fedora=/nonexistent/repo"],
+            "error: repo 'fedora'",
+        ),
+        (
+            vec!["--ours", &ours, "--theirs", &fedora, "--policy", &policy],
+            "policy-bad.toml:6: unknown field `max-distanse`",
+        ),
+        (
+            vec!["--ours", &ours, "--theirs", &fedora, "--rdoinfo", &no_rdoinfo],
+            "has no deps.yml",
+        ),
+        (
+            vec!["--ours", "rdoinfo:nope", "--theirs", &fedora, "--rdoinfo", &rdoinfo],
+            "no build tag \"nope\"",
+        ),
+        (
+            vec!["--ours", "rdoinfo:test-release", "--theirs", &fedora],
+            "needs --rdoinfo",
+        ),
+        (
+            vec!["--ours", "justaname", "--theirs", &fedora],
+            "expected NAME=LOCATION",
+        ),
+        (
+            vec!["--ours", &ours, "--theirs", &fedora, "--baseline", "/nonexistent.json"],
+            "baseline /nonexistent.json",
+        ),
+    ];
+    for (args, message) in cases {
+        cli()
+            .arg("drift")
+            .args(&args)
+            .assert()
+            .code(2)
+            .stderr(contains(message));
+    }
 }
 
 fn real_oracle() -> Vec<Vec<String>> {

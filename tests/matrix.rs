@@ -11,21 +11,12 @@ use rpmatrix::matrix::{MatrixReport, Plan};
 
 mod common;
 
-use common::{root, rpmatrix, write};
+use common::{matrix_parse_error, read_junit, root, rpmatrix, run_bad_matrix, write};
 
 const REPOS: &str = "[repos.base]\npath = \"FIX/base\"\n[repos.app]\npath = \"FIX/app\"\n";
 
 fn repos() -> String {
     REPOS.replace("FIX", &root().join("fixtures/repos").display().to_string())
-}
-
-fn parse_error(text: &str) -> String {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let p = write(dir.path(), "m.toml", text);
-    match Plan::from_path(&p) {
-        Ok(_) => panic!("expected an error for:\n{text}"),
-        Err(e) => e.to_string().replace(&dir.path().display().to_string(), "DIR"),
-    }
 }
 
 #[test]
@@ -90,20 +81,17 @@ fn parse_errors_name_file_and_line() {
         ),
     ];
     for (text, at, what) in cases {
-        let e = parse_error(&text);
+        let e = matrix_parse_error(&text);
         assert!(e.starts_with(at), "expected {at}… got {e}\n{text}");
         assert!(e.contains(what), "expected {what:?} in {e}");
     }
     // The CLI exits 2 with the same message.
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let p = write(
+    let err = run_bad_matrix(
         dir.path(),
         "bad.toml",
         &format!("{r}[[cells]]\nname = \"a\"\ncheck = [\"nope\"]\n"),
     );
-    let out = rpmatrix().arg("run").arg(&p).output().unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("bad.toml:7:") && err.contains("undefined repo 'nope'"),
         "{err}"
@@ -210,8 +198,7 @@ fn demo_run() {
         "{stdout}"
     );
 
-    let xml = std::fs::read_to_string(&junit).unwrap_or_default();
-    let report = quick_junit::Report::deserialize_from_str(&xml).unwrap_or_else(|e| panic!("{e}"));
+    let (xml, report) = read_junit(&junit);
     // 40 closure cases (12 failing) + the [drift] suites: 16 + 15 cases, 3 violations.
     assert_eq!((report.tests, report.failures, report.errors), (71, 15, 0));
     let suite = |n: &str| report.test_suites.iter().find(|s| s.name.as_str() == n);
@@ -308,8 +295,7 @@ fn merge_of_fanned_out_cells_equals_the_whole_run() {
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(out.status.code(), Some(1));
-    let xml = std::fs::read_to_string(&merged_junit).unwrap_or_default();
-    let r = quick_junit::Report::deserialize_from_str(&xml).unwrap_or_else(|e| panic!("{e}"));
+    let (_, r) = read_junit(&merged_junit);
     assert_eq!((r.tests, r.failures, r.errors, r.test_suites.len()), (40, 12, 0, 6));
     let read = |p: &Path| {
         MatrixReport::from_json(&std::fs::read_to_string(p).unwrap_or_default(), "x").unwrap_or_else(|e| panic!("{e}"))
@@ -388,8 +374,7 @@ fn unloadable_repo_is_an_error_of_its_cells_only() {
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(out.status.code(), Some(2));
-    let xml = std::fs::read_to_string(&junit).unwrap_or_default();
-    let r = quick_junit::Report::deserialize_from_str(&xml).unwrap_or_else(|e| panic!("{e}"));
+    let (xml, r) = read_junit(&junit);
     assert_eq!((r.tests, r.failures, r.errors), (2, 0, 1));
     assert!(xml.contains("classname=\"repoclosure.broken_cell\""), "{xml}");
     assert!(

@@ -12,7 +12,7 @@ use rpmatrix::matrix::{DriftSource, MatrixReport, Plan};
 
 mod common;
 
-use common::{root, rpmatrix, write};
+use common::{matrix_parse_error, read_junit, root, rpmatrix, run_bad_matrix, write};
 
 fn fx(p: &str) -> String {
     root().join("fixtures").join(p).display().to_string()
@@ -31,15 +31,6 @@ fn repos() -> String {
 }
 
 const REPO_LINES: usize = 15;
-
-fn parse_error(text: &str) -> String {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let p = write(dir.path(), "m.toml", text);
-    match Plan::from_path(&p) {
-        Ok(_) => panic!("expected an error for:\n{text}"),
-        Err(e) => e.to_string().replace(&dir.path().display().to_string(), "DIR"),
-    }
-}
 
 fn run(args: &[&str]) -> std::process::Output {
     rpmatrix().args(args).output().unwrap_or_else(|e| panic!("{e}"))
@@ -98,7 +89,7 @@ fn drift_parse_errors_name_file_and_line() {
         ),
     ];
     for (text, line, what) in cases {
-        let e = parse_error(&text);
+        let e = matrix_parse_error(&text);
         assert!(
             e.starts_with(&format!("DIR/m.toml:{line}:")),
             "expected line {line}, got {e}\n{text}"
@@ -107,20 +98,17 @@ fn drift_parse_errors_name_file_and_line() {
     }
     // The CLI exits 2 with the same message.
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let p = write(
+    let err = run_bad_matrix(
         dir.path(),
         "bad.toml",
         &format!("{r}[drift]\nours = [\"ours\"]\ntheirs = [\"fedra\"]\n"),
     );
-    let out = rpmatrix().arg("run").arg(&p).output().unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains(&format!("bad.toml:{}:", l + 2)) && err.contains("undefined repo 'fedra'"),
         "{err}"
     );
     // A malformed policy stops the run before loading anything (exit 2, its file and line).
-    let p = write(
+    let err = run_bad_matrix(
         dir.path(),
         "badpolicy.toml",
         &format!(
@@ -128,9 +116,6 @@ fn drift_parse_errors_name_file_and_line() {
             fx("drift/policy-bad.toml")
         ),
     );
-    let out = rpmatrix().arg("run").arg(&p).output().unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("policy-bad.toml:6") && err.contains("[drift]"), "{err}");
     // --drift on a matrix without [drift] is an error.
     let p = write(dir.path(), "nodrift.toml", &r);
@@ -283,8 +268,7 @@ fn demo_run_reports_the_drift_everywhere() {
     assert_eq!(ours["counts"], cli["counts"]);
 
     // JUnit: one suite per reference; counts agree with the JSON.
-    let xml = std::fs::read_to_string(&junit).unwrap_or_default();
-    let r = quick_junit::Report::deserialize_from_str(&xml).unwrap_or_else(|e| panic!("{e}"));
+    let (xml, r) = read_junit(&junit);
     assert_eq!(r.test_suites.len(), 8);
     for (i, reference) in doc.references.iter().enumerate() {
         let name = format!("drift drift-ours vs {reference}");
@@ -480,8 +464,7 @@ fn drift_only_and_merge() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("3 policy violations"));
-    let xml = std::fs::read_to_string(&merged_junit).unwrap_or_default();
-    let r = quick_junit::Report::deserialize_from_str(&xml).unwrap_or_else(|e| panic!("{e}"));
+    let (_, r) = read_junit(&merged_junit);
     assert_eq!((r.tests, r.failures, r.errors, r.test_suites.len()), (71, 15, 0, 8));
     let merged = read_report(&merged_json);
     assert_eq!(merged.drift, only.drift);
@@ -569,8 +552,7 @@ fn unloadable_drift_repo_is_an_infrastructure_error() {
     assert_eq!(report.cells.len(), 1, "the cells still run");
     let d = report.drift.unwrap_or_else(|| panic!("no drift"));
     assert!(d.result.is_none() && d.error.is_some_and(|e| e.contains("'gone'")));
-    let xml = std::fs::read_to_string(&junit).unwrap_or_default();
-    let r = quick_junit::Report::deserialize_from_str(&xml).unwrap_or_else(|e| panic!("{e}"));
+    let (_, r) = read_junit(&junit);
     assert_eq!((r.tests, r.failures, r.errors), (2, 0, 1));
     if let Some(py) = python_suites(&junit) {
         assert_eq!(py.get("drift"), Some(&(1, 0, 1, 0)));

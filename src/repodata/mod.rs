@@ -103,7 +103,7 @@ impl RepoData {
         };
         let bytes = read_verified(self.source.as_ref(), &entry)
             .map_err(|(file, msg)| fail(&file, FilelistsProblem::Unreadable(msg)))?;
-        let reader = open_decompressed(&bytes, self.options.max_decompressed)
+        let reader = open_decompressed(&bytes[..], self.options.max_decompressed)
             .map_err(|m| fail(&entry.href, FilelistsProblem::Invalid(m)))?;
         filelists::scan_filelists_for(reader, wanted, sink)
             .map_err(|e| fail(&entry.href, FilelistsProblem::Invalid(e.to_string())))
@@ -212,7 +212,7 @@ pub fn load(
         };
         let bytes = read_verified(source.as_ref(), entry).map_err(|(f, m)| err(&f, m))?;
         let mut text = String::new();
-        open_decompressed(&bytes, options.max_decompressed)
+        open_decompressed(&bytes[..], options.max_decompressed)
             .and_then(|mut r| r.read_to_string(&mut text).map_err(|e| e.to_string()))
             .map_err(|m| err(&entry.href, m))?;
         let index = modules::parse(&text).map_err(|m| err(&entry.href, m))?;
@@ -224,12 +224,8 @@ pub fn load(
     // it may have caused.
     let read_primary = || -> Result<(Vec<Batch>, u64), LoadError> {
         let (stored, check) = open_checked(source.as_ref(), &primary).map_err(|(f, m)| err(&f, m))?;
-        let parsed = decompressor(Box::new(BufReader::with_capacity(256 << 10, stored)))
-            .map_err(|e| e.to_string())
-            .and_then(|(reader, _)| {
-                let reader = LimitedReader::new(reader, options.max_decompressed);
-                primary::parse_primary(reader, interner).map_err(|e| e.to_string())
-            });
+        let parsed = open_decompressed(stored, options.max_decompressed)
+            .and_then(|reader| primary::parse_primary(reader, interner).map_err(|e| e.to_string()));
         let size = check.finish(&primary).map_err(|(f, m)| err(&f, m))?;
         Ok((parsed.map_err(|m| err(&primary.href, m))?, size))
     };
@@ -442,8 +438,9 @@ fn read_verified(source: &dyn Source, entry: &RepomdEntry) -> Result<Vec<u8>, (S
     Ok(bytes)
 }
 
-/// Decompresses in-memory stored bytes, chosen by magic, capped in size.
-fn open_decompressed(bytes: &[u8], limit: u64) -> Result<Box<dyn Read + Send + '_>, String> {
-    let (reader, _) = decompressor(Box::new(BufReader::with_capacity(256 << 10, bytes))).map_err(|e| e.to_string())?;
+/// Decompresses stored bytes (in memory or streaming), the format chosen by
+/// magic bytes, capped in size.
+fn open_decompressed<'a>(stored: impl Read + Send + 'a, limit: u64) -> Result<Box<dyn Read + Send + 'a>, String> {
+    let (reader, _) = decompressor(Box::new(BufReader::with_capacity(256 << 10, stored))).map_err(|e| e.to_string())?;
     Ok(Box::new(LimitedReader::new(reader, limit)))
 }

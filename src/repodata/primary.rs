@@ -70,8 +70,7 @@ impl<'c> ChunkStrings<'c, '_> {
     fn value_id(&mut self, a: quick_xml::events::attributes::Attribute<'_>) -> Result<StrId, ParseError> {
         if let Cow::Borrowed(b) = a.value
             && let Some(s) = self.in_chunk(b)
-            && memchr::memchr3(b'&', b'\t', b'\n', b).is_none()
-            && !b.contains(&b'\r')
+            && !needs_normalizing(b)
         {
             return Ok(self.id(s));
         }
@@ -406,12 +405,11 @@ pub fn parse_primary_chunk(chunk: &str, doc: &mut DocState, interner: &dyn Inter
                             b"name" if !empty => field = Field::Name,
                             b"arch" if !empty => field = Field::Arch,
                             b"version" => {
-                                let epoch = push_attr_or_absent(&mut strings, e, b"epoch")?;
-                                let version = push_attr(&mut strings, e, b"ver")?;
-                                let release = push_attr_or_absent(&mut strings, e, b"rel")?;
-                                if version != NO_STR {
-                                    pkg.evr = strings.interner.intern_evr(epoch, version, release);
+                                let mut evr = EvrAttributes::default();
+                                for a in e.attributes().with_checks(false) {
+                                    evr.take(&mut strings, a.map_err(|e| ParseError::Xml(e.to_string()))?)?;
                                 }
+                                pkg.evr = evr.intern(&strings);
                             }
                             b"checksum" if !empty => {
                                 if attr(e, b"pkgid")?.as_deref() == Some("YES") {
@@ -519,7 +517,7 @@ pub(crate) fn push_ref(value: &mut String, r: &quick_xml::events::BytesRef<'_>) 
 /// An attribute's value as text: borrowed from the document when it has
 /// nothing to unescape or normalize, owned otherwise.
 fn attr_value<'a>(a: quick_xml::events::attributes::Attribute<'a>) -> Result<Cow<'a, str>, ParseError> {
-    if memchr::memchr3(b'&', b'\t', b'\n', &a.value).is_some() || a.value.contains(&b'\r') {
+    if needs_normalizing(&a.value) {
         let v = a
             .normalized_value(quick_xml::XmlVersion::Implicit1_0)
             .map_err(|e| ParseError::Xml(e.to_string()))?;
@@ -535,40 +533,80 @@ fn attr_value<'a>(a: quick_xml::events::attributes::Attribute<'a>) -> Result<Cow
     }
 }
 
-/// The value of an attribute, unescaped.
-pub(crate) fn attr<'a>(e: &'a BytesStart<'_>, key: &[u8]) -> Result<Option<Cow<'a, str>>, ParseError> {
+/// Whether an attribute value has an entity to resolve or whitespace that
+/// XML's attribute normalization turns into spaces.
+fn needs_normalizing(value: &[u8]) -> bool {
+    value.iter().any(|&b| matches!(b, b'&' | b'\t' | b'\n' | b'\r'))
+}
+
+/// The attribute `key` of a tag, as quick-xml gives it.
+fn find_attr<'a>(
+    e: &'a BytesStart<'_>,
+    key: &[u8],
+) -> Result<Option<quick_xml::events::attributes::Attribute<'a>>, ParseError> {
     for a in e.attributes().with_checks(false) {
         let a = a.map_err(|e| ParseError::Xml(e.to_string()))?;
         if a.key.as_ref() == key {
-            return attr_value(a).map(Some);
+            return Ok(Some(a));
         }
     }
     Ok(None)
 }
 
-fn push_attr(strings: &mut ChunkStrings<'_, '_>, e: &BytesStart<'_>, key: &[u8]) -> Result<StrId, ParseError> {
-    for a in e.attributes().with_checks(false) {
-        let a = a.map_err(|e| ParseError::Xml(e.to_string()))?;
-        if a.key.as_ref() == key {
-            return strings.value_id(a);
-        }
-    }
-    Ok(NO_STR)
+/// The value of an attribute, unescaped.
+pub(crate) fn attr<'a>(e: &'a BytesStart<'_>, key: &[u8]) -> Result<Option<Cow<'a, str>>, ParseError> {
+    find_attr(e, key)?.map(attr_value).transpose()
 }
 
-/// As [`push_attr`], an empty value counting as absent (an epoch or release).
-fn push_attr_or_absent(
-    strings: &mut ChunkStrings<'_, '_>,
-    e: &BytesStart<'_>,
-    key: &[u8],
-) -> Result<StrId, ParseError> {
-    for a in e.attributes().with_checks(false) {
-        let a = a.map_err(|e| ParseError::Xml(e.to_string()))?;
-        if a.key.as_ref() == key {
-            return strings.value_id_or_absent(a);
+fn push_attr(strings: &mut ChunkStrings<'_, '_>, e: &BytesStart<'_>, key: &[u8]) -> Result<StrId, ParseError> {
+    match find_attr(e, key)? {
+        Some(a) => strings.value_id(a),
+        None => Ok(NO_STR),
+    }
+}
+
+/// The `epoch`, `ver` and `rel` attributes of a `<version>` or an
+/// `<rpm:entry>`, gathered in one walk over its attributes.
+struct EvrAttributes {
+    epoch: StrId,
+    version: StrId,
+    release: StrId,
+}
+
+impl Default for EvrAttributes {
+    fn default() -> Self {
+        EvrAttributes {
+            epoch: NO_STR,
+            version: NO_STR,
+            release: NO_STR,
         }
     }
-    Ok(NO_STR)
+}
+
+impl EvrAttributes {
+    /// Keeps `a` if it is one of the three; an empty epoch or release
+    /// counts as absent.
+    fn take(
+        &mut self,
+        strings: &mut ChunkStrings<'_, '_>,
+        a: quick_xml::events::attributes::Attribute<'_>,
+    ) -> Result<(), ParseError> {
+        match a.key.as_ref() {
+            b"epoch" => self.epoch = strings.value_id_or_absent(a)?,
+            b"ver" => self.version = strings.value_id(a)?,
+            b"rel" => self.release = strings.value_id_or_absent(a)?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The interned EVR, or [`NO_EVR`] without a version.
+    fn intern(&self, strings: &ChunkStrings<'_, '_>) -> EvrId {
+        if self.version == NO_STR {
+            return NO_EVR;
+        }
+        strings.interner.intern_evr(self.epoch, self.version, self.release)
+    }
 }
 
 fn parse_entry(strings: &mut ChunkStrings<'_, '_>, e: &BytesStart<'_>, kind: DepKind) -> Result<Dep, ParseError> {
@@ -597,25 +635,20 @@ fn parse_entry_attributes(
         evr: NO_EVR,
         pre: false,
     };
-    let (mut epoch, mut version, mut release) = (NO_STR, NO_STR, NO_STR);
+    let mut evr = EvrAttributes::default();
     for a in e.attributes().with_checks(false) {
         let a = a.map_err(|e| ParseError::Xml(e.to_string()))?;
         match a.key.as_ref() {
             b"name" => dep.name = strings.value_id(a)?,
             b"flags" => dep.op = Op::from_rpmmd(&attr_value(a)?),
-            b"epoch" => epoch = strings.value_id_or_absent(a)?,
-            b"ver" => version = strings.value_id(a)?,
-            b"rel" => release = strings.value_id_or_absent(a)?,
             b"pre" => dep.pre = a.value.as_ref() == b"1",
-            _ => {}
+            _ => evr.take(strings, a)?,
         }
     }
     if dep.name == NO_STR {
         return Err(ParseError::Xml("<rpm:entry> without a name".into()));
     }
-    if version != NO_STR {
-        dep.evr = strings.interner.intern_evr(epoch, version, release);
-    }
+    dep.evr = evr.intern(strings);
     Ok(dep)
 }
 

@@ -26,6 +26,33 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
+/// The error `Plan::from_path` gives for a matrix file holding `text`, with
+/// the temporary directory shown as `DIR`.
+pub fn matrix_parse_error(text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let p = write(dir.path(), "m.toml", text);
+    match rpmatrix::matrix::Plan::from_path(&p) {
+        Ok(_) => panic!("expected an error for:\n{text}"),
+        Err(e) => e.to_string().replace(&dir.path().display().to_string(), "DIR"),
+    }
+}
+
+/// Runs `rpmatrix run` on the matrix file `dir/name` holding `text`, checks
+/// that it exits 2, and returns what it printed on stderr.
+pub fn run_bad_matrix(dir: &Path, name: &str, text: &str) -> String {
+    let p = write(dir, name, text);
+    let out = rpmatrix().arg("run").arg(&p).output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A JUnit file's text and the report quick-junit reads back from it.
+pub fn read_junit(path: &Path) -> (String, quick_junit::Report) {
+    let xml = std::fs::read_to_string(path).unwrap_or_default();
+    let report = quick_junit::Report::deserialize_from_str(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+    (xml, report)
+}
+
 /// Where [`run_demo`] wrote its reports.
 pub struct DemoReports {
     /// JUnit XML.
