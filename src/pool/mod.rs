@@ -36,10 +36,9 @@ pub struct Package {
     pub repo: u32,
     /// `sourcerpm` file name, or [`NO_STR`] (source packages have none).
     pub sourcerpm: StrId,
-    /// The pkgid (checksum) that links filelists entries to it.
-    pub pkgid: StrId,
-    /// Its location href.
-    pub location: StrId,
+    /// The pkgid (checksum) that links filelists entries to it: a range of
+    /// the pool's pkgid text (see [`Pool::pkgid`]).
+    pub pkgid: Range<u32>,
     /// Which segment of the pool's dependencies holds this package's (see
     /// [`Pool::deps`]).
     pub dep_segment: u32,
@@ -96,6 +95,8 @@ pub struct Pool {
     dep_segments: Vec<Vec<Dep>>,
     /// File paths from primary.
     pub files: Vec<StrId>,
+    /// Every package's pkgid, back to back.
+    pkgids: String,
     /// Repositories in the order they were added.
     pub repos: Vec<Repo>,
     /// All (package, index into its dependency segment or [`SELF_PROVIDE`])
@@ -244,11 +245,13 @@ impl Pool {
         // arrays of the program several times and leave slack behind.
         self.packages.reserve(batches.iter().map(|b| b.packages.len()).sum());
         self.files.reserve(batches.iter().map(|b| b.files.len()).sum());
+        self.pkgids.reserve(batches.iter().map(|b| b.pkgids.len()).sum());
         for batch in batches {
             let crate::repodata::Batch {
                 packages: records,
                 deps: dep_records,
                 files,
+                pkgids,
             } = batch;
             // The chunk's records are already in their final form: the
             // segment is that very array, with every record of the chunk,
@@ -275,8 +278,7 @@ impl Pool {
                     evr: rec.evr,
                     repo: repo_index,
                     sourcerpm,
-                    pkgid: rec.pkgid,
-                    location: rec.location,
+                    pkgid: self.push_pkgid(&pkgids, &rec.pkgid),
                     dep_segment: segment,
                     deps: rec.deps.clone(),
                     files: files_start..self.files.len() as u32,
@@ -312,6 +314,22 @@ impl Pool {
             .get(p.dep_segment as usize)
             .and_then(|segment| segment.get(p.deps.start as usize..p.deps.end as usize))
             .unwrap_or(&[])
+    }
+
+    /// The pkgid of a package (empty for an unknown package).
+    pub fn pkgid(&self, pkg: PkgId) -> &str {
+        self.packages
+            .get(pkg as usize)
+            .and_then(|p| self.pkgids.get(p.pkgid.start as usize..p.pkgid.end as usize))
+            .unwrap_or("")
+    }
+
+    /// Copies a pkgid from a parsed batch's text into the pool's.
+    fn push_pkgid(&mut self, batch_text: &str, range: &Range<u32>) -> Range<u32> {
+        let start = self.pkgids.len() as u32;
+        self.pkgids
+            .push_str(batch_text.get(range.start as usize..range.end as usize).unwrap_or(""));
+        start..self.pkgids.len() as u32
     }
 
     /// `name-[epoch:]version-release.arch`, epoch shown only when not zero (as dnf prints it).
@@ -416,7 +434,7 @@ impl Pool {
         };
         if !found.is_empty() {
             let by_pkgid: FxHashMap<&str, PkgId> = range
-                .map(|i| (self.strings.get(self.packages[i as usize].pkgid), i))
+                .map(|i| (self.pkgid(i), i))
                 .collect();
             let mut adds = Vec::new();
             for (pkgid, path) in found {

@@ -166,9 +166,9 @@ pub struct PkgRec {
     /// `<version epoch ver rel>` (an empty epoch or release counts as absent).
     pub evr: EvrId,
     /// `<checksum pkgid="YES">`: links the package to its filelists entry.
-    pub pkgid: StrId,
-    /// `<location href>`
-    pub location: StrId,
+    /// A range of [`Batch::pkgids`]: every pkgid is distinct, so interning
+    /// them would only hash and store each once more.
+    pub pkgid: Range<u32>,
     /// `<rpm:sourcerpm>`, absent for source packages.
     pub sourcerpm: StrId,
     /// Range of [`Batch::deps`].
@@ -186,6 +186,8 @@ pub struct Batch {
     pub deps: Vec<Dep>,
     /// The file paths of all packages.
     pub files: Vec<StrId>,
+    /// The pkgids of all packages, back to back.
+    pub pkgids: String,
 }
 
 /// What went wrong reading primary.xml (or filelists.xml).
@@ -381,8 +383,7 @@ pub fn parse_primary_chunk(chunk: &str, doc: &mut DocState, interner: &dyn Inter
                             name: NO_STR,
                             arch: NO_STR,
                             evr: NO_EVR,
-                            pkgid: NO_STR,
-                            location: NO_STR,
+                            pkgid: 0..0,
                             sourcerpm: NO_STR,
                             deps: batch.deps.len() as u32..batch.deps.len() as u32,
                             files: batch.files.len() as u32..batch.files.len() as u32,
@@ -416,7 +417,6 @@ pub fn parse_primary_chunk(chunk: &str, doc: &mut DocState, interner: &dyn Inter
                                     field = Field::Pkgid;
                                 }
                             }
-                            b"location" => pkg.location = push_attr(&mut strings, e, b"href")?,
                             b"rpm:sourcerpm" if !empty => field = Field::SourceRpm,
                             b"file" if !empty => field = Field::File,
                             t => {
@@ -458,13 +458,16 @@ pub fn parse_primary_chunk(chunk: &str, doc: &mut DocState, interner: &dyn Inter
                         if field != Field::None
                             && let Some(pkg) = current.as_mut()
                         {
-                            let span = strings.id(&value);
                             match field {
-                                Field::Name => pkg.name = span,
-                                Field::Arch => pkg.arch = span,
-                                Field::Pkgid => pkg.pkgid = span,
-                                Field::SourceRpm => pkg.sourcerpm = span,
-                                Field::File => batch.files.push(span),
+                                Field::Name => pkg.name = strings.id(&value),
+                                Field::Arch => pkg.arch = strings.id(&value),
+                                Field::Pkgid => {
+                                    let start = batch.pkgids.len() as u32;
+                                    batch.pkgids.push_str(&value);
+                                    pkg.pkgid = start..batch.pkgids.len() as u32;
+                                }
+                                Field::SourceRpm => pkg.sourcerpm = strings.id(&value),
+                                Field::File => batch.files.push(strings.id(&value)),
                                 Field::None => {}
                             }
                         }
@@ -484,6 +487,7 @@ pub fn parse_primary_chunk(chunk: &str, doc: &mut DocState, interner: &dyn Inter
     batch.packages.shrink_to_fit();
     batch.deps.shrink_to_fit();
     batch.files.shrink_to_fit();
+    batch.pkgids.shrink_to_fit();
     Ok(batch)
 }
 
@@ -556,13 +560,6 @@ fn find_attr<'a>(
 /// The value of an attribute, unescaped.
 pub(crate) fn attr<'a>(e: &'a BytesStart<'_>, key: &[u8]) -> Result<Option<Cow<'a, str>>, ParseError> {
     find_attr(e, key)?.map(attr_value).transpose()
-}
-
-fn push_attr(strings: &mut ChunkStrings<'_, '_>, e: &BytesStart<'_>, key: &[u8]) -> Result<StrId, ParseError> {
-    match find_attr(e, key)? {
-        Some(a) => strings.value_id(a),
-        None => Ok(NO_STR),
-    }
 }
 
 /// The `epoch`, `ver` and `rel` attributes of a `<version>` or an
@@ -811,7 +808,7 @@ mod tests {
         let p = &b.packages[0];
         assert_eq!(strings.get(p.name), "foo&bar");
         assert_eq!(strings.evr(p.evr), ("0".into(), "1.0".into(), "1.el9".into()));
-        assert_eq!(strings.get(p.pkgid), "abc");
+        assert_eq!(&b.pkgids[p.pkgid.start as usize..p.pkgid.end as usize], "abc");
         assert_eq!(strings.get(p.sourcerpm), "foo-1.0-1.el9.src.rpm");
         assert_eq!(p.deps.len(), 3);
         let req = b.deps[1];
