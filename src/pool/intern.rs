@@ -14,7 +14,7 @@ use rustc_hash::FxBuildHasher;
 
 use rustc_hash::FxHashMap;
 
-use crate::repodata::{EvrId, Intern, NO_STR, StrId};
+use crate::repodata::{EvrId, Intern, NO_STR, StrId, str_hash};
 
 /// An interned epoch:version-release, parts kept apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -57,7 +57,10 @@ const SHARDS: usize = 1 << SHARD_BITS;
 /// string), their (start, len), and a hash table of indexes into them.
 #[derive(Default)]
 struct Shard {
-    table: HashTable<StrId>,
+    /// (index, low half of the string's hash): the hash half spares a probe
+    /// that only meets another string with the same 7-bit tag from reading
+    /// that string, and a resize from reading any.
+    table: HashTable<(StrId, u32)>,
     spans: Vec<(u32, u32)>,
     text: String,
 }
@@ -71,21 +74,28 @@ impl Shard {
     }
 
     fn find(&self, hash: u64, s: &str) -> Option<StrId> {
-        self.table.find(hash, |&local| self.str(local) == s).copied()
+        let low = hash as u32;
+        self.table
+            .find(table_hash(low), |&(local, l)| l == low && self.str(local) == s)
+            .map(|&(local, _)| local)
     }
 
     /// Adds `s` (known to be absent); returns its index in the shard.
-    fn insert(&mut self, hash: u64, s: &str, hasher: &FxBuildHasher) -> StrId {
+    fn insert(&mut self, hash: u64, s: &str) -> StrId {
         let local = self.spans.len() as StrId;
         self.spans.push((self.text.len() as u32, s.len() as u32));
         self.text.push_str(s);
-        let (spans, text) = (&self.spans, &self.text);
-        self.table.insert_unique(hash, local, |&l| {
-            let (start, len) = spans[l as usize];
-            hasher.hash_one(text.get(start as usize..(start + len) as usize).unwrap_or(""))
-        });
+        self.table
+            .insert_unique(table_hash(hash as u32), (local, hash as u32), |&(_, l)| table_hash(l));
         local
     }
+}
+
+/// A shard table's hash, made from the low half of a string's hash that the
+/// table keeps: its low bits pick the bucket, its top seven are hashbrown's
+/// tag. (The shard was chosen by bits the low half does not hold.)
+fn table_hash(low: u32) -> u64 {
+    (u64::from(low) << 32) | u64::from(low)
 }
 
 /// Middle bits choose the shard: hashbrown uses the low bits for the bucket
@@ -150,7 +160,10 @@ impl SharedInterner {
 
 impl Intern for SharedInterner {
     fn intern(&self, s: &str) -> StrId {
-        let hash = self.hasher.hash_one(s);
+        self.intern_hashed(str_hash(s), s)
+    }
+
+    fn intern_hashed(&self, hash: u64, s: &str) -> StrId {
         let shard_index = shard_of(hash);
         let mut shard = match self.shards[shard_index].lock() {
             Ok(g) => g,
@@ -158,7 +171,7 @@ impl Intern for SharedInterner {
         };
         let local = match shard.find(hash, s) {
             Some(local) => local,
-            None => shard.insert(hash, s, &self.hasher),
+            None => shard.insert(hash, s),
         };
         make_id(local, shard_index)
     }
@@ -195,19 +208,19 @@ impl Default for Interner {
 impl Interner {
     /// The id of `s`, adding it if new.
     pub fn intern(&mut self, s: &str) -> StrId {
-        let hash = self.hasher.hash_one(s);
+        let hash = str_hash(s);
         let shard_index = shard_of(hash);
         let shard = &mut self.shards[shard_index];
         let local = match shard.find(hash, s) {
             Some(local) => local,
-            None => shard.insert(hash, s, &self.hasher),
+            None => shard.insert(hash, s),
         };
         make_id(local, shard_index)
     }
 
     /// The id of `s` if it was ever interned.
     pub fn lookup(&self, s: &str) -> Option<StrId> {
-        let hash = self.hasher.hash_one(s);
+        let hash = str_hash(s);
         let shard_index = shard_of(hash);
         self.shards[shard_index]
             .find(hash, s)

@@ -14,7 +14,10 @@ use std::ops::Range;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-use rustc_hash::FxHashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use crate::evr::Op;
 
@@ -35,10 +38,22 @@ pub const NO_EVR: EvrId = u32::MAX;
 pub trait Intern: Sync {
     /// The id of `s`, adding it if new.
     fn intern(&self, s: &str) -> StrId;
+    /// As [`intern`](Self::intern), `hash` being `s`'s [`str_hash`]: the
+    /// parser hashed it already for its own cache.
+    fn intern_hashed(&self, hash: u64, s: &str) -> StrId {
+        let _ = hash;
+        self.intern(s)
+    }
     /// The id of an EVR from interned parts, adding it if new; an absent
     /// epoch or release is [`NO_STR`]. Interning EVRs while parsing, on the
     /// parser threads, leaves a dependency record in its final form.
     fn intern_evr(&self, epoch: StrId, version: StrId, release: StrId) -> EvrId;
+}
+
+/// The hash strings are interned by, in the parser's caches and in the
+/// pool's interner alike, so a string is hashed once.
+pub fn str_hash(s: &str) -> u64 {
+    FxBuildHasher.hash_one(s)
 }
 
 /// Interns the strings of one chunk, remembering those already seen in it so
@@ -46,7 +61,8 @@ pub trait Intern: Sync {
 struct ChunkStrings<'c, 'i> {
     chunk: &'c str,
     interner: &'i dyn Intern,
-    local: FxHashMap<&'c str, StrId>,
+    /// (hash, string, id) of the strings seen in this chunk.
+    local: HashTable<(u64, &'c str, StrId)>,
     /// Whole `<rpm:entry>` attribute texts already parsed in this chunk: most
     /// requires (`libc.so.6()(64bit)`, `rtld(GNU_HASH)`...) repeat verbatim, so
     /// a repeat costs one hash instead of an attribute walk and four interns.
@@ -89,11 +105,12 @@ impl<'c> ChunkStrings<'c, '_> {
     fn id(&mut self, s: &str) -> StrId {
         match self.in_chunk(s.as_bytes()) {
             Some(borrowed) => {
-                if let Some(&id) = self.local.get(borrowed) {
+                let hash = str_hash(borrowed);
+                if let Some(&(_, _, id)) = self.local.find(hash, |&(h, k, _)| h == hash && k == borrowed) {
                     return id;
                 }
-                let id = self.interner.intern(borrowed);
-                self.local.insert(borrowed, id);
+                let id = self.interner.intern_hashed(hash, borrowed);
+                self.local.insert_unique(hash, (hash, borrowed, id), |&(h, _, _)| h);
                 id
             }
             None => self.interner.intern(s),
@@ -361,7 +378,7 @@ pub fn parse_primary_chunk(chunk: &str, doc: &mut DocState, interner: &dyn Inter
     let mut strings = ChunkStrings {
         chunk,
         interner,
-        local: FxHashMap::with_capacity_and_hasher(CHUNK_STRINGS, Default::default()),
+        local: HashTable::with_capacity(CHUNK_STRINGS),
         entries: FxHashMap::with_capacity_and_hasher(CHUNK_ENTRIES, Default::default()),
     };
     let mut current: Option<PkgRec> = None;
