@@ -56,17 +56,22 @@ pub fn str_hash(s: &str) -> u64 {
     FxBuildHasher.hash_one(s)
 }
 
-/// Interns the strings of one chunk, remembering those already seen in it so
-/// the shared interner is asked once per distinct string per chunk.
-struct ChunkStrings<'c, 'i> {
-    chunk: &'c str,
-    interner: &'i dyn Intern,
-    /// (hash, string, id) of the strings seen in this chunk.
-    local: HashTable<(u64, &'c str, StrId)>,
-    /// Whole `<rpm:entry>` attribute texts already parsed in this chunk: most
-    /// requires (`libc.so.6()(64bit)`, `rtld(GNU_HASH)`...) repeat verbatim, so
-    /// a repeat costs one hash instead of an attribute walk and four interns.
-    entries: FxHashMap<&'c str, Dep>,
+/// What a parser thread remembers of the chunk it is parsing, so that the
+/// shared interner is asked once per distinct string (and EVR) per chunk.
+/// Emptied for each chunk but kept by the thread, so its tables are
+/// allocated once per thread, not once per chunk. Strings are named by
+/// their place in the chunk: the tables outlive any one chunk's text.
+pub struct ChunkCaches {
+    /// (hash, start, end, id) of the strings seen in this chunk.
+    strings: HashTable<(u64, u32, u32, StrId)>,
+    /// Whole `<rpm:entry>` attribute texts (hash, start, end, record)
+    /// already parsed in this chunk: most requires (`libc.so.6()(64bit)`,
+    /// `rtld(GNU_HASH)`...) repeat verbatim, so a repeat costs one hash
+    /// instead of an attribute walk and four interns.
+    entries: HashTable<(u64, u32, u32, Dep)>,
+    /// EVRs interned in this chunk: a package's `<version>` comes back in
+    /// its self-provide and in its subpackages'.
+    evrs: FxHashMap<(StrId, StrId, StrId), EvrId>,
 }
 
 /// Distinct strings and entries a [`PRIMARY_CHUNK`] of primary.xml typically
@@ -74,6 +79,36 @@ struct ChunkStrings<'c, 'i> {
 /// they grow.
 const CHUNK_STRINGS: usize = 4 * 1024;
 const CHUNK_ENTRIES: usize = 2 * 1024;
+
+impl Default for ChunkCaches {
+    fn default() -> Self {
+        ChunkCaches {
+            strings: HashTable::with_capacity(CHUNK_STRINGS),
+            entries: HashTable::with_capacity(CHUNK_ENTRIES),
+            evrs: FxHashMap::with_capacity_and_hasher(CHUNK_ENTRIES, Default::default()),
+        }
+    }
+}
+
+impl ChunkCaches {
+    fn clear(&mut self) {
+        self.strings.clear();
+        self.entries.clear();
+        self.evrs.clear();
+    }
+}
+
+/// Interns the strings of one chunk through the thread's [`ChunkCaches`].
+struct ChunkStrings<'c, 'i> {
+    chunk: &'c str,
+    interner: &'i dyn Intern,
+    caches: &'i mut ChunkCaches,
+}
+
+/// The chunk text at `range`, which a cache entry recorded from that chunk.
+fn slice_of(chunk: &str, start: u32, end: u32) -> &str {
+    chunk.get(start as usize..end as usize).unwrap_or("")
+}
 
 impl<'c> ChunkStrings<'c, '_> {
     /// `s` as a slice of the chunk, when it is one (unescaped attribute values are).
@@ -102,19 +137,42 @@ impl<'c> ChunkStrings<'c, '_> {
         self.value_id(a)
     }
 
+    /// Where `s` lies in the chunk, when it is a slice of it.
+    fn place(&self, s: &str) -> Option<(u32, u32)> {
+        let start = (s.as_ptr() as usize).checked_sub(self.chunk.as_ptr() as usize)?;
+        in_text(self.chunk, s.as_bytes())?;
+        Some((start as u32, (start + s.len()) as u32))
+    }
+
     fn id(&mut self, s: &str) -> StrId {
-        match self.in_chunk(s.as_bytes()) {
-            Some(borrowed) => {
-                let hash = str_hash(borrowed);
-                if let Some(&(_, _, id)) = self.local.find(hash, |&(h, k, _)| h == hash && k == borrowed) {
-                    return id;
-                }
-                let id = self.interner.intern_hashed(hash, borrowed);
-                self.local.insert_unique(hash, (hash, borrowed, id), |&(h, _, _)| h);
-                id
-            }
-            None => self.interner.intern(s),
+        let Some((start, end)) = self.place(s) else {
+            return self.interner.intern(s);
+        };
+        let hash = str_hash(s);
+        let chunk = self.chunk;
+        if let Some(&(_, _, _, id)) = self
+            .caches
+            .strings
+            .find(hash, |&(h, a, b, _)| h == hash && slice_of(chunk, a, b) == s)
+        {
+            return id;
         }
+        let id = self.interner.intern_hashed(hash, s);
+        self.caches
+            .strings
+            .insert_unique(hash, (hash, start, end, id), |&(h, _, _, _)| h);
+        id
+    }
+
+    /// The id of an EVR, asking the shared interner once per chunk.
+    fn evr_id(&mut self, epoch: StrId, version: StrId, release: StrId) -> EvrId {
+        let key = (epoch, version, release);
+        if let Some(&id) = self.caches.evrs.get(&key) {
+            return id;
+        }
+        let id = self.interner.intern_evr(epoch, version, release);
+        self.caches.evrs.insert(key, id);
+        id
     }
 }
 
@@ -372,14 +430,19 @@ fn push_cdata(value: &mut String, t: &quick_xml::events::BytesCData<'_>) -> Resu
 }
 
 /// Parses one chunk of primary.xml into a batch.
-pub fn parse_primary_chunk(chunk: &str, doc: &mut DocState, interner: &dyn Intern) -> Result<Batch, ParseError> {
+pub fn parse_primary_chunk(
+    chunk: &str,
+    doc: &mut DocState,
+    interner: &dyn Intern,
+    caches: &mut ChunkCaches,
+) -> Result<Batch, ParseError> {
     let mut reader = chunk_reader(chunk);
     let mut batch = Batch::default();
+    caches.clear();
     let mut strings = ChunkStrings {
         chunk,
         interner,
-        local: HashTable::with_capacity(CHUNK_STRINGS),
-        entries: FxHashMap::with_capacity_and_hasher(CHUNK_ENTRIES, Default::default()),
+        caches,
     };
     let mut current: Option<PkgRec> = None;
     let mut kind: Option<DepKind> = None;
@@ -427,7 +490,7 @@ pub fn parse_primary_chunk(chunk: &str, doc: &mut DocState, interner: &dyn Inter
                                 for a in e.attributes().with_checks(false) {
                                     evr.take(&mut strings, a.map_err(|e| ParseError::Xml(e.to_string()))?)?;
                                 }
-                                pkg.evr = evr.intern(&strings);
+                                pkg.evr = evr.intern(&mut strings);
                             }
                             b"checksum" if !empty => {
                                 if attr(e, b"pkgid")?.as_deref() == Some("YES") {
@@ -615,24 +678,33 @@ impl EvrAttributes {
     }
 
     /// The interned EVR, or [`NO_EVR`] without a version.
-    fn intern(&self, strings: &ChunkStrings<'_, '_>) -> EvrId {
+    fn intern(&self, strings: &mut ChunkStrings<'_, '_>) -> EvrId {
         if self.version == NO_STR {
             return NO_EVR;
         }
-        strings.interner.intern_evr(self.epoch, self.version, self.release)
+        strings.evr_id(self.epoch, self.version, self.release)
     }
 }
 
 fn parse_entry(strings: &mut ChunkStrings<'_, '_>, e: &BytesStart<'_>, kind: DepKind) -> Result<Dep, ParseError> {
-    let raw = strings.in_chunk(e.attributes_raw());
-    if let Some(raw) = raw
-        && let Some(seen) = strings.entries.get(raw)
+    let Some(raw) = strings.in_chunk(e.attributes_raw()) else {
+        return parse_entry_attributes(strings, e, kind);
+    };
+    let hash = str_hash(raw);
+    let chunk = strings.chunk;
+    if let Some(&(_, _, _, seen)) = strings
+        .caches
+        .entries
+        .find(hash, |&(h, a, b, _)| h == hash && slice_of(chunk, a, b) == raw)
     {
-        return Ok(Dep { kind, ..*seen });
+        return Ok(Dep { kind, ..seen });
     }
     let dep = parse_entry_attributes(strings, e, kind)?;
-    if let Some(raw) = raw {
-        strings.entries.insert(raw, dep);
+    if let Some((start, end)) = strings.place(raw) {
+        strings
+            .caches
+            .entries
+            .insert_unique(hash, (hash, start, end, dep), |&(h, _, _, _)| h);
     }
     Ok(dep)
 }
@@ -670,9 +742,9 @@ fn parse_entry_attributes(
 /// chunks while the rayon pool parses them as they come. Batches come back
 /// in document order.
 pub fn parse_primary<R: Read + Send>(reader: R, interner: &dyn Intern) -> Result<Vec<Batch>, ParseError> {
-    let results = parse_chunks(reader, PRIMARY_CHUNK, |chunk| {
+    let results = parse_chunks(reader, PRIMARY_CHUNK, |caches: &mut ChunkCaches, chunk| {
         let mut doc = DocState::default();
-        let batch = parse_primary_chunk(chunk, &mut doc, interner)?;
+        let batch = parse_primary_chunk(chunk, &mut doc, interner, caches)?;
         Ok((batch, doc))
     })?;
     let mut doc = DocState::default();
@@ -688,11 +760,12 @@ pub fn parse_primary<R: Read + Send>(reader: R, interner: &dyn Intern) -> Result
 /// Cuts `reader` into `</package>`-terminated chunks on one thread while
 /// [`PARSE_THREADS`] threads parse them; results in document order. Chunks
 /// in flight are bounded, so memory stays a few chunks whatever the file size.
-pub(crate) fn parse_chunks<R, T, F>(reader: R, chunk_size: usize, parse: F) -> Result<Vec<T>, ParseError>
+pub(crate) fn parse_chunks<R, T, S, F>(reader: R, chunk_size: usize, parse: F) -> Result<Vec<T>, ParseError>
 where
     R: Read + Send,
     T: Send,
-    F: Fn(&str) -> Result<T, ParseError> + Sync,
+    S: Default,
+    F: Fn(&mut S, &str) -> Result<T, ParseError> + Sync,
 {
     type Job = (usize, Result<Vec<u8>, ParseError>);
     // One chunk waits while each parser works on one and the next is read:
@@ -719,13 +792,15 @@ where
         });
         for _ in 0..PARSE_THREADS {
             scope.spawn(|| {
+                // Each parser thread keeps its own state (caches) from chunk to chunk.
+                let mut state = S::default();
                 loop {
                     let job = match rx.lock() {
                         Ok(guard) => guard.recv(),
                         Err(_) => return,
                     };
                     let Ok((index, chunk)) = job else { return };
-                    let result = chunk.and_then(|c| parse(as_text(&c)?));
+                    let result = chunk.and_then(|c| parse(&mut state, as_text(&c)?));
                     if let Ok(mut v) = slots.lock() {
                         if v.len() <= index {
                             v.resize_with(index + 1, || None);
