@@ -14,7 +14,7 @@ use rustc_hash::FxBuildHasher;
 
 use rustc_hash::FxHashMap;
 
-use crate::repodata::{EvrId, Intern, NO_STR, StrId, str_hash};
+use crate::repodata::{EvrId, Intern, NO_STR, StrId, str_hash, table_hash};
 
 /// An interned epoch:version-release, parts kept apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -89,13 +89,6 @@ impl Shard {
             .insert_unique(table_hash(hash as u32), (local, hash as u32), |&(_, l)| table_hash(l));
         local
     }
-}
-
-/// A shard table's hash, made from the low half of a string's hash that the
-/// table keeps: its low bits pick the bucket, its top seven are hashbrown's
-/// tag. (The shard was chosen by bits the low half does not hold.)
-fn table_hash(low: u32) -> u64 {
-    (u64::from(low) << 32) | u64::from(low)
 }
 
 /// Middle bits choose the shard: hashbrown uses the low bits for the bucket

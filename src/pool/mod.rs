@@ -241,6 +241,11 @@ impl Pool {
         let start = self.packages.len() as PkgId;
         let repo_index = self.repos.len() as u32;
         let batches = std::mem::take(&mut data.batches);
+        // Without filters no name is matched: two glob matches per package,
+        // even against empty sets, were most of this loop's time.
+        let filtered = !filter.include.is_empty() || !filter.exclude.is_empty();
+        // An empty `<rpm:sourcerpm/>` (a source package) reads as absent.
+        let empty = self.strings.lookup("");
         // Exact sizes up front: growing by doubling would copy the largest
         // arrays of the program several times and leave slack behind.
         self.packages.reserve(batches.iter().map(|b| b.packages.len()).sum());
@@ -259,15 +264,17 @@ impl Pool {
             let segment = self.dep_segments.len() as u32;
             self.dep_segments.push(dep_records);
             for rec in &records {
-                let name = self.strings.get(rec.name);
-                let keep = (filter.include.is_empty() || include.is_match(name)) && !exclude.is_match(name);
-                if !keep {
-                    continue;
+                if filtered {
+                    let name = self.strings.get(rec.name);
+                    let keep = (filter.include.is_empty() || include.is_match(name)) && !exclude.is_match(name);
+                    if !keep {
+                        continue;
+                    }
                 }
                 let files_start = self.files.len() as u32;
                 self.files
                     .extend_from_slice(&files[rec.files.start as usize..rec.files.end as usize]);
-                let sourcerpm = if rec.sourcerpm != NO_STR && self.strings.get(rec.sourcerpm).is_empty() {
+                let sourcerpm = if empty.is_some_and(|e| e == rec.sourcerpm) {
                     NO_STR
                 } else {
                     rec.sourcerpm

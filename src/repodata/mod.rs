@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use crate::fetch::{Expect, FetchError, Source};
 use decompress::{Hasher, LimitedReader, decompressor};
 pub use modules::ModuleIndex;
-pub use primary::{Batch, Dep, DepKind, EvrId, Intern, NO_EVR, NO_STR, PkgRec, StrId, str_hash};
+pub use primary::{Batch, Dep, DepKind, EvrId, Intern, NO_EVR, NO_STR, PkgRec, StrId, str_hash, table_hash};
 pub use repomd::{Repomd, RepomdEntry};
 
 /// Default cap on the decompressed size of one metadata file (4 GiB).

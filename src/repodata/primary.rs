@@ -62,13 +62,14 @@ pub fn str_hash(s: &str) -> u64 {
 /// allocated once per thread, not once per chunk. Strings are named by
 /// their place in the chunk: the tables outlive any one chunk's text.
 pub struct ChunkCaches {
-    /// (hash, start, end, id) of the strings seen in this chunk.
-    strings: HashTable<(u64, u32, u32, StrId)>,
+    /// (low half of the hash, start, end, id) of the strings seen in this
+    /// chunk: 16 bytes, so the table stays in the core's cache.
+    strings: HashTable<(u32, u32, u32, StrId)>,
     /// Whole `<rpm:entry>` attribute texts (hash, start, end, record)
     /// already parsed in this chunk: most requires (`libc.so.6()(64bit)`,
     /// `rtld(GNU_HASH)`...) repeat verbatim, so a repeat costs one hash
     /// instead of an attribute walk and four interns.
-    entries: HashTable<(u64, u32, u32, Dep)>,
+    entries: HashTable<(u32, u32, u32, Dep)>,
     /// EVRs interned in this chunk: a package's `<version>` comes back in
     /// its self-provide and in its subpackages'.
     evrs: FxHashMap<(StrId, StrId, StrId), EvrId>,
@@ -77,7 +78,7 @@ pub struct ChunkCaches {
 /// Distinct strings and entries a [`PRIMARY_CHUNK`] of primary.xml typically
 /// holds: sizing the per-chunk caches for them up front saves rehashing as
 /// they grow.
-const CHUNK_STRINGS: usize = 4 * 1024;
+const CHUNK_STRINGS: usize = 3 * 1024;
 const CHUNK_ENTRIES: usize = 2 * 1024;
 
 impl Default for ChunkCaches {
@@ -103,6 +104,13 @@ struct ChunkStrings<'c, 'i> {
     chunk: &'c str,
     interner: &'i dyn Intern,
     caches: &'i mut ChunkCaches,
+}
+
+/// A hash table's hash made from the low half of a [`str_hash`], which the
+/// tables keep instead of the whole: its low bits pick the bucket, its top
+/// seven are hashbrown's tag.
+pub fn table_hash(low: u32) -> u64 {
+    (u64::from(low) << 32) | u64::from(low)
 }
 
 /// The chunk text at `range`, which a cache entry recorded from that chunk.
@@ -149,18 +157,19 @@ impl<'c> ChunkStrings<'c, '_> {
             return self.interner.intern(s);
         };
         let hash = str_hash(s);
+        let low = hash as u32;
         let chunk = self.chunk;
         if let Some(&(_, _, _, id)) = self
             .caches
             .strings
-            .find(hash, |&(h, a, b, _)| h == hash && slice_of(chunk, a, b) == s)
+            .find(table_hash(low), |&(h, a, b, _)| h == low && slice_of(chunk, a, b) == s)
         {
             return id;
         }
         let id = self.interner.intern_hashed(hash, s);
         self.caches
             .strings
-            .insert_unique(hash, (hash, start, end, id), |&(h, _, _, _)| h);
+            .insert_unique(table_hash(low), (low, start, end, id), |&(h, _, _, _)| table_hash(h));
         id
     }
 
@@ -690,12 +699,12 @@ fn parse_entry(strings: &mut ChunkStrings<'_, '_>, e: &BytesStart<'_>, kind: Dep
     let Some(raw) = strings.in_chunk(e.attributes_raw()) else {
         return parse_entry_attributes(strings, e, kind);
     };
-    let hash = str_hash(raw);
+    let low = str_hash(raw) as u32;
     let chunk = strings.chunk;
     if let Some(&(_, _, _, seen)) = strings
         .caches
         .entries
-        .find(hash, |&(h, a, b, _)| h == hash && slice_of(chunk, a, b) == raw)
+        .find(table_hash(low), |&(h, a, b, _)| h == low && slice_of(chunk, a, b) == raw)
     {
         return Ok(Dep { kind, ..seen });
     }
@@ -704,7 +713,7 @@ fn parse_entry(strings: &mut ChunkStrings<'_, '_>, e: &BytesStart<'_>, kind: Dep
         strings
             .caches
             .entries
-            .insert_unique(hash, (hash, start, end, dep), |&(h, _, _, _)| h);
+            .insert_unique(table_hash(low), (low, start, end, dep), |&(h, _, _, _)| table_hash(h));
     }
     Ok(dep)
 }
