@@ -240,22 +240,17 @@ fn check_packages(judge: &mut Judge<'_>, pkgs: &[PkgId]) -> Result<Checked, Clos
         need_files: FxHashSet::default(),
         checked_packages: Vec::new(),
     };
-    let mut seen: Vec<Dep> = Vec::new();
     for &pkg in pkgs {
         out.checked_packages.push(pkg);
         let mut unresolved: Vec<String> = Vec::new();
         let mut explanations = Vec::new();
-        seen.clear();
         for d in pool.deps_of(pkg, DepKind::Requires) {
             if pool.name_kind(d.name) == NameKind::Ignored {
                 continue;
             }
-            // dnf sees requires as a set: `Requires(pre): x` and `Requires: x` are one.
-            let key = Dep { pre: false, ..*d };
-            if seen.contains(&key) {
-                continue;
-            }
-            seen.push(key);
+            // A require listed twice (`Requires(pre): x` and `Requires: x`)
+            // is judged twice, the second time from the memo; dnf sees them
+            // as one, which the dedup of what is reported below does too.
             match judge.satisfied(d).map_err(|source| ClosureError::MalformedRich {
                 package: pool.nevra(pkg),
                 repo: pool.repo_name(pkg).to_owned(),
@@ -275,6 +270,7 @@ fn check_packages(judge: &mut Judge<'_>, pkgs: &[PkgId]) -> Result<Checked, Clos
             unresolved.sort();
             unresolved.dedup();
             explanations.sort();
+            explanations.dedup();
             out.problems.push((pkg, unresolved, explanations));
         }
     }
