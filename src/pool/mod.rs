@@ -440,9 +440,7 @@ impl Pool {
             return;
         };
         if !found.is_empty() {
-            let by_pkgid: FxHashMap<&str, PkgId> = range
-                .map(|i| (self.pkgid(i), i))
-                .collect();
+            let by_pkgid: FxHashMap<&str, PkgId> = range.map(|i| (self.pkgid(i), i)).collect();
             let mut adds = Vec::new();
             for (pkgid, path) in found {
                 if let (Some(&pkg), Some(path_id)) = (by_pkgid.get(pkgid.as_str()), self.strings.lookup(path)) {

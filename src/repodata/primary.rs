@@ -701,11 +701,9 @@ fn parse_entry(strings: &mut ChunkStrings<'_, '_>, e: &BytesStart<'_>, kind: Dep
     };
     let low = str_hash(raw) as u32;
     let chunk = strings.chunk;
-    if let Some(&(_, _, _, seen)) = strings
-        .caches
-        .entries
-        .find(table_hash(low), |&(h, a, b, _)| h == low && slice_of(chunk, a, b) == raw)
-    {
+    if let Some(&(_, _, _, seen)) = strings.caches.entries.find(table_hash(low), |&(h, a, b, _)| {
+        h == low && slice_of(chunk, a, b) == raw
+    }) {
         return Ok(Dep { kind, ..seen });
     }
     let dep = parse_entry_attributes(strings, e, kind)?;
