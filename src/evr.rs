@@ -32,12 +32,18 @@ impl Op {
 
     /// Reads the `flags` attribute of an rpm-md `<rpm:entry>` (`LT`, `LE`, `EQ`, `GE`, `GT`).
     pub fn from_rpmmd(flags: &str) -> Option<Op> {
+        Op::from_rpmmd_bytes(flags.as_bytes())
+    }
+
+    /// As [`from_rpmmd`](Self::from_rpmmd), from the attribute's bytes as
+    /// the XML parser hands them out (no UTF-8 check for two ASCII letters).
+    pub fn from_rpmmd_bytes(flags: &[u8]) -> Option<Op> {
         Some(match flags {
-            "LT" => Op::LT,
-            "LE" => Op::LE,
-            "EQ" => Op::EQ,
-            "GE" => Op::GE,
-            "GT" => Op::GT,
+            b"LT" => Op::LT,
+            b"LE" => Op::LE,
+            b"EQ" => Op::EQ,
+            b"GE" => Op::GE,
+            b"GT" => Op::GT,
             _ => return None,
         })
     }

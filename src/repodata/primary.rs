@@ -733,7 +733,8 @@ fn parse_entry_attributes(
         let a = a.map_err(|e| ParseError::Xml(e.to_string()))?;
         match a.key.as_ref() {
             b"name" => dep.name = strings.value_id(a)?,
-            b"flags" => dep.op = Op::from_rpmmd(&attr_value(a)?),
+            b"flags" if needs_normalizing(&a.value) => dep.op = Op::from_rpmmd(&attr_value(a)?),
+            b"flags" => dep.op = Op::from_rpmmd_bytes(&a.value),
             b"pre" => dep.pre = a.value.as_ref() == b"1",
             _ => evr.take(strings, a)?,
         }
