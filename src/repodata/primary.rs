@@ -2,21 +2,20 @@
 //!
 //! The decompressed text is cut into chunks that end at a `</package>`
 //! boundary (found with memchr), so a chunk can be parsed on its own with
-//! quick-xml's fast `&str` reader while the next one is being decompressed.
-//! Strings are interned as they are read (through [`Intern`], the pool's
-//! shared interner), so records are small integers and the pool never
-//! hashes a string a second time.
+//! quick-xml's byte events (the chunk was checked as UTF-8 once) while the
+//! next one is being decompressed. Strings are interned as they are read
+//! (through [`Intern`], the pool's shared interner, behind a per-chunk cache
+//! each parser thread keeps), so records are small integers and the pool
+//! never hashes a string a second time.
 
 use std::borrow::Cow;
+use std::hash::BuildHasher;
 use std::io::Read;
 use std::ops::Range;
 
+use hashbrown::HashTable;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
-
-use std::hash::BuildHasher;
-
-use hashbrown::HashTable;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use crate::evr::Op;
