@@ -10,9 +10,7 @@ use std::hash::BuildHasher;
 use std::sync::Mutex;
 
 use hashbrown::HashTable;
-use rustc_hash::FxBuildHasher;
-
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use crate::repodata::{EvrId, Intern, NO_STR, StrId, str_hash, table_hash};
 
@@ -46,8 +44,8 @@ impl EvrShard {
     }
 }
 
-fn evr_shard_of(parts: &EvrParts, hasher: &FxBuildHasher) -> usize {
-    shard_of(hasher.hash_one(parts))
+fn evr_shard_of(parts: &EvrParts) -> usize {
+    shard_of(FxBuildHasher.hash_one(parts))
 }
 
 const SHARD_BITS: u32 = 6;
@@ -80,6 +78,14 @@ impl Shard {
             .map(|&(local, _)| local)
     }
 
+    /// The index of `s` in the shard, adding it if new.
+    fn intern(&mut self, hash: u64, s: &str) -> StrId {
+        match self.find(hash, s) {
+            Some(local) => local,
+            None => self.insert(hash, s),
+        }
+    }
+
     /// Adds `s` (known to be absent); returns its index in the shard.
     fn insert(&mut self, hash: u64, s: &str) -> StrId {
         let local = self.spans.len() as StrId;
@@ -106,7 +112,6 @@ fn make_id(local: StrId, shard: usize) -> StrId {
 pub struct SharedInterner {
     shards: Vec<Mutex<Shard>>,
     evr_shards: Vec<Mutex<EvrShard>>,
-    hasher: FxBuildHasher,
 }
 
 impl Default for SharedInterner {
@@ -114,7 +119,6 @@ impl Default for SharedInterner {
         SharedInterner {
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
             evr_shards: (0..SHARDS).map(|_| Mutex::new(EvrShard::default())).collect(),
-            hasher: FxBuildHasher,
         }
     }
 }
@@ -146,7 +150,6 @@ impl SharedInterner {
                 .into_iter()
                 .map(|m| m.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()))
                 .collect(),
-            hasher: self.hasher,
         }
     }
 }
@@ -162,11 +165,7 @@ impl Intern for SharedInterner {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         };
-        let local = match shard.find(hash, s) {
-            Some(local) => local,
-            None => shard.insert(hash, s),
-        };
-        make_id(local, shard_index)
+        make_id(shard.intern(hash, s), shard_index)
     }
 
     fn intern_evr(&self, epoch: StrId, version: StrId, release: StrId) -> EvrId {
@@ -175,7 +174,7 @@ impl Intern for SharedInterner {
             version,
             release,
         };
-        let shard_index = evr_shard_of(&parts, &self.hasher);
+        let shard_index = evr_shard_of(&parts);
         let mut shard = match self.evr_shards[shard_index].lock() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
@@ -189,7 +188,6 @@ impl Intern for SharedInterner {
 pub struct Interner {
     shards: Vec<Shard>,
     evr_shards: Vec<EvrShard>,
-    hasher: FxBuildHasher,
 }
 
 impl Default for Interner {
@@ -203,12 +201,7 @@ impl Interner {
     pub fn intern(&mut self, s: &str) -> StrId {
         let hash = str_hash(s);
         let shard_index = shard_of(hash);
-        let shard = &mut self.shards[shard_index];
-        let local = match shard.find(hash, s) {
-            Some(local) => local,
-            None => shard.insert(hash, s),
-        };
-        make_id(local, shard_index)
+        make_id(self.shards[shard_index].intern(hash, s), shard_index)
     }
 
     /// The id of `s` if it was ever interned.
@@ -229,13 +222,13 @@ impl Interner {
 
     /// The id of an EVR, adding it if new.
     pub fn intern_evr(&mut self, parts: EvrParts) -> EvrId {
-        let shard_index = evr_shard_of(&parts, &self.hasher);
+        let shard_index = evr_shard_of(&parts);
         make_id(self.evr_shards[shard_index].intern(parts), shard_index)
     }
 
     /// The id of an EVR if it was ever interned.
     pub fn lookup_evr(&self, parts: &EvrParts) -> Option<EvrId> {
-        let shard_index = evr_shard_of(parts, &self.hasher);
+        let shard_index = evr_shard_of(parts);
         self.evr_shards[shard_index]
             .ids
             .get(parts)

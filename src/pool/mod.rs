@@ -36,13 +36,13 @@ pub struct Package {
     pub repo: u32,
     /// `sourcerpm` file name, or [`NO_STR`] (source packages have none).
     pub sourcerpm: StrId,
+    /// Which segment (parsed chunk of primary.xml) holds this package's
+    /// dependencies and pkgid (see [`Pool::deps`], [`Pool::pkgid`]).
+    pub segment: u32,
     /// The pkgid (checksum) that links filelists entries to it: a range of
-    /// the pool's pkgid text (see [`Pool::pkgid`]).
+    /// its segment's pkgid text.
     pub pkgid: Range<u32>,
-    /// Which segment of the pool's dependencies holds this package's (see
-    /// [`Pool::deps`]).
-    pub dep_segment: u32,
-    /// Its dependencies: a range of segment [`dep_segment`](Self::dep_segment).
+    /// Its dependencies: a range of its segment's.
     pub deps: Range<u32>,
     /// Range of [`Pool::files`] (primary's file list).
     pub files: Range<u32>,
@@ -93,10 +93,11 @@ pub struct Pool {
     /// size of all records, resident beside them at the peak (BENCHMARKS.md,
     /// "Memory").
     dep_segments: Vec<Vec<Dep>>,
+    /// The pkgids of each segment's packages, back to back (taken over from
+    /// the parsers as the dependencies are).
+    pkgid_segments: Vec<String>,
     /// File paths from primary.
     pub files: Vec<StrId>,
-    /// Every package's pkgid, back to back.
-    pkgids: String,
     /// Repositories in the order they were added.
     pub repos: Vec<Repo>,
     /// All (package, index into its dependency segment or [`SELF_PROVIDE`])
@@ -244,13 +245,10 @@ impl Pool {
         // Without filters no name is matched: two glob matches per package,
         // even against empty sets, were most of this loop's time.
         let filtered = !filter.include.is_empty() || !filter.exclude.is_empty();
-        // An empty `<rpm:sourcerpm/>` (a source package) reads as absent.
-        let empty = self.strings.lookup("");
         // Exact sizes up front: growing by doubling would copy the largest
         // arrays of the program several times and leave slack behind.
         self.packages.reserve(batches.iter().map(|b| b.packages.len()).sum());
         self.files.reserve(batches.iter().map(|b| b.files.len()).sum());
-        self.pkgids.reserve(batches.iter().map(|b| b.pkgids.len()).sum());
         for batch in batches {
             let crate::repodata::Batch {
                 packages: records,
@@ -259,10 +257,11 @@ impl Pool {
                 pkgids,
             } = batch;
             // The chunk's records are already in their final form: the
-            // segment is that very array, with every record of the chunk,
+            // segment is those very arrays, with every record of the chunk,
             // kept or not, so that package ranges stay those of the chunk.
             let segment = self.dep_segments.len() as u32;
             self.dep_segments.push(dep_records);
+            self.pkgid_segments.push(pkgids);
             for rec in &records {
                 if filtered {
                     let name = self.strings.get(rec.name);
@@ -274,19 +273,14 @@ impl Pool {
                 let files_start = self.files.len() as u32;
                 self.files
                     .extend_from_slice(&files[rec.files.start as usize..rec.files.end as usize]);
-                let sourcerpm = if empty.is_some_and(|e| e == rec.sourcerpm) {
-                    NO_STR
-                } else {
-                    rec.sourcerpm
-                };
                 let pkg = Package {
                     name: rec.name,
                     arch: rec.arch,
                     evr: rec.evr,
                     repo: repo_index,
-                    sourcerpm,
-                    pkgid: self.push_pkgid(&pkgids, &rec.pkgid),
-                    dep_segment: segment,
+                    sourcerpm: rec.sourcerpm,
+                    segment,
+                    pkgid: rec.pkgid.clone(),
                     deps: rec.deps.clone(),
                     files: files_start..self.files.len() as u32,
                     hidden: false,
@@ -318,7 +312,7 @@ impl Pool {
     pub fn deps(&self, pkg: PkgId) -> &[Dep] {
         let p = &self.packages[pkg as usize];
         self.dep_segments
-            .get(p.dep_segment as usize)
+            .get(p.segment as usize)
             .and_then(|segment| segment.get(p.deps.start as usize..p.deps.end as usize))
             .unwrap_or(&[])
     }
@@ -327,16 +321,12 @@ impl Pool {
     pub fn pkgid(&self, pkg: PkgId) -> &str {
         self.packages
             .get(pkg as usize)
-            .and_then(|p| self.pkgids.get(p.pkgid.start as usize..p.pkgid.end as usize))
+            .and_then(|p| {
+                self.pkgid_segments
+                    .get(p.segment as usize)?
+                    .get(p.pkgid.start as usize..p.pkgid.end as usize)
+            })
             .unwrap_or("")
-    }
-
-    /// Copies a pkgid from a parsed batch's text into the pool's.
-    fn push_pkgid(&mut self, batch_text: &str, range: &Range<u32>) -> Range<u32> {
-        let start = self.pkgids.len() as u32;
-        self.pkgids
-            .push_str(batch_text.get(range.start as usize..range.end as usize).unwrap_or(""));
-        start..self.pkgids.len() as u32
     }
 
     /// `name-[epoch:]version-release.arch`, epoch shown only when not zero (as dnf prints it).
@@ -468,7 +458,7 @@ impl Pool {
         if dep_index == SELF_PROVIDE {
             (Some(Op::EQ), self.packages[pkg as usize].evr)
         } else {
-            let segment = self.dep_segments.get(self.packages[pkg as usize].dep_segment as usize);
+            let segment = self.dep_segments.get(self.packages[pkg as usize].segment as usize);
             match segment.and_then(|s| s.get(dep_index as usize)) {
                 Some(d) => (d.op, d.evr),
                 None => (None, NO_EVR),

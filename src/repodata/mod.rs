@@ -418,23 +418,12 @@ fn open_entry(source: &dyn Source, entry: &RepomdEntry) -> Result<crate::fetch::
 /// Reads a file named by repomd.xml and checks its size and checksum before
 /// anything trusts it. The error is (file, message).
 fn read_verified(source: &dyn Source, entry: &RepomdEntry) -> Result<Vec<u8>, (String, String)> {
-    let href = entry.href.clone();
-    let fetched = open_entry(source, entry)?;
+    let (mut reader, check) = open_checked(source, entry)?;
     let mut bytes = Vec::with_capacity(entry.size.unwrap_or(0).min(1 << 30) as usize);
-    let mut reader = fetched.reader;
     reader
         .read_to_end(&mut bytes)
-        .map_err(|e| (href.clone(), format!("read failed: {e}")))?;
-    if fetched.verified {
-        return Ok(bytes);
-    }
-    check_size(entry, bytes.len() as u64)?;
-    if let Some((kind, want)) = &entry.checksum {
-        let mut h =
-            Hasher::new(kind).ok_or_else(|| (href.clone(), format!("unknown checksum type '{kind}' in repomd.xml")))?;
-        h.update(&bytes);
-        check_sum(&href, kind, want, h.finish_hex())?;
-    }
+        .map_err(|e| (entry.href.clone(), format!("read failed: {e}")))?;
+    check.finish(entry)?;
     Ok(bytes)
 }
 

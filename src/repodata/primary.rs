@@ -61,14 +61,13 @@ pub fn str_hash(s: &str) -> u64 {
 /// allocated once per thread, not once per chunk. Strings are named by
 /// their place in the chunk: the tables outlive any one chunk's text.
 pub struct ChunkCaches {
-    /// (low half of the hash, start, end, id) of the strings seen in this
-    /// chunk: 16 bytes, so the table stays in the core's cache.
-    strings: HashTable<(u32, u32, u32, StrId)>,
-    /// Whole `<rpm:entry>` attribute texts (hash, start, end, record)
-    /// already parsed in this chunk: most requires (`libc.so.6()(64bit)`,
-    /// `rtld(GNU_HASH)`...) repeat verbatim, so a repeat costs one hash
-    /// instead of an attribute walk and four interns.
-    entries: HashTable<(u32, u32, u32, Dep)>,
+    /// The ids of the strings seen in this chunk.
+    strings: ChunkTable<StrId>,
+    /// Whole `<rpm:entry>` attribute texts already parsed in this chunk:
+    /// most requires (`libc.so.6()(64bit)`, `rtld(GNU_HASH)`...) repeat
+    /// verbatim, so a repeat costs one hash instead of an attribute walk and
+    /// four interns.
+    entries: ChunkTable<Dep>,
     /// EVRs interned in this chunk: a package's `<version>` comes back in
     /// its self-provide and in its subpackages'.
     evrs: FxHashMap<(StrId, StrId, StrId), EvrId>,
@@ -83,8 +82,8 @@ const CHUNK_ENTRIES: usize = 2 * 1024;
 impl Default for ChunkCaches {
     fn default() -> Self {
         ChunkCaches {
-            strings: HashTable::with_capacity(CHUNK_STRINGS),
-            entries: HashTable::with_capacity(CHUNK_ENTRIES),
+            strings: ChunkTable::with_capacity(CHUNK_STRINGS),
+            entries: ChunkTable::with_capacity(CHUNK_ENTRIES),
             evrs: FxHashMap::with_capacity_and_hasher(CHUNK_ENTRIES, Default::default()),
         }
     }
@@ -92,10 +91,50 @@ impl Default for ChunkCaches {
 
 impl ChunkCaches {
     fn clear(&mut self) {
-        self.strings.clear();
-        self.entries.clear();
+        self.strings.table.clear();
+        self.entries.table.clear();
         self.evrs.clear();
     }
+}
+
+/// Values keyed by a text of the chunk being parsed. A key is its place in
+/// the chunk and the low half of its [`str_hash`] (12 bytes, so the table
+/// stays in the core's cache and outlives any one chunk's text).
+struct ChunkTable<V> {
+    table: HashTable<(u32, u32, u32, V)>,
+}
+
+impl<V: Copy> ChunkTable<V> {
+    fn with_capacity(n: usize) -> Self {
+        ChunkTable {
+            table: HashTable::with_capacity(n),
+        }
+    }
+
+    /// The value of `key`, a text of `chunk` whose hash's low half is `low`.
+    fn get(&self, chunk: &str, low: u32, key: &str) -> Option<V> {
+        self.table
+            .find(table_hash(low), |&(h, start, end, _)| {
+                h == low && chunk.get(start as usize..end as usize) == Some(key)
+            })
+            .map(|&(.., value)| value)
+    }
+
+    /// Adds `key` (known to be absent).
+    fn insert(&mut self, low: u32, key: ChunkText<'_>, value: V) {
+        self.table
+            .insert_unique(table_hash(low), (low, key.start, key.end, value), |&(h, ..)| {
+                table_hash(h)
+            });
+    }
+}
+
+/// A text that lies in the chunk being parsed, with its place there.
+#[derive(Clone, Copy)]
+struct ChunkText<'c> {
+    text: &'c str,
+    start: u32,
+    end: u32,
 }
 
 /// Interns the strings of one chunk through the thread's [`ChunkCaches`].
@@ -112,25 +151,26 @@ pub fn table_hash(low: u32) -> u64 {
     (u64::from(low) << 32) | u64::from(low)
 }
 
-/// The chunk text at `range`, which a cache entry recorded from that chunk.
-fn slice_of(chunk: &str, start: u32, end: u32) -> &str {
-    chunk.get(start as usize..end as usize).unwrap_or("")
-}
-
 impl<'c> ChunkStrings<'c, '_> {
-    /// `s` as a slice of the chunk, when it is one (unescaped attribute values are).
-    fn in_chunk(&self, s: &[u8]) -> Option<&'c str> {
-        in_text(self.chunk, s)
+    /// `bytes` as text of the chunk, when they are a slice of it (as
+    /// unescaped attribute values and plain text events are).
+    fn in_chunk(&self, bytes: &[u8]) -> Option<ChunkText<'c>> {
+        let place = place_in(self.chunk, bytes)?;
+        Some(ChunkText {
+            text: self.chunk.get(place.clone())?,
+            start: place.start as u32,
+            end: place.end as u32,
+        })
     }
 
     /// The id of an attribute's value; a plain value is looked up as the
     /// chunk slice it is, without copying or validating it again.
     fn value_id(&mut self, a: quick_xml::events::attributes::Attribute<'_>) -> Result<StrId, ParseError> {
         if let Cow::Borrowed(b) = a.value
-            && let Some(s) = self.in_chunk(b)
             && !needs_normalizing(b)
+            && let Some(t) = self.in_chunk(b)
         {
-            return Ok(self.id(s));
+            return Ok(self.cached_id(t));
         }
         let v = attr_value(a)?;
         Ok(self.id(&v))
@@ -144,31 +184,23 @@ impl<'c> ChunkStrings<'c, '_> {
         self.value_id(a)
     }
 
-    /// Where `s` lies in the chunk, when it is a slice of it.
-    fn place(&self, s: &str) -> Option<(u32, u32)> {
-        let start = (s.as_ptr() as usize).checked_sub(self.chunk.as_ptr() as usize)?;
-        in_text(self.chunk, s.as_bytes())?;
-        Some((start as u32, (start + s.len()) as u32))
+    /// The id of `s`: through the chunk's cache when it lies in the chunk,
+    /// straight from the shared interner when it was unescaped elsewhere.
+    fn id(&mut self, s: &str) -> StrId {
+        match self.in_chunk(s.as_bytes()) {
+            Some(t) => self.cached_id(t),
+            None => self.interner.intern(s),
+        }
     }
 
-    fn id(&mut self, s: &str) -> StrId {
-        let Some((start, end)) = self.place(s) else {
-            return self.interner.intern(s);
-        };
-        let hash = str_hash(s);
+    fn cached_id(&mut self, t: ChunkText<'c>) -> StrId {
+        let hash = str_hash(t.text);
         let low = hash as u32;
-        let chunk = self.chunk;
-        if let Some(&(_, _, _, id)) = self
-            .caches
-            .strings
-            .find(table_hash(low), |&(h, a, b, _)| h == low && slice_of(chunk, a, b) == s)
-        {
+        if let Some(id) = self.caches.strings.get(self.chunk, low, t.text) {
             return id;
         }
-        let id = self.interner.intern_hashed(hash, s);
-        self.caches
-            .strings
-            .insert_unique(table_hash(low), (low, start, end, id), |&(h, _, _, _)| table_hash(h));
+        let id = self.interner.intern_hashed(hash, t.text);
+        self.caches.strings.insert(low, t, id);
         id
     }
 
@@ -405,13 +437,14 @@ enum Field {
 /// events and unescaped attribute values are): the chunk was checked as
 /// UTF-8 once, so this costs a bounds check instead of a second validation.
 pub(crate) fn in_text<'c>(text: &'c str, bytes: &[u8]) -> Option<&'c str> {
-    let base = text.as_ptr() as usize;
-    let at = bytes.as_ptr() as usize;
-    if at >= base && at + bytes.len() <= base + text.len() {
-        text.get(at - base..at - base + bytes.len())
-    } else {
-        None
-    }
+    text.get(place_in(text, bytes)?)
+}
+
+/// Where `bytes` lie in `text`, when they are a slice of it.
+fn place_in(text: &str, bytes: &[u8]) -> Option<Range<usize>> {
+    let start = (bytes.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+    let end = start + bytes.len();
+    (end <= text.len()).then_some(start..end)
 }
 
 /// A quick-xml reader over a chunk already checked as UTF-8. It reads bytes
@@ -437,6 +470,47 @@ fn push_cdata(value: &mut String, t: &quick_xml::events::BytesCData<'_>) -> Resu
     Ok(())
 }
 
+/// The text of the element being read. While it is one plain text event (a
+/// name, an arch, a path: nearly always) it stays the chunk slice it is, so
+/// the chunk's cache can look it up in place; an entity, a CDATA section, a
+/// second event or a carriage return to normalize makes it a copy.
+#[derive(Default)]
+struct FieldText<'c> {
+    borrowed: Option<&'c str>,
+    owned: String,
+}
+
+impl<'c> FieldText<'c> {
+    fn clear(&mut self) {
+        self.borrowed = None;
+        self.owned.clear();
+    }
+
+    fn push_text(&mut self, chunk: &'c str, t: &quick_xml::events::BytesText<'_>) -> Result<(), ParseError> {
+        if self.borrowed.is_none()
+            && self.owned.is_empty()
+            && memchr::memchr(b'\r', t).is_none()
+            && let Some(s) = in_text(chunk, t)
+        {
+            self.borrowed = Some(s);
+            return Ok(());
+        }
+        push_text(self.owned(), t)
+    }
+
+    /// The text as an owned string, to append to.
+    fn owned(&mut self) -> &mut String {
+        if let Some(b) = self.borrowed.take() {
+            self.owned.push_str(b);
+        }
+        &mut self.owned
+    }
+
+    fn as_str(&self) -> &str {
+        self.borrowed.unwrap_or(&self.owned)
+    }
+}
+
 /// Parses one chunk of primary.xml into a batch.
 pub fn parse_primary_chunk(
     chunk: &str,
@@ -455,7 +529,7 @@ pub fn parse_primary_chunk(
     let mut current: Option<PkgRec> = None;
     let mut kind: Option<DepKind> = None;
     let mut field = Field::None;
-    let mut value = String::new();
+    let mut value = FieldText::default();
     loop {
         let event = reader.read_event().map_err(|e| xml_error(&reader, e))?;
         match event {
@@ -519,9 +593,9 @@ pub fn parse_primary_chunk(
                     }
                 }
             }
-            Event::Text(t) if field != Field::None => push_text(&mut value, &t)?,
-            Event::CData(t) if field != Field::None => push_cdata(&mut value, &t)?,
-            Event::GeneralRef(r) if field != Field::None => push_ref(&mut value, &r)?,
+            Event::Text(t) if field != Field::None => value.push_text(chunk, &t)?,
+            Event::CData(t) if field != Field::None => push_cdata(value.owned(), &t)?,
+            Event::GeneralRef(r) if field != Field::None => push_ref(value.owned(), &r)?,
             Event::End(e) => {
                 let name = e.name();
                 match name.as_ref() {
@@ -546,16 +620,19 @@ pub fn parse_primary_chunk(
                         if field != Field::None
                             && let Some(pkg) = current.as_mut()
                         {
+                            let text = value.as_str();
                             match field {
-                                Field::Name => pkg.name = strings.id(&value),
-                                Field::Arch => pkg.arch = strings.id(&value),
+                                Field::Name => pkg.name = strings.id(text),
+                                Field::Arch => pkg.arch = strings.id(text),
                                 Field::Pkgid => {
                                     let start = batch.pkgids.len() as u32;
-                                    batch.pkgids.push_str(&value);
+                                    batch.pkgids.push_str(text);
                                     pkg.pkgid = start..batch.pkgids.len() as u32;
                                 }
-                                Field::SourceRpm => pkg.sourcerpm = strings.id(&value),
-                                Field::File => batch.files.push(strings.id(&value)),
+                                // A source package's is empty: absent, as when the tag is.
+                                Field::SourceRpm if text.is_empty() => pkg.sourcerpm = NO_STR,
+                                Field::SourceRpm => pkg.sourcerpm = strings.id(text),
+                                Field::File => batch.files.push(strings.id(text)),
                                 Field::None => {}
                             }
                         }
@@ -698,20 +775,12 @@ fn parse_entry(strings: &mut ChunkStrings<'_, '_>, e: &BytesStart<'_>, kind: Dep
     let Some(raw) = strings.in_chunk(e.attributes_raw()) else {
         return parse_entry_attributes(strings, e, kind);
     };
-    let low = str_hash(raw) as u32;
-    let chunk = strings.chunk;
-    if let Some(&(_, _, _, seen)) = strings.caches.entries.find(table_hash(low), |&(h, a, b, _)| {
-        h == low && slice_of(chunk, a, b) == raw
-    }) {
+    let low = str_hash(raw.text) as u32;
+    if let Some(seen) = strings.caches.entries.get(strings.chunk, low, raw.text) {
         return Ok(Dep { kind, ..seen });
     }
     let dep = parse_entry_attributes(strings, e, kind)?;
-    if let Some((start, end)) = strings.place(raw) {
-        strings
-            .caches
-            .entries
-            .insert_unique(table_hash(low), (low, start, end, dep), |&(h, _, _, _)| table_hash(h));
-    }
+    strings.caches.entries.insert(low, raw, dep);
     Ok(dep)
 }
 
