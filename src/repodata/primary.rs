@@ -165,23 +165,27 @@ impl<'c> ChunkStrings<'c, '_> {
 
     /// The id of an attribute's value; a plain value is looked up as the
     /// chunk slice it is, without copying or validating it again.
-    fn value_id(&mut self, a: quick_xml::events::attributes::Attribute<'_>) -> Result<StrId, ParseError> {
+    fn attr_id(&mut self, value: AttrValue<'c, '_>) -> Result<StrId, ParseError> {
+        let a = match value {
+            AttrValue::Plain(t) => return Ok(self.cached_id(t)),
+            AttrValue::Xml(a) => a,
+        };
         if let Cow::Borrowed(b) = a.value
             && !needs_normalizing(b)
             && let Some(t) = self.in_chunk(b)
         {
             return Ok(self.cached_id(t));
         }
-        let v = attr_value(a)?;
+        let v = attr_value(a.clone())?;
         Ok(self.id(&v))
     }
 
-    /// As [`value_id`](Self::value_id), an empty value counting as absent.
-    fn value_id_or_absent(&mut self, a: quick_xml::events::attributes::Attribute<'_>) -> Result<StrId, ParseError> {
-        if a.value.is_empty() {
+    /// As [`attr_id`](Self::attr_id), an empty value counting as absent.
+    fn attr_id_or_absent(&mut self, value: AttrValue<'c, '_>) -> Result<StrId, ParseError> {
+        if value.is_empty() {
             return Ok(NO_STR);
         }
-        self.value_id(a)
+        self.attr_id(value)
     }
 
     /// The id of `s`: through the chunk's cache when it lies in the chunk,
@@ -323,51 +327,82 @@ pub(crate) const PRIMARY_CHUNK: usize = 512 << 10;
 
 /// Reads decompressed XML and hands out text chunks that each end right after
 /// a closing tag `end_tag` (or at the end of the document).
+///
+/// Chunks are filled into buffers the caller hands back once parsed: a
+/// buffer is allocated (and its pages faulted in) once, not once per chunk,
+/// and is read into directly, not zeroed first as `read_to_end` would.
 pub struct Chunker<R> {
     inner: R,
     chunk_size: usize,
-    pending: Vec<u8>,
+    /// What was read past the last cut: the start of the next chunk.
+    carry: Vec<u8>,
     end_tag: &'static [u8],
     done: bool,
 }
 
+/// A chunk of text: the first `len` bytes of `buf`.
+pub struct Chunk {
+    /// The buffer, to be handed back to [`Chunker::next_chunk`] for reuse.
+    pub buf: Vec<u8>,
+    /// How much of `buf` is the chunk.
+    pub len: usize,
+}
+
+impl Chunk {
+    /// The chunk's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+}
+
 impl<R: Read> Chunker<R> {
-    /// Chunks `inner` at `end_tag` boundaries (e.g. `</package>`), about
-    /// `chunk_size` bytes each.
+    /// Chunks `inner` at `end_tag` boundaries (e.g. `</package>`), at most
+    /// `chunk_size` bytes each unless one element is longer.
     pub fn new(inner: R, end_tag: &'static [u8], chunk_size: usize) -> Self {
         Chunker {
             inner,
             chunk_size,
-            pending: Vec::new(),
+            carry: Vec::new(),
             end_tag,
             done: false,
         }
     }
 
-    /// The next chunk, or `None` at the end.
-    pub fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, ParseError> {
+    /// The next chunk, filled into `buf` (a buffer of an earlier chunk, or a
+    /// new empty one), or `None` at the end.
+    pub fn next_chunk(&mut self, mut buf: Vec<u8>) -> Result<Option<Chunk>, ParseError> {
         if self.done {
             return Ok(None);
         }
+        let size = self.chunk_size.max(self.carry.len() * 2).max(self.end_tag.len() * 2);
+        if buf.len() < size {
+            buf.resize(size, 0);
+        }
+        buf[..self.carry.len()].copy_from_slice(&self.carry);
+        let mut filled = self.carry.len();
+        let mut searched_from = filled.saturating_sub(self.end_tag.len());
         loop {
-            let searched_from = self.pending.len().saturating_sub(self.end_tag.len());
-            // read_to_end fills spare capacity without zeroing it first.
-            self.pending.reserve(self.chunk_size);
-            let n = (&mut self.inner)
-                .take(self.chunk_size as u64)
-                .read_to_end(&mut self.pending)?;
-            if n == 0 {
-                self.done = true;
-                let rest = std::mem::take(&mut self.pending);
-                return Ok(Some(rest));
+            while filled < buf.len() {
+                match self.inner.read(&mut buf[filled..]) {
+                    Ok(0) => {
+                        self.done = true;
+                        self.carry.clear();
+                        return Ok(Some(Chunk { buf, len: filled }));
+                    }
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e.into()),
+                }
             }
-            let finder = memchr::memmem::rfind(&self.pending[searched_from..], self.end_tag);
-            if let Some(pos) = finder {
+            if let Some(pos) = memchr::memmem::rfind(&buf[searched_from..filled], self.end_tag) {
                 let cut = searched_from + pos + self.end_tag.len();
-                let rest = self.pending.split_off(cut);
-                let chunk = std::mem::replace(&mut self.pending, rest);
-                return Ok(Some(chunk));
+                self.carry.clear();
+                self.carry.extend_from_slice(&buf[cut..filled]);
+                return Ok(Some(Chunk { buf, len: cut }));
             }
+            // One element longer than the buffer: grow it and read on.
+            searched_from = filled.saturating_sub(self.end_tag.len());
+            buf.resize(buf.len() * 2, 0);
         }
     }
 }
@@ -569,9 +604,7 @@ pub fn parse_primary_chunk(
                             b"arch" if !empty => field = Field::Arch,
                             b"version" => {
                                 let mut evr = EvrAttributes::default();
-                                for a in e.attributes().with_checks(false) {
-                                    evr.take(&mut strings, a.map_err(|e| ParseError::Xml(e.to_string()))?)?;
-                                }
+                                walk_attributes(&mut strings, e, |strings, key, value| evr.take(strings, key, value))?;
                                 pkg.evr = evr.intern(&mut strings);
                             }
                             b"checksum" if !empty => {
@@ -727,6 +760,159 @@ pub(crate) fn attr<'a>(e: &'a BytesStart<'_>, key: &[u8]) -> Result<Option<Cow<'
     find_attr(e, key)?.map(attr_value).transpose()
 }
 
+/// An attribute's value as [`walk_attributes`] hands it out.
+#[derive(Clone, Copy)]
+enum AttrValue<'c, 'a> {
+    /// Read by hand: a slice of the chunk with nothing to unescape.
+    Plain(ChunkText<'c>),
+    /// Read by quick-xml.
+    Xml(&'a quick_xml::events::attributes::Attribute<'a>),
+}
+
+impl AttrValue<'_, '_> {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            AttrValue::Plain(t) => t.text.as_bytes(),
+            AttrValue::Xml(a) => &a.value,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.bytes().is_empty()
+    }
+
+    /// `pre="1"`
+    fn is_one(&self) -> bool {
+        self.bytes() == b"1"
+    }
+
+    /// The operator of a `flags` value.
+    fn op(&self) -> Result<Option<Op>, ParseError> {
+        match self {
+            AttrValue::Xml(a) if needs_normalizing(&a.value) => Ok(Op::from_rpmmd(&attr_value((*a).clone())?)),
+            _ => Ok(Op::from_rpmmd_bytes(self.bytes())),
+        }
+    }
+}
+
+/// Most attributes an rpm-md tag has (`<rpm:entry>` has six at most).
+const PLAIN_ATTRIBUTES: usize = 8;
+
+/// Calls `f` with each attribute of `e`, in order. Attributes spelled the
+/// way createrepo_c writes them (` key="value"`, double quotes, nothing to
+/// unescape or normalize) are read straight from the chunk: on the half
+/// million `<rpm:entry>` tags of a big primary.xml that costs a fraction of
+/// quick-xml's general attribute walk, which reads any other spelling.
+fn walk_attributes<'c>(
+    strings: &mut ChunkStrings<'c, '_>,
+    e: &BytesStart<'_>,
+    mut f: impl FnMut(&mut ChunkStrings<'c, '_>, &[u8], AttrValue<'c, '_>) -> Result<(), ParseError>,
+) -> Result<(), ParseError> {
+    if let Some(raw) = strings.in_chunk(e.attributes_raw()) {
+        let mut plain = [(
+            (0, 0),
+            ChunkText {
+                text: "",
+                start: 0,
+                end: 0,
+            },
+        ); PLAIN_ATTRIBUTES];
+        if let Some(n) = plain_attributes(raw, &mut plain) {
+            for (key, value) in plain.iter().take(n) {
+                f(
+                    strings,
+                    raw.text.as_bytes().get(key.0..key.1).unwrap_or_default(),
+                    AttrValue::Plain(*value),
+                )?;
+            }
+            return Ok(());
+        }
+    }
+    for a in e.attributes().with_checks(false) {
+        let a = a.map_err(|e| ParseError::Xml(e.to_string()))?;
+        f(strings, a.key.as_ref(), AttrValue::Xml(&a))?;
+    }
+    Ok(())
+}
+
+/// Splits `raw`, a tag's attribute text, into keys (start and end in `raw`) and
+/// values, when every attribute is ` key="value"` with nothing to unescape or
+/// normalize. `None` for any other spelling, or more attributes than `out`
+/// holds: quick-xml reads those.
+/// Where the double-quoted value starting at `from` ends: the index of its
+/// closing `"`. `None` when an `&` or a control character (tab, newline...)
+/// comes first, since XML would unescape or normalize those, or when there
+/// is no closing quote. Eight bytes at a time: values (versions, sonames,
+/// perl and python module names) are mostly longer than that.
+fn closing_quote(b: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte of `v` that is zero; a byte above a zero one
+    // may be marked too, but the lowest mark is always a real one.
+    let zeros = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let mut i = from;
+    while let Some(word) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(word.try_into().ok()?);
+        let stops = zeros(w ^ (ONES * u64::from(b'"')))
+            | zeros(w ^ (ONES * u64::from(b'&')))
+            | (w.wrapping_sub(ONES * 0x20) & !w & HIGHS);
+        if stops != 0 {
+            i += (stops.trailing_zeros() / 8) as usize;
+            return (b[i] == b'"').then_some(i);
+        }
+        i += 8;
+    }
+    loop {
+        match *b.get(i)? {
+            b'"' => return Some(i),
+            b'&' | 0..0x20 => return None,
+            _ => i += 1,
+        }
+    }
+}
+
+fn plain_attributes<'c>(raw: ChunkText<'c>, out: &mut [((usize, usize), ChunkText<'c>)]) -> Option<usize> {
+    let b = raw.text.as_bytes();
+    let mut i = 0;
+    let mut n = 0;
+    loop {
+        let before = i;
+        while b.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        if i == b.len() {
+            return Some(n);
+        }
+        if i == before {
+            return None;
+        }
+        let key_start = i;
+        loop {
+            match *b.get(i)? {
+                b'=' => break,
+                b' ' | b'"' | b'\t' | b'\n' | b'\r' => return None,
+                _ => i += 1,
+            }
+        }
+        let key = (key_start, i);
+        if key_start == i || b.get(i + 1) != Some(&b'"') {
+            return None;
+        }
+        let start = i + 2;
+        i = closing_quote(b, start)?;
+        *out.get_mut(n)? = (
+            key,
+            ChunkText {
+                text: raw.text.get(start..i)?,
+                start: raw.start + start as u32,
+                end: raw.start + i as u32,
+            },
+        );
+        n += 1;
+        i += 1;
+    }
+}
+
 /// The `epoch`, `ver` and `rel` attributes of a `<version>` or an
 /// `<rpm:entry>`, gathered in one walk over its attributes.
 struct EvrAttributes {
@@ -746,17 +932,18 @@ impl Default for EvrAttributes {
 }
 
 impl EvrAttributes {
-    /// Keeps `a` if it is one of the three; an empty epoch or release
-    /// counts as absent.
-    fn take(
+    /// Keeps `value` if `key` is one of the three; an empty epoch or
+    /// release counts as absent.
+    fn take<'c>(
         &mut self,
-        strings: &mut ChunkStrings<'_, '_>,
-        a: quick_xml::events::attributes::Attribute<'_>,
+        strings: &mut ChunkStrings<'c, '_>,
+        key: &[u8],
+        value: AttrValue<'c, '_>,
     ) -> Result<(), ParseError> {
-        match a.key.as_ref() {
-            b"epoch" => self.epoch = strings.value_id_or_absent(a)?,
-            b"ver" => self.version = strings.value_id(a)?,
-            b"rel" => self.release = strings.value_id_or_absent(a)?,
+        match key {
+            b"epoch" => self.epoch = strings.attr_id_or_absent(value)?,
+            b"ver" => self.version = strings.attr_id(value)?,
+            b"rel" => self.release = strings.attr_id_or_absent(value)?,
             _ => {}
         }
         Ok(())
@@ -797,16 +984,15 @@ fn parse_entry_attributes(
         pre: false,
     };
     let mut evr = EvrAttributes::default();
-    for a in e.attributes().with_checks(false) {
-        let a = a.map_err(|e| ParseError::Xml(e.to_string()))?;
-        match a.key.as_ref() {
-            b"name" => dep.name = strings.value_id(a)?,
-            b"flags" if needs_normalizing(&a.value) => dep.op = Op::from_rpmmd(&attr_value(a)?),
-            b"flags" => dep.op = Op::from_rpmmd_bytes(&a.value),
-            b"pre" => dep.pre = a.value.as_ref() == b"1",
-            _ => evr.take(strings, a)?,
+    walk_attributes(strings, e, |strings, key, value| {
+        match key {
+            b"name" => dep.name = strings.attr_id(value)?,
+            b"flags" => dep.op = value.op()?,
+            b"pre" => dep.pre = value.is_one(),
+            _ => evr.take(strings, key, value)?,
         }
-    }
+        Ok(())
+    })?;
     if dep.name == NO_STR {
         return Err(ParseError::Xml("<rpm:entry> without a name".into()));
     }
@@ -843,18 +1029,20 @@ where
     S: Default,
     F: Fn(&mut S, &str) -> Result<T, ParseError> + Sync,
 {
-    type Job = (usize, Result<Vec<u8>, ParseError>);
+    type Job = (usize, Result<Chunk, ParseError>);
     // One chunk waits while each parser works on one and the next is read:
     // more in the queue would only hold memory, since the parsers, not the
     // decompressor, are the slower side.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(1);
     let rx = std::sync::Mutex::new(rx);
+    // Parsed chunks' buffers go back to the chunker to be filled again.
+    let (free_tx, free_rx) = std::sync::mpsc::channel::<Vec<u8>>();
     let slots: std::sync::Mutex<Vec<Option<Result<T, ParseError>>>> = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         scope.spawn(move || {
             let mut chunker = Chunker::new(reader, b"</package>", chunk_size);
             for index in 0.. {
-                let next = chunker.next_chunk();
+                let next = chunker.next_chunk(free_rx.try_recv().unwrap_or_default());
                 let stop = !matches!(next, Ok(Some(_)));
                 let job = match next {
                     Ok(Some(chunk)) => Ok(chunk),
@@ -867,7 +1055,9 @@ where
             }
         });
         for _ in 0..PARSE_THREADS {
-            scope.spawn(|| {
+            let free_tx = free_tx.clone();
+            let (rx, slots, parse) = (&rx, &slots, &parse);
+            scope.spawn(move || {
                 // Each parser thread keeps its own state (caches) from chunk to chunk.
                 let mut state = S::default();
                 loop {
@@ -876,7 +1066,12 @@ where
                         Err(_) => return,
                     };
                     let Ok((index, chunk)) = job else { return };
-                    let result = chunk.and_then(|c| parse(&mut state, as_text(&c)?));
+                    let result = chunk.and_then(|c| {
+                        let parsed = as_text(c.bytes()).and_then(|text| parse(&mut state, text));
+                        // The chunker may have finished: then the buffer is simply dropped.
+                        let _ = free_tx.send(c.buf);
+                        parsed
+                    });
                     if let Ok(mut v) = slots.lock() {
                         if v.len() <= index {
                             v.resize_with(index + 1, || None);
@@ -1004,6 +1199,73 @@ mod tests {
         assert_eq!(strings.get(deps[3].name), "c");
         assert_eq!(deps[3].op, Some(Op::EQ));
         assert_eq!(strings.evr(deps[3].evr).1, "1");
+    }
+
+    #[test]
+    fn attribute_values_that_xml_would_change_go_to_quick_xml() {
+        // A tab or newline in a value becomes a space, an entity its text:
+        // the hand-read path must hand these to quick-xml, at any place
+        // relative to its eight-byte steps.
+        for pad in ["", "x", "xxxxxxx", "xxxxxxxx", "xxxxxxxxx"] {
+            let tab = '\t';
+            let entries = format!(
+                r#"<rpm:entry name="{pad}a&#9;b" ver="1"/><rpm:entry name="{pad}c{tab}d"/><rpm:entry name="{pad}e&lt;f"/><rpm:entry name="{pad}g" ver="{pad}1.0" rel=""/>"#
+            );
+            let xml = XML.replace(r#"<rpm:entry name="(a or b)"/>"#, &entries);
+            let strings = Strings::default();
+            let batches = parse_primary(xml.as_bytes(), &strings).unwrap_or_else(|e| panic!("{e}"));
+            let deps = &batches[0].deps;
+            assert_eq!(strings.get(deps[2].name), format!("{pad}a\tb"));
+            assert_eq!(strings.get(deps[3].name), format!("{pad}c d"));
+            assert_eq!(strings.get(deps[4].name), format!("{pad}e<f"));
+            assert_eq!(strings.get(deps[5].name), format!("{pad}g"));
+            assert_eq!(strings.evr(deps[5].evr).1, format!("{pad}1.0"));
+            assert_eq!(self::evr_release(&strings, deps[5].evr), NO_STR);
+        }
+    }
+
+    #[test]
+    fn closing_quote_stops_at_what_xml_would_change() {
+        for (text, want) in [
+            (r#"abc""#, Some(3)),
+            (r#"abcdefgh""#, Some(8)),
+            (r#"abcdefghijklmnop" x="y""#, Some(16)),
+            ("abcdefghij&amp;\"", None),
+            ("abc\tdefghijk\"", None),
+            ("abcdefghijk\n\"", None),
+            ("abcdefghijk", None),
+            ("", None),
+        ] {
+            assert_eq!(closing_quote(text.as_bytes(), 0), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn chunks_end_at_the_tag_whatever_the_buffers() {
+        // Elements shorter and longer than a chunk, buffers handed back or
+        // not: the chunks put together are the input, each cut after a tag.
+        let text: String = (0..40)
+            .map(|i| format!("<package>{}</package>", "x".repeat(i * 7 % 50)))
+            .collect();
+        for size in [16, 64, 1000] {
+            for recycle in [false, true] {
+                let mut chunker = Chunker::new(text.as_bytes(), b"</package>", size);
+                let mut joined = Vec::new();
+                let mut spare = Vec::new();
+                while let Some(chunk) = chunker
+                    .next_chunk(std::mem::take(&mut spare))
+                    .unwrap_or_else(|e| panic!("{e}"))
+                {
+                    let bytes = chunk.bytes();
+                    assert!(bytes.is_empty() || bytes.ends_with(b"</package>"), "{size} {recycle}");
+                    joined.extend_from_slice(bytes);
+                    if recycle {
+                        spare = chunk.buf;
+                    }
+                }
+                assert_eq!(joined, text.as_bytes(), "{size} {recycle}");
+            }
+        }
     }
 
     #[test]
