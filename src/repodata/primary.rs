@@ -958,6 +958,8 @@ impl EvrAttributes {
     }
 }
 
+/// An `<rpm:entry>`: a repeat of the same text in the chunk comes from the
+/// cache.
 fn parse_entry(strings: &mut ChunkStrings<'_, '_>, e: &BytesStart<'_>, kind: DepKind) -> Result<Dep, ParseError> {
     let Some(raw) = strings.in_chunk(e.attributes_raw()) else {
         return parse_entry_attributes(strings, e, kind);
@@ -1004,11 +1006,16 @@ fn parse_entry_attributes(
 /// chunks while the rayon pool parses them as they come. Batches come back
 /// in document order.
 pub fn parse_primary<R: Read + Send>(reader: R, interner: &dyn Intern) -> Result<Vec<Batch>, ParseError> {
-    let results = parse_chunks(reader, PRIMARY_CHUNK, |caches: &mut ChunkCaches, chunk| {
-        let mut doc = DocState::default();
-        let batch = parse_primary_chunk(chunk, &mut doc, interner, caches)?;
-        Ok((batch, doc))
-    })?;
+    let results = parse_chunks(
+        reader,
+        PRIMARY_CHUNK,
+        PARSE_THREADS,
+        |caches: &mut ChunkCaches, chunk| {
+            let mut doc = DocState::default();
+            let batch = parse_primary_chunk(chunk, &mut doc, interner, caches)?;
+            Ok((batch, doc))
+        },
+    )?;
     let mut doc = DocState::default();
     let mut batches = Vec::with_capacity(results.len());
     for (batch, chunk_doc) in results {
@@ -1020,9 +1027,14 @@ pub fn parse_primary<R: Read + Send>(reader: R, interner: &dyn Intern) -> Result
 }
 
 /// Cuts `reader` into `</package>`-terminated chunks on one thread while
-/// [`PARSE_THREADS`] threads parse them; results in document order. Chunks
-/// in flight are bounded, so memory stays a few chunks whatever the file size.
-pub(crate) fn parse_chunks<R, T, S, F>(reader: R, chunk_size: usize, parse: F) -> Result<Vec<T>, ParseError>
+/// `threads` threads parse them; results in document order. Chunks in
+/// flight are bounded, so memory stays a few chunks whatever the file size.
+pub(crate) fn parse_chunks<R, T, S, F>(
+    reader: R,
+    chunk_size: usize,
+    threads: usize,
+    parse: F,
+) -> Result<Vec<T>, ParseError>
 where
     R: Read + Send,
     T: Send,
@@ -1054,7 +1066,7 @@ where
                 }
             }
         });
-        for _ in 0..PARSE_THREADS {
+        for _ in 0..threads.max(1) {
             let free_tx = free_tx.clone();
             let (rx, slots, parse) = (&rx, &slots, &parse);
             scope.spawn(move || {
@@ -1091,7 +1103,8 @@ where
         .collect()
 }
 
-/// Threads parsing the chunks of one file (the decompressor is one more).
+/// Threads parsing the chunks of one primary.xml (the decompressor is one
+/// more): parsing is the slower side, so two keep up with one decompressor.
 pub const PARSE_THREADS: usize = 2;
 
 #[cfg(test)]
