@@ -861,7 +861,7 @@ fn closing_quote(b: &[u8], from: usize) -> Option<usize> {
             | (w.wrapping_sub(ONES * 0x20) & !w & HIGHS);
         if stops != 0 {
             i += (stops.trailing_zeros() / 8) as usize;
-            return (b[i] == b'"').then_some(i);
+            return (b.get(i) == Some(&b'"')).then_some(i);
         }
         i += 8;
     }
