@@ -6,7 +6,9 @@
 //! next one is being decompressed. Strings are interned as they are read
 //! (through [`Intern`], the pool's shared interner, behind a per-chunk cache
 //! each parser thread keeps), so records are small integers and the pool
-//! never hashes a string a second time.
+//! never hashes a string a second time. The attributes of `<rpm:entry>` and
+//! `<version>` are read straight from the chunk when they are spelled as
+//! createrepo_c writes them, and by quick-xml otherwise.
 
 use std::borrow::Cow;
 use std::hash::BuildHasher;
