@@ -1,5 +1,6 @@
 //! criterion benches for the hot paths of a closure: rpm version compare,
-//! primary.xml parsing, building the providers index, and a whole closure
+//! primary.xml parsing (and, for scale, quick-xml's event loop alone),
+//! building the providers index, and a whole closure
 //! over CentOS Stream 9 AppStream + BaseOS (18.7k packages) from
 //! `../shared/data/real`. Benches that need that data are skipped without it.
 
@@ -67,7 +68,41 @@ fn primary_parsing(c: &mut Criterion) {
             black_box(load_one(&dir, &strings).package_count())
         })
     });
+    // The floor under the parser: quick-xml's own event loop over the same
+    // primary.xml, decompressed beforehand, on one thread, with none of our
+    // code around it.
+    let xml = decompressed_primary(&dir);
+    group.bench_function("quick_xml_events_only_cs9_appstream", |b| {
+        b.iter(|| {
+            let mut reader = quick_xml::Reader::from_reader(&xml[..]);
+            reader.config_mut().check_end_names = false;
+            let mut events = 0usize;
+            loop {
+                match reader.read_event() {
+                    Ok(quick_xml::events::Event::Eof) => break,
+                    Ok(_) => events += 1,
+                    Err(e) => panic!("{e}"),
+                }
+            }
+            black_box(events)
+        })
+    });
     group.finish();
+}
+
+/// The decompressed primary.xml of the repository at `dir`.
+fn decompressed_primary(dir: &Path) -> Vec<u8> {
+    let entries = std::fs::read_dir(dir.join("repodata")).unwrap_or_else(|e| panic!("{e}"));
+    let gz = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().ends_with("-primary.xml.gz"))
+        .unwrap_or_else(|| panic!("no primary.xml.gz in {}", dir.display()));
+    let file = std::fs::File::open(&gz).unwrap_or_else(|e| panic!("{e}"));
+    let mut xml = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(file), &mut xml)
+        .unwrap_or_else(|e| panic!("{e}"));
+    xml
 }
 
 fn provider_index(c: &mut Criterion) {
