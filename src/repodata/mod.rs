@@ -11,7 +11,7 @@ pub mod modules;
 pub mod primary;
 pub mod repomd;
 
-use std::io::{BufReader, Read};
+use std::io::{BufRead, BufReader, Read};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -224,7 +224,7 @@ pub fn load(
     // it may have caused.
     let read_primary = || -> Result<(Vec<Batch>, u64), LoadError> {
         let (stored, check) = open_checked(source.as_ref(), &primary).map_err(|(f, m)| err(&f, m))?;
-        let parsed = open_decompressed(stored, options.max_decompressed)
+        let parsed = open_decompressed(BufReader::with_capacity(256 << 10, stored), options.max_decompressed)
             .and_then(|reader| primary::parse_primary(reader, interner).map_err(|e| e.to_string()));
         let size = check.finish(&primary).map_err(|(f, m)| err(&f, m))?;
         Ok((parsed.map_err(|m| err(&primary.href, m))?, size))
@@ -427,9 +427,10 @@ fn read_verified(source: &dyn Source, entry: &RepomdEntry) -> Result<Vec<u8>, (S
     Ok(bytes)
 }
 
-/// Decompresses stored bytes (in memory or streaming), the format chosen by
-/// magic bytes, capped in size.
-fn open_decompressed<'a>(stored: impl Read + Send + 'a, limit: u64) -> Result<Box<dyn Read + Send + 'a>, String> {
-    let (reader, _) = decompressor(Box::new(BufReader::with_capacity(256 << 10, stored))).map_err(|e| e.to_string())?;
+/// Decompresses stored bytes (in memory, or a buffered stream), the format
+/// chosen by magic bytes, capped in size. Bytes in memory are read in place,
+/// not copied through a buffer.
+fn open_decompressed<'a>(stored: impl BufRead + Send + 'a, limit: u64) -> Result<Box<dyn Read + Send + 'a>, String> {
+    let (reader, _) = decompressor(Box::new(stored)).map_err(|e| e.to_string())?;
     Ok(Box::new(LimitedReader::new(reader, limit)))
 }

@@ -132,7 +132,7 @@ impl<V: Copy> ChunkTable<V> {
 }
 
 /// A text that lies in the chunk being parsed, with its place there.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 struct ChunkText<'c> {
     text: &'c str,
     start: u32,
@@ -814,21 +814,10 @@ fn walk_attributes<'c>(
     mut f: impl FnMut(&mut ChunkStrings<'c, '_>, &[u8], AttrValue<'c, '_>) -> Result<(), ParseError>,
 ) -> Result<(), ParseError> {
     if let Some(raw) = strings.in_chunk(e.attributes_raw()) {
-        let mut plain = [(
-            (0, 0),
-            ChunkText {
-                text: "",
-                start: 0,
-                end: 0,
-            },
-        ); PLAIN_ATTRIBUTES];
+        let mut plain = [(&[][..], ChunkText::default()); PLAIN_ATTRIBUTES];
         if let Some(n) = plain_attributes(raw, &mut plain) {
-            for (key, value) in plain.iter().take(n) {
-                f(
-                    strings,
-                    raw.text.as_bytes().get(key.0..key.1).unwrap_or_default(),
-                    AttrValue::Plain(*value),
-                )?;
+            for &(key, value) in plain.iter().take(n) {
+                f(strings, key, AttrValue::Plain(value))?;
             }
             return Ok(());
         }
@@ -840,10 +829,6 @@ fn walk_attributes<'c>(
     Ok(())
 }
 
-/// Splits `raw`, a tag's attribute text, into keys (start and end in `raw`) and
-/// values, when every attribute is ` key="value"` with nothing to unescape or
-/// normalize. `None` for any other spelling, or more attributes than `out`
-/// holds: quick-xml reads those.
 /// Where the double-quoted value starting at `from` ends: the index of its
 /// closing `"`. `None` when an `&` or a control character (tab, newline...)
 /// comes first, since XML would unescape or normalize those, or when there
@@ -876,7 +861,11 @@ fn closing_quote(b: &[u8], from: usize) -> Option<usize> {
     }
 }
 
-fn plain_attributes<'c>(raw: ChunkText<'c>, out: &mut [((usize, usize), ChunkText<'c>)]) -> Option<usize> {
+/// Splits `raw`, a tag's attribute text, into keys and values, when every
+/// attribute is ` key="value"` with nothing to unescape or normalize; returns
+/// how many there are. `None` for any other spelling, or more attributes than
+/// `out` holds: quick-xml reads those.
+fn plain_attributes<'c>(raw: ChunkText<'c>, out: &mut [(&'c [u8], ChunkText<'c>)]) -> Option<usize> {
     let b = raw.text.as_bytes();
     let mut i = 0;
     let mut n = 0;
@@ -899,8 +888,8 @@ fn plain_attributes<'c>(raw: ChunkText<'c>, out: &mut [((usize, usize), ChunkTex
                 _ => i += 1,
             }
         }
-        let key = (key_start, i);
-        if key_start == i || b.get(i + 1) != Some(&b'"') {
+        let key = b.get(key_start..i)?;
+        if key.is_empty() || b.get(i + 1) != Some(&b'"') {
             return None;
         }
         let start = i + 2;
