@@ -483,21 +483,32 @@ impl Judge<'_> {
             return Ok(match self.mode {
                 RichMode::Dnf => {
                     let mut need = Vec::new();
-                    let providers = self.rich_providers(&rich, &mut need);
-                    if !providers.is_empty() {
-                        Verdict::Yes
-                    } else if !need.is_empty() {
+                    let mut unsettled = false;
+                    let providers = self.rich_providers(&rich, &mut need, &mut unsettled);
+                    // Owners still in unread filelists can only add
+                    // providers, so a non-empty answer stands, unless they
+                    // would be taken away (`without`).
+                    if unsettled || (providers.is_empty() && !need.is_empty()) {
                         Verdict::NeedFiles(need)
+                    } else if !providers.is_empty() {
+                        Verdict::Yes
                     } else {
                         Verdict::No(None)
                     }
                 }
                 RichMode::Strict => {
                     let mut need = Vec::new();
-                    match self.strict(&rich, &mut need) {
-                        Ok(()) => Verdict::Yes,
-                        Err(_) if !need.is_empty() => Verdict::NeedFiles(need),
-                        Err(why) => Verdict::No(Some(format!("{rich}: {why}"))),
+                    let verdict = self.strict(&rich, &mut need);
+                    // Boolean logic is not monotone (a condition met once
+                    // filelists name an owner asks for more), so any path
+                    // still unread defers the answer.
+                    if !need.is_empty() {
+                        Verdict::NeedFiles(need)
+                    } else {
+                        match verdict {
+                            Ok(()) => Verdict::Yes,
+                            Err(why) => Verdict::No(Some(format!("{rich}: {why}"))),
+                        }
                     }
                 }
             });
@@ -590,33 +601,45 @@ impl Judge<'_> {
             Some((op, e)) => self.providers_matching(name, Some((*op, e.as_ref()))),
             None => self.providers_matching(name, None),
         };
-        if out.is_empty() && s.name.starts_with('/') && !self.no_filelists && !self.filelists_scanned(name) {
+        // Unread filelists may name more owners of a path, even one that
+        // already has some (a file primary.xml does not list).
+        if s.name.starts_with('/') && !self.no_filelists && !self.filelists_scanned(name) {
             need.push(name);
         }
         out
     }
 
-    /// libsolv's whatprovides for rich dependencies.
-    fn rich_providers(&mut self, rich: &RichDep, need: &mut Vec<StrId>) -> Vec<PkgId> {
+    /// libsolv's whatprovides for rich dependencies. Paths whose filelists
+    /// are still unread go to `need`; `unsettled` is set when owners they
+    /// may add would remove providers from the answer (the right side of
+    /// `without`), so that only reading them settles it.
+    fn rich_providers(&mut self, rich: &RichDep, need: &mut Vec<StrId>, unsettled: &mut bool) -> Vec<PkgId> {
         match rich {
             RichDep::Simple(s) => self.leaf(s, need),
             RichDep::Binary(op, l, r) => match op {
-                RichOp::And | RichOp::Or => union(self.rich_providers(l, need), self.rich_providers(r, need)),
-                RichOp::If | RichOp::Unless => self.rich_providers(l, need),
+                RichOp::And | RichOp::Or => union(
+                    self.rich_providers(l, need, unsettled),
+                    self.rich_providers(r, need, unsettled),
+                ),
+                RichOp::If | RichOp::Unless => self.rich_providers(l, need, unsettled),
                 RichOp::With => {
-                    let a = self.rich_providers(l, need);
-                    let b = self.rich_providers(r, need);
+                    let a = self.rich_providers(l, need, unsettled);
+                    let b = self.rich_providers(r, need, unsettled);
                     a.into_iter().filter(|p| b.contains(p)).collect()
                 }
                 RichOp::Without => {
-                    let a = self.rich_providers(l, need);
-                    let b = self.rich_providers(r, need);
+                    let a = self.rich_providers(l, need, unsettled);
+                    let mut pending = Vec::new();
+                    let b = self.rich_providers(r, &mut pending, unsettled);
+                    *unsettled |= !pending.is_empty() && !a.is_empty();
+                    need.extend(pending);
                     a.into_iter().filter(|p| !b.contains(p)).collect()
                 }
             },
-            RichDep::Else { then, otherwise, .. } => {
-                union(self.rich_providers(then, need), self.rich_providers(otherwise, need))
-            }
+            RichDep::Else { then, otherwise, .. } => union(
+                self.rich_providers(then, need, unsettled),
+                self.rich_providers(otherwise, need, unsettled),
+            ),
         }
     }
 
@@ -669,7 +692,7 @@ impl Judge<'_> {
                     }
                 }
                 RichOp::With | RichOp::Without => {
-                    if self.rich_providers(rich, need).is_empty() {
+                    if self.rich_providers(rich, need, &mut false).is_empty() {
                         Err(format!("no single package satisfies {rich}"))
                     } else {
                         Ok(())

@@ -90,6 +90,26 @@ pub enum RichDep {
     },
 }
 
+impl RichDep {
+    /// Calls `f` on every simple dependency inside, left to right.
+    pub fn for_each_leaf(&self, f: &mut impl FnMut(&SimpleDep)) {
+        match self {
+            RichDep::Simple(s) => f(s),
+            RichDep::Binary(_, l, r) => {
+                l.for_each_leaf(f);
+                r.for_each_leaf(f);
+            }
+            RichDep::Else {
+                then, cond, otherwise, ..
+            } => {
+                then.for_each_leaf(f);
+                cond.for_each_leaf(f);
+                otherwise.for_each_leaf(f);
+            }
+        }
+    }
+}
+
 /// Why a rich dependency could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("malformed rich dependency {text:?}: {reason} (at byte {at})")]

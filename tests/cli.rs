@@ -24,6 +24,56 @@ fn rich_strict_evaluates_boolean_logic_and_says_what_fails() {
     assert!(!text.contains("(rich-missing7 if rich-missing8)"), "{text}");
 }
 
+/// A rich dependency whose answer turns on a path only filelists.xml lists
+/// waits for filelists in both modes, even where no plain file require asks
+/// for them (the dnf-mode answers are the `richfiles` golden).
+#[test]
+fn rich_strict_reads_filelists_for_a_condition_on_a_path() {
+    let out = rpmatrix()
+        .args([
+            "closure",
+            "--repo",
+            "richfiles=fixtures/repos/richfiles",
+            "--rich",
+            "strict",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    assert_eq!(doc["repos"][0]["filelists_loaded"], true, "{text}");
+    let deps: Vec<String> = doc["problems"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|p| p["unresolved"].as_array().into_iter().flatten())
+        .filter_map(|d| d.as_str().map(str::to_owned))
+        .collect();
+    // The condition holds once filelists name data.txt's owner.
+    assert!(
+        deps.contains(&"(rf-missing if /usr/share/rf/data.txt)".to_owned()),
+        "{text}"
+    );
+    // Nobody owns missing.txt: the condition is not met, nothing is needed.
+    assert!(
+        !deps.contains(&"(rf-missing2 if /usr/share/rf/missing.txt)".to_owned()),
+        "{text}"
+    );
+    // data.txt's owner is taken away from rf-owner's providers: none left.
+    assert!(
+        deps.contains(&"(rf-owner without /usr/share/rf/data.txt)".to_owned()),
+        "{text}"
+    );
+    assert!(
+        !deps.contains(&"(rf-owner with /usr/share/rf/data.txt)".to_owned()),
+        "{text}"
+    );
+    assert_eq!(deps.len(), 2, "{text}");
+}
+
 #[test]
 fn rich_dnf_mode_is_the_default() {
     let out = rpmatrix()

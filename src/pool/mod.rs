@@ -344,6 +344,7 @@ impl Pool {
     /// [`add_repo`](Self::add_repo).
     pub fn finish(&mut self) {
         self.apply_modules();
+        self.intern_rich_paths();
         // Both indexes are a counting sort over the dense string ids
         // (libsolv's whatprovides has the same shape): counting twice is
         // cheaper than sorting all provides (6-14 ms for CS9) or hashing
@@ -368,6 +369,30 @@ impl Pool {
             }
         });
         self.name_kinds = kinds;
+    }
+
+    /// Interns the file paths inside rich dependencies
+    /// (`(foo if /usr/share/bar)`). The metadata names them only as part of
+    /// the whole rich text, and the closure asks filelists for a path by its
+    /// id, as for a plain file require; without an id such a path would be
+    /// taken as owned by nobody without filelists ever being read.
+    fn intern_rich_paths(&mut self) {
+        let mut paths = Vec::new();
+        self.strings.for_each(|_, name| {
+            if crate::dep::is_rich(name)
+                && name.contains('/')
+                && let Ok(rich) = crate::dep::parse_rich(name)
+            {
+                rich.for_each_leaf(&mut |leaf| {
+                    if leaf.name.starts_with('/') {
+                        paths.push(leaf.name.clone());
+                    }
+                });
+            }
+        });
+        for path in paths {
+            self.strings.intern(&path);
+        }
     }
 
     /// What kind of capability name `name` is.
