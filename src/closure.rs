@@ -154,7 +154,7 @@ pub fn check(pool: &Pool, opts: &ClosureOptions) -> Result<Outcome, ClosureError
         pool,
         available: &available,
         repos: &repos,
-        memo: FxHashMap::default(),
+        memo: FxHashMap::with_capacity_and_hasher(MEMO_CAPACITY, Default::default()),
         rich: FxHashMap::default(),
         mode: opts.rich,
         no_filelists: opts.no_filelists,
@@ -182,33 +182,27 @@ pub fn check(pool: &Pool, opts: &ClosureOptions) -> Result<Outcome, ClosureError
         }
     }
 
-    // Packages are checked in parallel. A memo is made per rayon job, not
-    // per chunk, so it outlives the chunks that job takes: most requires
-    // (libc, python3, ...) are then answered once per worker.
-    let parts: Vec<Result<Checked, ClosureError>> = to_check
-        .par_chunks(256)
-        .map_init(new_judge, |judge, chunk| check_packages(judge, chunk))
-        .collect();
+    let parts = check_in_parallel(&to_check, new_judge);
     let mut need_files: FxHashSet<StrId> = FxHashSet::default();
-    let mut problems = Vec::new();
-    let mut checked_packages = Vec::with_capacity(to_check.len());
+    let mut failed = Vec::new();
     for part in parts {
         let part = part?;
         need_files.extend(part.need_files);
-        problems.extend(part.problems);
-        checked_packages.extend(part.checked_packages);
+        failed.extend(part.failed);
     }
     if !need_files.is_empty() {
         let mut v: Vec<StrId> = need_files.into_iter().collect();
         v.sort_by(|a, b| pool.str(*a).cmp(pool.str(*b)));
         return Ok(Outcome::NeedFilelists(FilelistsRequest { paths: v, repos }));
     }
+    let mut problems = problems_of(pool, failed);
     problems.sort_by(|a, b| package_order(pool, a.0, b.0));
     let providers = available.iter().filter(|a| **a).count();
     Ok(Outcome::Done(ClosureResult {
         checked: to_check.len(),
         providers,
-        checked_packages,
+        // Every package handed to the checking threads is checked, in order.
+        checked_packages: to_check,
         problems: problems
             .into_iter()
             .map(|(pkg, unresolved, explanations)| {
@@ -226,31 +220,110 @@ pub fn check(pool: &Pool, opts: &ClosureOptions) -> Result<Outcome, ClosureError
     }))
 }
 
-/// What one worker found in its share of the packages.
+/// The unresolved requires of each package, as dnf prints them, sorted and
+/// without repeats (a require listed twice, `Requires(pre): x` and
+/// `Requires: x`, is one to dnf), with the explanations of `--rich strict`.
+/// `failed` holds each package's failures together, in order.
+fn problems_of(pool: &Pool, failed: Vec<Failure>) -> Vec<(PkgId, Vec<String>, Vec<String>)> {
+    let mut problems: Vec<(PkgId, Vec<String>, Vec<String>)> = Vec::new();
+    for (pkg, dep, why) in failed {
+        if problems.last().is_none_or(|(last, ..)| *last != pkg) {
+            problems.push((pkg, Vec::new(), Vec::new()));
+        }
+        if let Some((_, unresolved, explanations)) = problems.last_mut() {
+            unresolved.push(display(pool, &dep));
+            explanations.extend(why);
+        }
+    }
+    for (_, unresolved, explanations) in &mut problems {
+        unresolved.sort();
+        unresolved.dedup();
+        explanations.sort();
+        explanations.dedup();
+    }
+    problems
+}
+
+/// Packages per unit of work handed to a checking thread.
+const CHECK_CHUNK: usize = 256;
+
+/// Checks `to_check` on every CPU, in chunks taken in turn; results in the
+/// order of `to_check`. Each thread keeps one judge, so its memo outlives
+/// the chunks it takes: most requires (libc, python3, ...) are answered
+/// once per thread.
+///
+/// Called from outside rayon (one closure), the threads are this one and
+/// freshly spawned ones, not rayon's sleeping workers: a worker woken by
+/// this thread is queued on this thread's CPU, and on the 2-vCPU VM of
+/// BENCHMARKS.md the two workers then took turns on one CPU for the whole
+/// pass (7-8 ms, as fast as one thread) while the other CPU idled. A new
+/// thread is placed on the idlest CPU, and this one keeps working. Inside a
+/// rayon job (a matrix checks its cells in parallel) rayon's workers are
+/// busy with the other cells, so the chunks go to rayon too.
+fn check_in_parallel<'p>(
+    to_check: &[PkgId],
+    new_judge: impl Fn() -> Judge<'p> + Sync,
+) -> Vec<Result<Checked, ClosureError>> {
+    if rayon::current_thread_index().is_some() {
+        return to_check
+            .par_chunks(CHECK_CHUNK)
+            .map_init(&new_judge, |judge, chunk| check_packages(judge, chunk))
+            .collect();
+    }
+    let chunks: Vec<&[PkgId]> = to_check.chunks(CHECK_CHUNK).collect();
+    let threads = rayon::current_num_threads().clamp(1, chunks.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut judge = new_judge();
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(chunk) = chunks.get(i) else {
+                return done;
+            };
+            done.push((i, check_packages(&mut judge, chunk)));
+        }
+    };
+    let mut parts = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut parts = work();
+        for helper in helpers {
+            match helper.join() {
+                Ok(more) => parts.extend(more),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        parts
+    });
+    parts.sort_unstable_by_key(|&(i, _)| i);
+    parts.into_iter().map(|(_, part)| part).collect()
+}
+
+/// An unresolved require: the package, the require, and why (`--rich strict`).
+type Failure = (PkgId, Dep, Option<String>);
+
+/// What one thread found in its share of the packages. Strings are made
+/// only once all threads are done: the threads share malloc's one arena
+/// (`MALLOC_ARENAS` in main.rs), and formatting thousands of unresolved
+/// requires on both made them wait on its lock in turn.
 struct Checked {
-    problems: Vec<(PkgId, Vec<String>, Vec<String>)>,
+    failed: Vec<Failure>,
     need_files: FxHashSet<StrId>,
-    checked_packages: Vec<PkgId>,
 }
 
 fn check_packages(judge: &mut Judge<'_>, pkgs: &[PkgId]) -> Result<Checked, ClosureError> {
     let pool = judge.pool;
     let mut out = Checked {
-        problems: Vec::new(),
+        failed: Vec::new(),
         need_files: FxHashSet::default(),
-        checked_packages: Vec::new(),
     };
     for &pkg in pkgs {
-        out.checked_packages.push(pkg);
-        let mut unresolved: Vec<String> = Vec::new();
-        let mut explanations = Vec::new();
         for d in pool.deps_of(pkg, DepKind::Requires) {
             if pool.name_kind(d.name) == NameKind::Ignored {
                 continue;
             }
-            // A require listed twice (`Requires(pre): x` and `Requires: x`)
-            // is judged twice, the second time from the memo; dnf sees them
-            // as one, which the dedup of what is reported below does too.
+            // A require listed twice is judged twice, the second time from
+            // the memo; `problems_of` reports it once.
             match judge.satisfied(d).map_err(|source| ClosureError::MalformedRich {
                 package: pool.nevra(pkg),
                 repo: pool.repo_name(pkg).to_owned(),
@@ -258,20 +331,8 @@ fn check_packages(judge: &mut Judge<'_>, pkgs: &[PkgId]) -> Result<Checked, Clos
             })? {
                 Verdict::Yes => {}
                 Verdict::NeedFiles(paths) => out.need_files.extend(paths),
-                Verdict::No(why) => {
-                    unresolved.push(judge.display(d)?);
-                    if let Some(w) = why {
-                        explanations.push(w);
-                    }
-                }
+                Verdict::No(why) => out.failed.push((pkg, *d, why)),
             }
-        }
-        if !unresolved.is_empty() {
-            unresolved.sort();
-            unresolved.dedup();
-            explanations.sort();
-            explanations.dedup();
-            out.problems.push((pkg, unresolved, explanations));
         }
     }
     Ok(out)
@@ -453,11 +514,18 @@ fn select(pool: &Pool, opts: &ClosureOptions) -> Result<(Vec<PkgId>, Vec<bool>),
     Ok((to_check, available))
 }
 
+#[derive(Clone)]
 enum Verdict {
     Yes,
     No(Option<String>),
     NeedFiles(Vec<StrId>),
 }
+
+/// Starting size of a job's memo of simple requires: a job of CS9 ends
+/// with a few thousand. Allocated once instead of grown by rehashing, since
+/// every growth takes malloc's one arena lock that the other workers wait on
+/// (`MALLOC_ARENAS` in main.rs).
+const MEMO_CAPACITY: usize = 4096;
 
 struct Judge<'a> {
     pool: &'a Pool,
@@ -465,7 +533,9 @@ struct Judge<'a> {
     /// The enabled repositories: their filelists answer file requires.
     repos: &'a [u32],
     memo: FxHashMap<(StrId, Option<Op>, u32), bool>,
-    rich: FxHashMap<StrId, RichDep>,
+    /// Verdicts on rich dependencies: like a simple require's, they do not
+    /// depend on which package asks.
+    rich: FxHashMap<StrId, Verdict>,
     mode: RichMode,
     no_filelists: bool,
 }
@@ -479,39 +549,12 @@ impl Judge<'_> {
     fn satisfied(&mut self, d: &Dep) -> Result<Verdict, dep::RichParseError> {
         let kind = self.pool.name_kind(d.name);
         if kind == NameKind::Rich {
-            let rich = self.rich_of(d.name)?;
-            return Ok(match self.mode {
-                RichMode::Dnf => {
-                    let mut need = Vec::new();
-                    let mut unsettled = false;
-                    let providers = self.rich_providers(&rich, &mut need, &mut unsettled);
-                    // Owners still in unread filelists can only add
-                    // providers, so a non-empty answer stands, unless they
-                    // would be taken away (`without`).
-                    if unsettled || (providers.is_empty() && !need.is_empty()) {
-                        Verdict::NeedFiles(need)
-                    } else if !providers.is_empty() {
-                        Verdict::Yes
-                    } else {
-                        Verdict::No(None)
-                    }
-                }
-                RichMode::Strict => {
-                    let mut need = Vec::new();
-                    let verdict = self.strict(&rich, &mut need);
-                    // Boolean logic is not monotone (a condition met once
-                    // filelists name an owner asks for more), so any path
-                    // still unread defers the answer.
-                    if !need.is_empty() {
-                        Verdict::NeedFiles(need)
-                    } else {
-                        match verdict {
-                            Ok(()) => Verdict::Yes,
-                            Err(why) => Verdict::No(Some(format!("{rich}: {why}"))),
-                        }
-                    }
-                }
-            });
+            if let Some(verdict) = self.rich.get(&d.name) {
+                return Ok(verdict.clone());
+            }
+            let verdict = self.rich_verdict(d.name)?;
+            self.rich.insert(d.name, verdict.clone());
+            return Ok(verdict);
         }
         let key = (d.name, d.op, d.evr);
         if let Some(&ok) = self.memo.get(&key) {
@@ -528,13 +571,41 @@ impl Judge<'_> {
         Ok(Verdict::No(None))
     }
 
-    fn rich_of(&mut self, name: StrId) -> Result<RichDep, dep::RichParseError> {
-        if let Some(r) = self.rich.get(&name) {
-            return Ok(r.clone());
-        }
-        let parsed = dep::parse_rich(self.pool.str(name))?;
-        self.rich.insert(name, parsed.clone());
-        Ok(parsed)
+    /// The verdict on rich dependency `name` (not yet in the memo).
+    fn rich_verdict(&mut self, name: StrId) -> Result<Verdict, dep::RichParseError> {
+        let rich = dep::parse_rich(self.pool.str(name))?;
+        Ok(match self.mode {
+            RichMode::Dnf => {
+                let mut need = Vec::new();
+                let mut unsettled = false;
+                let providers = self.rich_providers(&rich, &mut need, &mut unsettled);
+                // Owners still in unread filelists can only add
+                // providers, so a non-empty answer stands, unless they
+                // would be taken away (`without`).
+                if unsettled || (providers.is_empty() && !need.is_empty()) {
+                    Verdict::NeedFiles(need)
+                } else if !providers.is_empty() {
+                    Verdict::Yes
+                } else {
+                    Verdict::No(None)
+                }
+            }
+            RichMode::Strict => {
+                let mut need = Vec::new();
+                let verdict = self.strict(&rich, &mut need);
+                // Boolean logic is not monotone (a condition met once
+                // filelists name an owner asks for more), so any path
+                // still unread defers the answer.
+                if !need.is_empty() {
+                    Verdict::NeedFiles(need)
+                } else {
+                    match verdict {
+                        Ok(()) => Verdict::Yes,
+                        Err(why) => Verdict::No(Some(format!("{rich}: {why}"))),
+                    }
+                }
+            }
+        })
     }
 
     /// Whether any available package provides `name [op evr]` (file paths
@@ -715,19 +786,18 @@ impl Judge<'_> {
             }
         }
     }
+}
 
-    fn display(&mut self, d: &Dep) -> Result<String, ClosureError> {
-        let name = self.pool.str(d.name);
-        if dep::is_rich(name) {
-            return Ok(self
-                .rich_of(d.name)
-                .map(|r| r.to_string())
-                .unwrap_or_else(|_| name.to_owned()));
-        }
-        Ok(match d.op {
-            Some(op) if d.evr != NO_EVR => format!("{} {} {}", name, op.symbol(), self.pool.evr(d.evr)),
-            _ => name.to_owned(),
-        })
+/// A require as libsolv prints it: `name`, `name OP [E:]V[-R]`, or a rich
+/// dependency in libsolv's spelling (which may differ from the metadata's).
+fn display(pool: &Pool, d: &Dep) -> String {
+    let name = pool.str(d.name);
+    if dep::is_rich(name) {
+        return dep::parse_rich(name).map_or_else(|_| name.to_owned(), |r| r.to_string());
+    }
+    match d.op {
+        Some(op) if d.evr != NO_EVR => format!("{} {} {}", name, op.symbol(), pool.evr(d.evr)),
+        _ => name.to_owned(),
     }
 }
 

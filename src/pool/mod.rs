@@ -344,7 +344,6 @@ impl Pool {
     /// [`add_repo`](Self::add_repo).
     pub fn finish(&mut self) {
         self.apply_modules();
-        self.intern_rich_paths();
         // Both indexes are a counting sort over the dense string ids
         // (libsolv's whatprovides has the same shape): counting twice is
         // cheaper than sorting all provides (6-14 ms for CS9) or hashing
@@ -363,36 +362,26 @@ impl Pool {
         self.file_start = start;
         self.file_list = list;
         let mut kinds = vec![NameKind::Plain; bound];
+        let mut rich_paths = Vec::new();
         self.strings.for_each(|id, name| {
-            if let Some(kind) = kinds.get_mut(id as usize) {
-                *kind = NameKind::of(name);
+            let kind = NameKind::of(name);
+            if kind == NameKind::Rich && name.contains('/') {
+                rich_paths.extend(paths_inside(name));
+            }
+            if let Some(k) = kinds.get_mut(id as usize) {
+                *k = kind;
             }
         });
-        self.name_kinds = kinds;
-    }
-
-    /// Interns the file paths inside rich dependencies
-    /// (`(foo if /usr/share/bar)`). The metadata names them only as part of
-    /// the whole rich text, and the closure asks filelists for a path by its
-    /// id, as for a plain file require; without an id such a path would be
-    /// taken as owned by nobody without filelists ever being read.
-    fn intern_rich_paths(&mut self) {
-        let mut paths = Vec::new();
-        self.strings.for_each(|_, name| {
-            if crate::dep::is_rich(name)
-                && name.contains('/')
-                && let Ok(rich) = crate::dep::parse_rich(name)
-            {
-                rich.for_each_leaf(&mut |leaf| {
-                    if leaf.name.starts_with('/') {
-                        paths.push(leaf.name.clone());
-                    }
-                });
+        // A new id may fall below the indexes' bound (ids are dense per
+        // shard, not overall): its slots there are empty, provided by
+        // nothing, but its kind must be set.
+        for path in rich_paths {
+            let id = self.strings.intern(&path);
+            if let Some(k) = kinds.get_mut(id as usize) {
+                *k = NameKind::Path;
             }
-        });
-        for path in paths {
-            self.strings.intern(&path);
         }
+        self.name_kinds = kinds;
     }
 
     /// What kind of capability name `name` is.
@@ -624,6 +613,24 @@ fn group_by_id<T: Copy + Default>(bound: usize, each: impl Fn(&mut dyn FnMut(Str
 
 /// The items of `id` in a [`group_by_id`] index (none for an id it has not
 /// seen).
+/// The file paths inside a rich dependency (`(foo if /usr/share/bar)`),
+/// interned by [`Pool::finish`]: the metadata names them only as part of the
+/// whole rich text, and the closure asks filelists for a path by its id, as
+/// for a plain file require. Without an id such a path would be taken as
+/// owned by nobody without filelists ever being read. A malformed rich
+/// dependency has none here; the closure reports it.
+fn paths_inside(rich: &str) -> Vec<String> {
+    let mut paths = Vec::new();
+    if let Ok(parsed) = crate::dep::parse_rich(rich) {
+        parsed.for_each_leaf(&mut |leaf| {
+            if leaf.name.starts_with('/') {
+                paths.push(leaf.name.clone());
+            }
+        });
+    }
+    paths
+}
+
 fn group_of<'a, T>(start: &[u32], list: &'a [T], id: StrId) -> &'a [T] {
     match (start.get(id as usize), start.get(id as usize + 1)) {
         (Some(&begin), Some(&end)) => list.get(begin as usize..end as usize).unwrap_or(&[]),
