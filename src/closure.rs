@@ -165,9 +165,13 @@ pub fn check(pool: &Pool, opts: &ClosureOptions) -> Result<Outcome, ClosureError
     // whole closure twice.
     if !opts.no_filelists {
         let mut need: Vec<StrId> = Vec::new();
+        // Most path requires (/bin/sh, /usr/bin/python3...) repeat across
+        // thousands of packages: each is asked once.
+        let mut asked: FxHashSet<(StrId, Option<Op>, u32)> = FxHashSet::default();
         for &pkg in &to_check {
             for d in pool.deps_of(pkg, DepKind::Requires) {
                 if pool.name_kind(d.name) == NameKind::Path
+                    && asked.insert((d.name, d.op, d.evr))
                     && !need.contains(&d.name)
                     && !judge.filelists_scanned(d.name)
                     && !judge.has_provider(d.name, d.op, d.evr)
