@@ -349,29 +349,43 @@ impl Pool {
         // cheaper than sorting all provides (6-14 ms for CS9) or hashing
         // every path, and a lookup is an array access.
         let bound = self.strings.id_bound() as usize;
-        let (start, list) = group_by_id(bound, |f| self.each_provide(|name, pkg, di| f(name, (pkg, di))));
-        self.provide_start = start;
-        self.provide_list = list;
-        let (start, list) = group_by_id(bound, |f| {
-            for (i, p) in self.packages.iter().enumerate() {
-                for &path in &self.files[p.files.start as usize..p.files.end as usize] {
-                    f(path, i as PkgId);
+        let this = &*self;
+        let provides = || group_by_id(bound, |f| this.each_provide(|name, pkg, di| f(name, (pkg, di))));
+        let files_and_kinds = || {
+            let files = group_by_id(bound, |f| {
+                for (i, p) in this.packages.iter().enumerate() {
+                    for &path in &this.files[p.files.start as usize..p.files.end as usize] {
+                        f(path, i as PkgId);
+                    }
                 }
-            }
-        });
-        self.file_start = start;
-        self.file_list = list;
-        let mut kinds = vec![NameKind::Plain; bound];
-        let mut rich_paths = Vec::new();
-        self.strings.for_each(|id, name| {
-            let kind = NameKind::of(name);
-            if kind == NameKind::Rich && name.contains('/') {
-                rich_paths.extend(paths_inside(name));
-            }
-            if let Some(k) = kinds.get_mut(id as usize) {
-                *k = kind;
-            }
-        });
+            });
+            let mut kinds = vec![NameKind::Plain; bound];
+            let mut rich_paths = Vec::new();
+            this.strings.for_each(|id, name| {
+                let kind = NameKind::of(name);
+                if kind == NameKind::Rich && name.contains('/') {
+                    rich_paths.extend(paths_inside(name));
+                }
+                if let Some(k) = kinds.get_mut(id as usize) {
+                    *k = kind;
+                }
+            });
+            (files, kinds, rich_paths)
+        };
+        // The two halves read the pool and write nothing of it: one runs on
+        // a spawned thread (placed on the idlest CPU) while this one does
+        // the other.
+        let ((provide_start, provide_list), ((file_start, file_list), mut kinds, rich_paths)) =
+            std::thread::scope(|scope| {
+                let other = scope.spawn(files_and_kinds);
+                let provides = provides();
+                let other = other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (provides, other)
+            });
+        self.provide_start = provide_start;
+        self.provide_list = provide_list;
+        self.file_start = file_start;
+        self.file_list = file_list;
         // A new id may fall below the indexes' bound (ids are dense per
         // shard, not overall): its slots there are empty, provided by
         // nothing, but its kind must be set.
@@ -611,8 +625,6 @@ fn group_by_id<T: Copy + Default>(bound: usize, each: impl Fn(&mut dyn FnMut(Str
     (start, list)
 }
 
-/// The items of `id` in a [`group_by_id`] index (none for an id it has not
-/// seen).
 /// The file paths inside a rich dependency (`(foo if /usr/share/bar)`),
 /// interned by [`Pool::finish`]: the metadata names them only as part of the
 /// whole rich text, and the closure asks filelists for a path by its id, as
@@ -631,6 +643,8 @@ fn paths_inside(rich: &str) -> Vec<String> {
     paths
 }
 
+/// The items of `id` in a [`group_by_id`] index (none for an id it has not
+/// seen).
 fn group_of<'a, T>(start: &[u32], list: &'a [T], id: StrId) -> &'a [T] {
     match (start.get(id as usize), start.get(id as usize + 1)) {
         (Some(&begin), Some(&end)) => list.get(begin as usize..end as usize).unwrap_or(&[]),
