@@ -669,3 +669,19 @@ fn globs(patterns: &[String]) -> Result<globset::GlobSet, String> {
 
 /// Keeps module metadata until [`Pool::finish`] can apply it across all repos.
 pub type PendingModules = Vec<(u32, ModuleIndex)>;
+
+#[cfg(test)]
+mod tests {
+    use super::paths_inside;
+
+    #[test]
+    fn paths_inside_rich_dependencies_are_found_at_any_depth() {
+        assert_eq!(
+            paths_inside("(foo if (bar or /usr/share/x/y.txt) else /usr/bin/z)"),
+            ["/usr/share/x/y.txt", "/usr/bin/z"]
+        );
+        assert_eq!(paths_inside("(foo >= 1.0/2 with bar)"), Vec::<String>::new());
+        // Malformed: none here, the closure reports it.
+        assert_eq!(paths_inside("(foo and /usr/x"), Vec::<String>::new());
+    }
+}
