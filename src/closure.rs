@@ -577,12 +577,16 @@ impl Judge<'_> {
 
     /// The verdict on rich dependency `name` (not yet in the memo).
     fn rich_verdict(&mut self, name: StrId) -> Result<Verdict, dep::RichParseError> {
-        let rich = dep::parse_rich(self.pool.str(name))?;
+        let pool = self.pool;
+        let rich = match pool.rich_dep(name) {
+            Some(parsed) => parsed.as_ref().map_err(Clone::clone)?,
+            None => &dep::parse_rich(pool.str(name))?,
+        };
         Ok(match self.mode {
             RichMode::Dnf => {
                 let mut need = Vec::new();
                 let mut unsettled = false;
-                let providers = self.rich_providers(&rich, &mut need, &mut unsettled);
+                let providers = self.rich_providers(rich, &mut need, &mut unsettled);
                 // Owners still in unread filelists can only add
                 // providers, so a non-empty answer stands, unless they
                 // would be taken away (`without`).
@@ -596,7 +600,7 @@ impl Judge<'_> {
             }
             RichMode::Strict => {
                 let mut need = Vec::new();
-                let verdict = self.strict(&rich, &mut need);
+                let verdict = self.strict(rich, &mut need);
                 // Boolean logic is not monotone (a condition met once
                 // filelists name an owner asks for more), so any path
                 // still unread defers the answer.
@@ -796,8 +800,8 @@ impl Judge<'_> {
 /// dependency in libsolv's spelling (which may differ from the metadata's).
 fn display(pool: &Pool, d: &Dep) -> String {
     let name = pool.str(d.name);
-    if dep::is_rich(name) {
-        return dep::parse_rich(name).map_or_else(|_| name.to_owned(), |r| r.to_string());
+    if let Some(parsed) = pool.rich_dep(d.name) {
+        return parsed.as_ref().map_or_else(|_| name.to_owned(), |r| r.to_string());
     }
     match d.op {
         Some(op) if d.evr != NO_EVR => format!("{} {} {}", name, op.symbol(), pool.evr(d.evr)),

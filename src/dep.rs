@@ -122,11 +122,6 @@ pub struct RichParseError {
     pub at: usize,
 }
 
-/// Is this dependency text a rich dependency (it starts with `(`)?
-pub fn is_rich(text: &str) -> bool {
-    text.starts_with('(')
-}
-
 /// Parses a rich dependency such as `(foo >= 1.0 if (bar or baz))`.
 pub fn parse_rich(text: &str) -> Result<RichDep, RichParseError> {
     let mut p = Parser { text, pos: 0 };

@@ -16,6 +16,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 mod intern;
 pub use intern::{EvrParts, Interner, SharedInterner};
 
+use crate::dep::{RichDep, RichParseError};
 use crate::evr::{self, Evr, EvrRef, Op};
 use crate::repodata::{DepKind, ModuleIndex, RepoData};
 
@@ -114,6 +115,9 @@ pub struct Pool {
     /// name id → what kind of name it is (ids interned after
     /// [`finish`](Self::finish) read as plain).
     name_kinds: Vec<NameKind>,
+    /// Every rich dependency name, parsed once by [`finish`](Self::finish)
+    /// (libsolv parses dependencies once, at load), or why it cannot be.
+    rich_deps: FxHashMap<StrId, Result<RichDep, RichParseError>>,
     /// path → further owners found in filelists, read on demand.
     filelists_owners: FxHashMap<StrId, Vec<PkgId>>,
     /// Per repository (index into `repos`), the paths its filelists were
@@ -360,22 +364,22 @@ impl Pool {
                 }
             });
             let mut kinds = vec![NameKind::Plain; bound];
-            let mut rich_paths = Vec::new();
+            let mut rich_deps = FxHashMap::default();
             this.strings.for_each(|id, name| {
                 let kind = NameKind::of(name);
-                if kind == NameKind::Rich && name.contains('/') {
-                    rich_paths.extend(paths_inside(name));
+                if kind == NameKind::Rich {
+                    rich_deps.insert(id, crate::dep::parse_rich(name));
                 }
                 if let Some(k) = kinds.get_mut(id as usize) {
                     *k = kind;
                 }
             });
-            (files, kinds, rich_paths)
+            (files, kinds, rich_deps)
         };
         // The two halves read the pool and write nothing of it: one runs on
         // a spawned thread (placed on the idlest CPU) while this one does
         // the other.
-        let ((provide_start, provide_list), ((file_start, file_list), mut kinds, rich_paths)) =
+        let ((provide_start, provide_list), ((file_start, file_list), mut kinds, rich_deps)) =
             std::thread::scope(|scope| {
                 let other = scope.spawn(files_and_kinds);
                 let provides = provides();
@@ -386,9 +390,14 @@ impl Pool {
         self.provide_list = provide_list;
         self.file_start = file_start;
         self.file_list = file_list;
-        // A new id may fall below the indexes' bound (ids are dense per
-        // shard, not overall): its slots there are empty, provided by
-        // nothing, but its kind must be set.
+        // The paths inside rich dependencies (`(foo if /usr/share/bar)`) get
+        // ids: the metadata names them only as part of the whole rich text,
+        // and the closure asks filelists for a path by its id, as for a
+        // plain file require. A new id may fall below the indexes' bound
+        // (ids are dense per shard, not overall): its slots there are
+        // empty, provided by nothing, but its kind must be set.
+        let rich_paths: Vec<String> = rich_deps.values().flatten().flat_map(paths_inside).collect();
+        self.rich_deps = rich_deps;
         for path in rich_paths {
             let id = self.strings.intern(&path);
             if let Some(k) = kinds.get_mut(id as usize) {
@@ -396,6 +405,13 @@ impl Pool {
             }
         }
         self.name_kinds = kinds;
+    }
+
+    /// The parsed form of rich dependency `name`, or why it is malformed;
+    /// `None` for a name that is not a rich dependency (or was interned
+    /// after [`finish`](Self::finish)).
+    pub fn rich_dep(&self, name: StrId) -> Option<&Result<RichDep, RichParseError>> {
+        self.rich_deps.get(&name)
     }
 
     /// What kind of capability name `name` is.
@@ -625,21 +641,14 @@ fn group_by_id<T: Copy + Default>(bound: usize, each: impl Fn(&mut dyn FnMut(Str
     (start, list)
 }
 
-/// The file paths inside a rich dependency (`(foo if /usr/share/bar)`),
-/// interned by [`Pool::finish`]: the metadata names them only as part of the
-/// whole rich text, and the closure asks filelists for a path by its id, as
-/// for a plain file require. Without an id such a path would be taken as
-/// owned by nobody without filelists ever being read. A malformed rich
-/// dependency has none here; the closure reports it.
-fn paths_inside(rich: &str) -> Vec<String> {
+/// The file paths inside a rich dependency, at any depth.
+fn paths_inside(rich: &RichDep) -> Vec<String> {
     let mut paths = Vec::new();
-    if let Ok(parsed) = crate::dep::parse_rich(rich) {
-        parsed.for_each_leaf(&mut |leaf| {
-            if leaf.name.starts_with('/') {
-                paths.push(leaf.name.clone());
-            }
-        });
-    }
+    rich.for_each_leaf(&mut |leaf| {
+        if leaf.name.starts_with('/') {
+            paths.push(leaf.name.clone());
+        }
+    });
     paths
 }
 
@@ -673,15 +682,19 @@ pub type PendingModules = Vec<(u32, ModuleIndex)>;
 #[cfg(test)]
 mod tests {
     use super::paths_inside;
+    use crate::dep::parse_rich;
 
     #[test]
     fn paths_inside_rich_dependencies_are_found_at_any_depth() {
+        let paths = |text: &str| {
+            parse_rich(text)
+                .map(|r| paths_inside(&r))
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
         assert_eq!(
-            paths_inside("(foo if (bar or /usr/share/x/y.txt) else /usr/bin/z)"),
+            paths("(foo if (bar or /usr/share/x/y.txt) else /usr/bin/z)"),
             ["/usr/share/x/y.txt", "/usr/bin/z"]
         );
-        assert_eq!(paths_inside("(foo >= 1.0/2 with bar)"), Vec::<String>::new());
-        // Malformed: none here, the closure reports it.
-        assert_eq!(paths_inside("(foo and /usr/x"), Vec::<String>::new());
+        assert_eq!(paths("(foo >= 1.0/2 with bar)"), Vec::<String>::new());
     }
 }
