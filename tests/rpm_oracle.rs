@@ -1,21 +1,35 @@
-//! rpm's own answers (python3-rpm, tests/oracle/gen_rpm_tables.py) for EVR
-//! order and Requires/Provides range overlap, checked against our code.
+//! rpm's own answers (python3-rpm) for EVR order and Requires/Provides range
+//! overlap, checked against our code: hand-picked cases
+//! (tests/oracle/gen_rpm_tables.py) and tens of thousands of random ones
+//! drawn to hit rpmvercmp's corners (tests/oracle/gen_rpm_random.py).
+
+use std::io::Read;
 
 use rpmatrix::evr::{self, Evr, Op};
 
 fn rows(file: &str) -> Vec<Vec<String>> {
     let path = format!("{}/tests/oracle/{file}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let text = if file.ends_with(".gz") {
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_string(&mut text)
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        text
+    } else {
+        String::from_utf8(bytes).unwrap_or_else(|e| panic!("{path}: {e}"))
+    };
     text.lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())
         .map(|l| l.split('\t').map(str::to_owned).collect())
         .collect()
 }
 
-#[test]
-fn evr_order_matches_rpm_label_compare() {
-    let rows = rows("evr_cmp.tsv");
-    assert!(rows.len() >= 60, "too few rows: {}", rows.len());
+/// Our order against `rpm.labelCompare` on every row of `file`; the
+/// disagreements, at most 30 of them.
+fn evr_disagreements(file: &str, at_least: usize) -> Vec<String> {
+    let rows = rows(file);
+    assert!(rows.len() >= at_least, "{file}: too few rows: {}", rows.len());
     let mut wrong = Vec::new();
     for r in &rows {
         let want: i32 = r[2].parse().unwrap_or(99);
@@ -28,7 +42,8 @@ fn evr_order_matches_rpm_label_compare() {
             wrong.push(format!("{} vs {}: rpm {want}, ours {got}", r[0], r[1]));
         }
     }
-    assert!(wrong.is_empty(), "disagreements with rpm:\n{}", wrong.join("\n"));
+    wrong.truncate(30);
+    wrong
 }
 
 fn parse_dep(s: &str) -> (String, Option<(Op, Evr)>) {
@@ -40,10 +55,11 @@ fn parse_dep(s: &str) -> (String, Option<(Op, Evr)>) {
     }
 }
 
-#[test]
-fn dependency_overlap_matches_rpm_ds_compare() {
-    let rows = rows("dep_match.tsv");
-    assert!(rows.len() >= 40, "too few rows: {}", rows.len());
+/// Our range overlap against `rpm.ds.Compare` on every row of `file`; the
+/// disagreements, at most 30 of them.
+fn overlap_disagreements(file: &str, at_least: usize) -> Vec<String> {
+    let rows = rows(file);
+    assert!(rows.len() >= at_least, "{file}: too few rows: {}", rows.len());
     let mut wrong = Vec::new();
     for r in &rows {
         let (pn, pc) = parse_dep(&r[0]);
@@ -58,5 +74,30 @@ fn dependency_overlap_matches_rpm_ds_compare() {
             wrong.push(format!("provide {} / require {}: rpm {want}, ours {got}", r[0], r[1]));
         }
     }
+    wrong.truncate(30);
+    wrong
+}
+
+#[test]
+fn evr_order_matches_rpm_label_compare() {
+    let wrong = evr_disagreements("evr_cmp.tsv", 60);
     assert!(wrong.is_empty(), "disagreements with rpm:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn dependency_overlap_matches_rpm_ds_compare() {
+    let wrong = overlap_disagreements("dep_match.tsv", 40);
+    assert!(wrong.is_empty(), "disagreements with rpm:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn evr_order_matches_rpm_on_random_versions() {
+    let wrong = evr_disagreements("evr_random.tsv.gz", 20_000);
+    assert!(wrong.is_empty(), "disagreements with rpm (first 30):\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn dependency_overlap_matches_rpm_on_random_ranges() {
+    let wrong = overlap_disagreements("dep_random.tsv.gz", 12_000);
+    assert!(wrong.is_empty(), "disagreements with rpm (first 30):\n{}", wrong.join("\n"));
 }
