@@ -294,25 +294,35 @@ impl RichDep {
         }
     }
 
-    /// Writes this dependency as libsolv's `pool_dep2str` does: parentheses
-    /// around a rich part whose operator differs from its parent's.
-    fn write(&self, out: &mut String, parent: Option<RichOp>) {
-        let needs_parens = match (self.top_op(), parent) {
-            (None, _) => false,
-            (Some(_), None) => true,
-            (Some(mine), Some(theirs)) => mine != theirs || matches!(self, RichDep::Else { .. }),
+    /// Writes this dependency as libsolv's `pool_dep2str` (`dep2strcpy`)
+    /// does, `outer` being the operator it is an operand of. libsolv keeps
+    /// `(a if b else c)` as `a if (b else c)`, so the condition and the
+    /// alternative are operands of an `else` ([`Outer::Else`]).
+    fn write(&self, out: &mut String, outer: Outer) {
+        let Some(mine) = self.top_op() else {
+            if let RichDep::Simple(s) = self {
+                out.push_str(&s.to_string());
+            }
+            return;
         };
-        if needs_parens {
+        // A chain of one associative operator (`a and b and c`, on either
+        // side) needs no parentheses; a condition always has them, whatever
+        // it sits in, and so does any operand of a condition or an `else`.
+        let parens = match outer {
+            Outer::Top | Outer::Else => true,
+            Outer::Op(theirs) => theirs != mine || matches!(mine, RichOp::If | RichOp::Unless),
+        };
+        if parens {
             out.push('(');
         }
         match self {
-            RichDep::Simple(s) => out.push_str(&s.to_string()),
+            RichDep::Simple(_) => {}
             RichDep::Binary(op, l, r) => {
-                l.write(out, Some(*op));
+                l.write(out, Outer::Op(*op));
                 out.push(' ');
                 out.push_str(op.keyword());
                 out.push(' ');
-                r.write(out, Some(*op));
+                r.write(out, Outer::Op(*op));
             }
             RichDep::Else {
                 op,
@@ -320,25 +330,38 @@ impl RichDep {
                 cond,
                 otherwise,
             } => {
-                then.write(out, Some(*op));
+                then.write(out, Outer::Op(*op));
                 out.push(' ');
                 out.push_str(op.keyword());
                 out.push(' ');
-                cond.write(out, Some(*op));
+                cond.write(out, Outer::Else);
                 out.push_str(" else ");
-                otherwise.write(out, Some(*op));
+                otherwise.write(out, Outer::Else);
             }
         }
-        if needs_parens {
+        if parens {
             out.push(')');
         }
     }
 }
 
+/// What a part of a rich dependency is printed inside of (see
+/// [`RichDep::write`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Outer {
+    /// Nothing: the whole dependency.
+    Top,
+    /// An operand of this operator.
+    Op(RichOp),
+    /// The condition or the alternative of an `if ... else` or
+    /// `unless ... else`.
+    Else,
+}
+
 impl fmt::Display for RichDep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut s = String::new();
-        self.write(&mut s, None);
+        self.write(&mut s, Outer::Top);
         f.write_str(&s)
     }
 }
@@ -372,6 +395,24 @@ mod tests {
             roundtrip("((a or b) and (c >= 2 with c < 3))"),
             "((a or b) and (c >= 2 with c < 3))"
         );
+    }
+
+    /// Where libsolv's `dep2strcpy` puts parentheses, as `dnf repoclosure`
+    /// printed these (fixtures/random, cases r01, r04, r09, r10, r35).
+    #[test]
+    fn prints_parentheses_where_libsolv_does() {
+        // Operands of a condition, and of its `else`, keep theirs.
+        assert_eq!(roundtrip("(a unless b else (c unless d))"), "(a unless b else (c unless d))");
+        assert_eq!(roundtrip("((a if b) if (c if d))"), "((a if b) if (c if d))");
+        assert_eq!(roundtrip("((a unless b) unless c)"), "((a unless b) unless c)");
+        assert_eq!(roundtrip("(a if (b if c) else d)"), "(a if (b if c) else d)");
+        assert_eq!(roundtrip("(a if (b or c) else (d and e))"), "(a if (b or c) else (d and e))");
+        // A chain of one associative operator has none, on either side.
+        assert_eq!(roundtrip("((a or b) or c)"), "(a or b or c)");
+        assert_eq!(roundtrip("(a with (b with c))"), "(a with b with c)");
+        assert_eq!(roundtrip("((a without b) without c)"), "(a without b without c)");
+        // A different operator has them.
+        assert_eq!(roundtrip("(a or (b and c))"), "(a or (b and c))");
     }
 
     #[test]
