@@ -402,11 +402,17 @@ mod tests {
     #[test]
     fn prints_parentheses_where_libsolv_does() {
         // Operands of a condition, and of its `else`, keep theirs.
-        assert_eq!(roundtrip("(a unless b else (c unless d))"), "(a unless b else (c unless d))");
+        assert_eq!(
+            roundtrip("(a unless b else (c unless d))"),
+            "(a unless b else (c unless d))"
+        );
         assert_eq!(roundtrip("((a if b) if (c if d))"), "((a if b) if (c if d))");
         assert_eq!(roundtrip("((a unless b) unless c)"), "((a unless b) unless c)");
         assert_eq!(roundtrip("(a if (b if c) else d)"), "(a if (b if c) else d)");
-        assert_eq!(roundtrip("(a if (b or c) else (d and e))"), "(a if (b or c) else (d and e))");
+        assert_eq!(
+            roundtrip("(a if (b or c) else (d and e))"),
+            "(a if (b or c) else (d and e))"
+        );
         // A chain of one associative operator has none, on either side.
         assert_eq!(roundtrip("((a or b) or c)"), "(a or b or c)");
         assert_eq!(roundtrip("(a with (b with c))"), "(a with b with c)");

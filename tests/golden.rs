@@ -63,7 +63,12 @@ fn check_against_dnf(dir: &Path, at_least: usize) {
         })
         .collect();
     cases.sort();
-    assert!(cases.len() >= at_least, "only {} golden cases in {}", cases.len(), dir.display());
+    assert!(
+        cases.len() >= at_least,
+        "only {} golden cases in {}",
+        cases.len(),
+        dir.display()
+    );
     let mut failures = Vec::new();
     for case in &cases {
         // `CASE.rpmatrix.out`, where present, is the expected output where rpmatrix

@@ -93,11 +93,19 @@ fn dependency_overlap_matches_rpm_ds_compare() {
 #[test]
 fn evr_order_matches_rpm_on_random_versions() {
     let wrong = evr_disagreements("evr_random.tsv.gz", 20_000);
-    assert!(wrong.is_empty(), "disagreements with rpm (first 30):\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "disagreements with rpm (first 30):\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]
 fn dependency_overlap_matches_rpm_on_random_ranges() {
     let wrong = overlap_disagreements("dep_random.tsv.gz", 12_000);
-    assert!(wrong.is_empty(), "disagreements with rpm (first 30):\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "disagreements with rpm (first 30):\n{}",
+        wrong.join("\n")
+    );
 }

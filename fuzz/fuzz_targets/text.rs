@@ -11,7 +11,9 @@ use libfuzzer_sys::fuzz_target;
 use rpmatrix::{dep, evr, matrix, repodata, repofile};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&which, rest)) = data.split_first() else { return };
+    let Some((&which, rest)) = data.split_first() else {
+        return;
+    };
     let text = String::from_utf8_lossy(rest);
     match which % 8 {
         0 => {
