@@ -406,10 +406,17 @@ fn select(pool: &Pool, opts: &ClosureOptions) -> Result<(Vec<PkgId>, Vec<bool>),
         .iter()
         .map(|r| opts.providers_from.is_empty() || opts.providers_from.contains(&r.name))
         .collect();
+    // Modular filtering can depend on the machine: a default stream built
+    // only for foreign arches is not active.
+    let hidden_here = pool.hidden_on(&opts.basearch);
     let visible: Vec<bool> = pool
         .packages
         .iter()
-        .map(|p| !p.hidden && enabled[p.repo as usize])
+        .enumerate()
+        .map(|(i, p)| {
+            let hidden = hidden_here.as_ref().map_or(p.hidden, |h| h[i]);
+            !hidden && enabled[p.repo as usize]
+        })
         .collect();
 
     // --newest: per repository, the highest EVR of each name.arch.

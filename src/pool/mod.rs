@@ -9,6 +9,7 @@
 //! includepkgs/excludepkgs and modular filtering. It knows nothing of where
 //! the bytes came from or of reports.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -16,6 +17,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 mod intern;
 pub use intern::{EvrParts, Interner, SharedInterner};
 
+use crate::arch;
 use crate::dep::{RichDep, RichParseError};
 use crate::evr::{self, Evr, EvrRef, Op};
 use crate::repodata::{DepKind, ModuleIndex, RepoData};
@@ -124,6 +126,62 @@ pub struct Pool {
     /// scanned for: their owners in it are in `file_owners`.
     filelists_paths: Vec<FxHashSet<StrId>>,
     pending_modules: PendingModules,
+    /// The module streams of all repositories, merged (empty without
+    /// modules.yaml).
+    module_streams: Vec<StreamGroup>,
+    /// Per package, hidden by includepkgs/excludepkgs alone: what `hidden`
+    /// was before modular filtering (empty without modules.yaml).
+    filtered_out: Vec<bool>,
+    /// Every (package, name) where the package provides the name of a
+    /// binary artifact of some module stream: the packages modular
+    /// filtering may hide for what they provide (found once, at finish).
+    artifact_name_providers: Vec<(PkgId, StrId)>,
+    /// The names of all packages some module stream lists.
+    artifact_names: FxHashSet<StrId>,
+}
+
+/// One module stream as dnf's modular filtering sees it: all documents
+/// (versions and contexts) of one `module:stream`, taken together.
+#[derive(Clone, Debug, Default)]
+struct StreamGroup {
+    /// The stream is its module's default: every repository that names a
+    /// default for the module names this one (contradicting defaults leave
+    /// the module without one, as libmodulemd's merge does).
+    default: bool,
+    /// The arches of its documents.
+    arches: Vec<String>,
+    /// Its packages.
+    artifacts: Vec<Artifact>,
+}
+
+/// A package a module stream lists, `name-epoch:version-release.arch`.
+#[derive(Clone, Debug)]
+struct Artifact {
+    /// The whole NEVRA as listed.
+    nevra: String,
+    /// Its name.
+    name: String,
+    /// A source package (`src`, `nosrc`).
+    source: bool,
+}
+
+impl Artifact {
+    /// Reads a listed NEVRA. dnf matches artifacts strictly: one without an
+    /// epoch (`foo-1.0-1.noarch`) matches nothing and names nothing.
+    fn parse(nevra: &str) -> Option<Artifact> {
+        let (nevr, arch) = nevra.rsplit_once('.')?;
+        let (nev, _release) = nevr.rsplit_once('-')?;
+        let (name, ev) = nev.rsplit_once('-')?;
+        let (epoch, _version) = ev.split_once(':')?;
+        if name.is_empty() || epoch.is_empty() || !epoch.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Some(Artifact {
+            nevra: nevra.to_owned(),
+            name: name.to_owned(),
+            source: arch::is_source(arch),
+        })
+    }
 }
 
 /// What a capability name is, as the closure asks of every require: known
@@ -512,86 +570,162 @@ impl Pool {
 }
 
 impl Pool {
-    /// Hides packages as dnf's modular filtering does: packages of module
-    /// streams that are not the default are hidden, and so are non-modular
-    /// packages that share a name with a package of a default stream or
-    /// provide such a name. Repos with `module_hotfixes` are exempt.
+    /// Hides packages as dnf's modular filtering does (libdnf's module
+    /// excludes, checked case by case against dnf in fixtures/random):
+    ///
+    /// * a module's default stream is active; a module whose repositories
+    ///   name different defaults has none;
+    /// * packages listed by an active stream stay; packages listed only by
+    ///   other streams are hidden;
+    /// * other packages are hidden when they bear the name of a binary
+    ///   package an active stream lists (whether that package exists or
+    ///   not), when they are source packages named as a source package it
+    ///   lists, or when they can provide (are installable) and provide such
+    ///   a binary name;
+    /// * repositories with `module_hotfixes` are exempt.
+    ///
+    /// Two of these depend on the machine: a default stream is active only
+    /// if one of its documents has an arch it can install, and only
+    /// installable packages are hidden for what they provide. `hidden`
+    /// assumes every default stream is active and every binary package
+    /// installable (what diff and drift, which have no machine, see); a
+    /// closure asks [`hidden_on`](Self::hidden_on) for its base arch.
     fn apply_modules(&mut self) {
         let pending = std::mem::take(&mut self.pending_modules);
         if pending.is_empty() {
             return;
         }
-        // dnf merges module metadata of all repos; defaults apply globally.
-        let mut defaults: FxHashMap<String, String> = FxHashMap::default();
+        let mut named: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for (_, idx) in &pending {
-            for (m, s) in &idx.defaults {
-                defaults.insert(m.clone(), s.clone());
+            for (module, streams) in &idx.defaults {
+                let all = named.entry(module).or_default();
+                for s in streams {
+                    if !all.contains(&s.as_str()) {
+                        all.push(s);
+                    }
+                }
             }
         }
-        let mut active_artifacts: FxHashSet<String> = FxHashSet::default();
-        let mut inactive_artifacts: FxHashSet<String> = FxHashSet::default();
+        let mut groups: BTreeMap<(&str, &str), StreamGroup> = BTreeMap::new();
         for (_, idx) in &pending {
             for st in &idx.streams {
-                let active = defaults.get(&st.name) == Some(&st.stream);
-                for a in &st.artifacts {
-                    if active {
-                        active_artifacts.insert(a.clone());
-                    } else {
-                        inactive_artifacts.insert(a.clone());
-                    }
+                let g = groups.entry((&st.name, &st.stream)).or_default();
+                if !g.arches.contains(&st.arch) {
+                    g.arches.push(st.arch.clone());
                 }
+                g.artifacts
+                    .extend(st.artifacts.iter().filter_map(|a| Artifact::parse(a)));
             }
         }
-        // Only packages named in some artifact can be one: the names are
-        // looked up once, so the other packages cost no formatting.
-        let artifact_names: FxHashSet<StrId> = active_artifacts
+        for ((module, stream), g) in &mut groups {
+            g.default = named.get(module).is_some_and(|d| d.as_slice() == [*stream]);
+        }
+        self.module_streams = groups.into_values().collect();
+        self.artifact_names = self
+            .module_streams
             .iter()
-            .chain(&inactive_artifacts)
-            .filter_map(|a| artifact_name(a))
-            .filter_map(|name| self.strings.lookup(name))
+            .flat_map(|g| &g.artifacts)
+            .filter_map(|a| self.strings.lookup(&a.name))
             .collect();
-        #[derive(Clone, Copy, PartialEq)]
-        enum Modular {
-            No,
-            Active,
-            Inactive,
-        }
-        let mut active_names: FxHashSet<StrId> = FxHashSet::default();
-        let mut modular = vec![Modular::No; self.packages.len()];
-        for (i, p) in self.packages.iter().enumerate() {
-            if self.repos[p.repo as usize].module_hotfixes || !artifact_names.contains(&p.name) {
-                continue;
-            }
-            let key = self.artifact_key(i as PkgId);
-            if active_artifacts.contains(&key) {
-                modular[i] = Modular::Active;
-                active_names.insert(p.name);
-            } else if inactive_artifacts.contains(&key) {
-                modular[i] = Modular::Inactive;
+        let mut providers = Vec::new();
+        for i in 0..self.packages.len() as PkgId {
+            for d in self.deps(i) {
+                if d.kind == DepKind::Provides && self.artifact_names.contains(&d.name) {
+                    providers.push((i, d.name));
+                }
             }
         }
-        let hide: Vec<bool> = (0..self.packages.len())
-            .map(|i| {
-                let p = &self.packages[i];
-                if self.repos[p.repo as usize].module_hotfixes {
-                    return false;
-                }
-                match modular[i] {
-                    Modular::Active => false,
-                    Modular::Inactive => true,
-                    Modular::No => {
-                        active_names.contains(&p.name)
-                            || self
-                                .deps(i as PkgId)
-                                .iter()
-                                .any(|d| d.kind == DepKind::Provides && active_names.contains(&d.name))
-                    }
-                }
-            })
-            .collect();
+        self.artifact_name_providers = providers;
+        self.filtered_out = self.packages.iter().map(|p| p.hidden).collect();
+        let hide = self.modular_hide(&|_| true, &|p| !arch::is_source(self.str(p.arch)));
         for (p, h) in self.packages.iter_mut().zip(hide) {
             p.hidden |= h;
         }
+    }
+
+    /// Which packages a closure on `basearch` must treat as hidden, when
+    /// modular filtering applies (see [`apply_modules`](Self::apply_modules));
+    /// `None` without modules, where [`Package::hidden`] is the answer. A
+    /// document without an arch counts as installable.
+    pub fn hidden_on(&self, basearch: &str) -> Option<Vec<bool>> {
+        if self.module_streams.is_empty() {
+            return None;
+        }
+        let compatible = arch::compatible(basearch);
+        let stream_active = |g: &StreamGroup| {
+            g.arches
+                .iter()
+                .any(|a| a.is_empty() || compatible.contains(&a.as_str()))
+        };
+        let installable = |p: &Package| compatible.contains(&self.str(p.arch));
+        let modular = self.modular_hide(&stream_active, &installable);
+        Some(self.filtered_out.iter().zip(modular).map(|(&f, m)| f || m).collect())
+    }
+
+    /// The packages modular filtering hides when the default streams that
+    /// `stream_active` accepts are active and `installable` tells which
+    /// packages can provide.
+    fn modular_hide(
+        &self,
+        stream_active: &dyn Fn(&StreamGroup) -> bool,
+        installable: &dyn Fn(&Package) -> bool,
+    ) -> Vec<bool> {
+        let mut active: FxHashSet<&str> = FxHashSet::default();
+        let mut inactive: FxHashSet<&str> = FxHashSet::default();
+        let mut binary_names: FxHashSet<StrId> = FxHashSet::default();
+        let mut source_names: FxHashSet<StrId> = FxHashSet::default();
+        for g in &self.module_streams {
+            let on = g.default && stream_active(g);
+            for a in &g.artifacts {
+                if !on {
+                    inactive.insert(&a.nevra);
+                    continue;
+                }
+                active.insert(&a.nevra);
+                if let Some(id) = self.strings.lookup(&a.name) {
+                    match a.source {
+                        true => source_names.insert(id),
+                        false => binary_names.insert(id),
+                    };
+                }
+            }
+        }
+        #[derive(Clone, Copy, PartialEq)]
+        enum Modular {
+            Exempt,
+            Active,
+            Other,
+        }
+        let mut state = vec![Modular::Other; self.packages.len()];
+        let mut hide = vec![false; self.packages.len()];
+        for (i, p) in self.packages.iter().enumerate() {
+            if self.repos[p.repo as usize].module_hotfixes {
+                state[i] = Modular::Exempt;
+                continue;
+            }
+            // Only packages named like some artifact can be one: the other
+            // packages cost no formatting.
+            if self.artifact_names.contains(&p.name) {
+                let nevra = self.artifact_key(i as PkgId);
+                if active.contains(nevra.as_str()) {
+                    state[i] = Modular::Active;
+                    continue;
+                }
+                if inactive.contains(nevra.as_str()) {
+                    hide[i] = true;
+                    continue;
+                }
+            }
+            let source = arch::is_source(self.str(p.arch));
+            hide[i] = binary_names.contains(&p.name) || (source && source_names.contains(&p.name));
+        }
+        for &(pkg, name) in &self.artifact_name_providers {
+            let i = pkg as usize;
+            if state[i] == Modular::Other && binary_names.contains(&name) && installable(&self.packages[i]) {
+                hide[i] = true;
+            }
+        }
+        hide
     }
 
     /// `name-epoch:version-release.arch`, the form modules.yaml lists artifacts in.
@@ -661,13 +795,6 @@ fn group_of<'a, T>(start: &[u32], list: &'a [T], id: StrId) -> &'a [T] {
     }
 }
 
-/// The name of a modules.yaml artifact `name-epoch:version-release.arch`
-/// (version and release cannot hold a `-`).
-fn artifact_name(artifact: &str) -> Option<&str> {
-    let (name_ev, _release_arch) = artifact.rsplit_once('-')?;
-    Some(name_ev.rsplit_once('-')?.0)
-}
-
 fn globs(patterns: &[String]) -> Result<globset::GlobSet, String> {
     let mut b = globset::GlobSetBuilder::new();
     for p in patterns {
@@ -681,7 +808,19 @@ pub type PendingModules = Vec<(u32, ModuleIndex)>;
 
 #[cfg(test)]
 mod tests {
-    use super::paths_inside;
+    use super::{Artifact, paths_inside};
+
+    #[test]
+    fn artifacts_need_an_epoch_as_dnf_matches_them() {
+        let a = Artifact::parse("nodejs-1:18.1.0-1.module_el9+1+ab.x86_64").unwrap_or_else(|| panic!("no parse"));
+        assert_eq!((a.name.as_str(), a.source), ("nodejs", false));
+        let s = Artifact::parse("python3.11-0:3.11.2-1.el9.src").unwrap_or_else(|| panic!("no parse"));
+        assert_eq!((s.name.as_str(), s.source), ("python3.11", true));
+        // dnf ignores these: no epoch, or no arch.
+        assert!(Artifact::parse("nodejs-18.1.0-1.x86_64").is_none());
+        assert!(Artifact::parse("nodejs-x:18.1.0-1.x86_64").is_none());
+        assert!(Artifact::parse("nodejs").is_none());
+    }
     use crate::dep::parse_rich;
 
     #[test]

@@ -14,6 +14,10 @@ pub struct ModuleStream {
     pub stream: String,
     /// Context, when given.
     pub context: String,
+    /// The architecture the stream was built for (empty when not given).
+    /// dnf activates a default stream only if one of its documents has an
+    /// arch the machine can install.
+    pub arch: String,
     /// NEVRAs of the packages of this stream (`name-epoch:version-release.arch`).
     pub artifacts: Vec<String>,
 }
@@ -23,8 +27,10 @@ pub struct ModuleStream {
 pub struct ModuleIndex {
     /// Every module stream (all contexts).
     pub streams: Vec<ModuleStream>,
-    /// Module name → default stream (from `modulemd-defaults`).
-    pub defaults: BTreeMap<String, String>,
+    /// Module name → the default streams named for it by the
+    /// `modulemd-defaults` documents (one, unless the file contradicts
+    /// itself). Merging the repositories' defaults is the pool's business.
+    pub defaults: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -43,6 +49,8 @@ struct Data {
     stream: Option<Scalar>,
     #[serde(default)]
     context: Option<Scalar>,
+    #[serde(default)]
+    arch: Option<Scalar>,
     #[serde(default)]
     module: Option<Scalar>,
     #[serde(default)]
@@ -85,11 +93,16 @@ pub fn parse(text: &str) -> Result<ModuleIndex, String> {
                 name: data.name.map(Scalar::into_string).unwrap_or_default(),
                 stream: data.stream.map(Scalar::into_string).unwrap_or_default(),
                 context: data.context.map(Scalar::into_string).unwrap_or_default(),
+                arch: data.arch.map(Scalar::into_string).unwrap_or_default(),
                 artifacts: data.artifacts.map(|a| a.rpms).unwrap_or_default(),
             }),
             "modulemd-defaults" => {
                 if let (Some(module), Some(stream)) = (data.module, data.stream) {
-                    index.defaults.insert(module.into_string(), stream.into_string());
+                    let streams = index.defaults.entry(module.into_string()).or_default();
+                    let stream = stream.into_string();
+                    if !streams.contains(&stream) {
+                        streams.push(stream);
+                    }
                 }
             }
             _ => {}
@@ -128,6 +141,36 @@ data:
         let idx = parse(y).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(idx.streams[0].stream, "18");
         assert_eq!(idx.streams[0].artifacts.len(), 1);
-        assert_eq!(idx.defaults.get("nodejs").map(String::as_str), Some("18"));
+        assert_eq!(idx.defaults.get("nodejs"), Some(&vec!["18".to_owned()]));
+    }
+
+    #[test]
+    fn keeps_arch_and_every_default_named() {
+        let y = r#"---
+document: modulemd
+version: 2
+data:
+  name: m
+  stream: s
+  arch: aarch64
+...
+---
+document: modulemd-defaults
+version: 1
+data:
+  module: m
+  stream: s
+...
+---
+document: modulemd-defaults
+version: 1
+data:
+  module: m
+  stream: t
+...
+"#;
+        let idx = parse(y).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(idx.streams[0].arch, "aarch64");
+        assert_eq!(idx.defaults.get("m"), Some(&vec!["s".to_owned(), "t".to_owned()]));
     }
 }
