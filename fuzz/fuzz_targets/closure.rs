@@ -4,7 +4,8 @@
 //! finding or an error, never a panic.
 //!
 //! The input is primary.xml, then optionally `\n<!--filelists-->\n` and
-//! filelists.xml.
+//! filelists.xml, then optionally `\n<!--modules-->\n` and modules.yaml
+//! (modular filtering, on x86_64 and on aarch64).
 #![no_main]
 
 use std::path::Path;
@@ -15,17 +16,33 @@ use rpmatrix::engine::{self, Options, RepoSpec};
 use sha2::{Digest, Sha256};
 
 const SPLIT: &[u8] = b"\n<!--filelists-->\n";
+const MODULES: &[u8] = b"\n<!--modules-->\n";
 
-fn write_repo(dir: &Path, primary: &[u8], filelists: &[u8]) -> std::io::Result<()> {
+/// `data` before and after the first `sep`, if there is one.
+fn split<'a>(data: &'a [u8], sep: &[u8]) -> (&'a [u8], Option<&'a [u8]>) {
+    match data.windows(sep.len()).position(|w| w == sep) {
+        Some(i) => (&data[..i], Some(&data[i + sep.len()..])),
+        None => (data, None),
+    }
+}
+
+fn write_repo(dir: &Path, primary: &[u8], filelists: &[u8], modules: Option<&[u8]>) -> std::io::Result<()> {
     let repodata = dir.join("repodata");
     std::fs::create_dir_all(&repodata)?;
     let mut repomd = String::from("<?xml version=\"1.0\"?>\n<repomd xmlns=\"http://linux.duke.edu/metadata/repo\">\n");
-    for (kind, bytes) in [("primary", primary), ("filelists", filelists)] {
+    let mut files = vec![
+        ("primary", "primary.xml", primary),
+        ("filelists", "filelists.xml", filelists),
+    ];
+    if let Some(m) = modules {
+        files.push(("modules", "modules.yaml", m));
+    }
+    for (kind, file, bytes) in files {
         let sum = hex::encode(Sha256::digest(bytes));
-        std::fs::write(repodata.join(format!("{kind}.xml")), bytes)?;
+        std::fs::write(repodata.join(file), bytes)?;
         repomd.push_str(&format!(
             "<data type=\"{kind}\"><checksum type=\"sha256\">{sum}</checksum>\
-             <location href=\"repodata/{kind}.xml\"/><size>{}</size></data>\n",
+             <location href=\"repodata/{file}\"/><size>{}</size></data>\n",
             bytes.len()
         ));
     }
@@ -34,25 +51,24 @@ fn write_repo(dir: &Path, primary: &[u8], filelists: &[u8]) -> std::io::Result<(
 }
 
 fuzz_target!(|data: &[u8]| {
-    let (primary, filelists) = match data.windows(SPLIT.len()).position(|w| w == SPLIT) {
-        Some(i) => (&data[..i], &data[i + SPLIT.len()..]),
-        None => (data, &b"<filelists packages=\"0\"></filelists>"[..]),
-    };
+    let (data, modules) = split(data, MODULES);
+    let (primary, filelists) = split(data, SPLIT);
+    let filelists = filelists.unwrap_or(b"<filelists packages=\"0\"></filelists>");
     let Ok(dir) = tempfile::tempdir() else { return };
-    if write_repo(dir.path(), primary, filelists).is_err() {
+    if write_repo(dir.path(), primary, filelists, modules).is_err() {
         return;
     }
     let location = dir.path().display().to_string();
     let Ok(mut loaded) = engine::load(&[RepoSpec::new("fuzz", &location)], &Options::default()) else {
         return;
     };
-    for (rich, newest, best) in [
-        (RichMode::Dnf, false, false),
-        (RichMode::Strict, false, false),
-        (RichMode::Dnf, true, true),
+    for (rich, newest, best, basearch) in [
+        (RichMode::Dnf, false, false, "x86_64"),
+        (RichMode::Strict, false, false, "x86_64"),
+        (RichMode::Dnf, true, true, "aarch64"),
     ] {
         let opts = ClosureOptions {
-            basearch: "x86_64".to_owned(),
+            basearch: basearch.to_owned(),
             rich,
             newest,
             best,
