@@ -257,6 +257,20 @@ impl DepKind {
             _ => return None,
         })
     }
+
+    /// The end tag of this kind's list.
+    fn end_tag(self) -> &'static [u8] {
+        match self {
+            DepKind::Provides => b"</rpm:provides>",
+            DepKind::Requires => b"</rpm:requires>",
+            DepKind::Conflicts => b"</rpm:conflicts>",
+            DepKind::Obsoletes => b"</rpm:obsoletes>",
+            DepKind::Recommends => b"</rpm:recommends>",
+            DepKind::Suggests => b"</rpm:suggests>",
+            DepKind::Supplements => b"</rpm:supplements>",
+            DepKind::Enhances => b"</rpm:enhances>",
+        }
+    }
 }
 
 /// One dependency of a package: an `<rpm:entry>`, parsed once into the form
@@ -570,8 +584,11 @@ pub fn parse_primary_chunk(
     let mut kind: Option<DepKind> = None;
     let mut field = Field::None;
     let mut value = FieldText::default();
+    // Bytes read by `entry_run` behind quick-xml's back: its positions lag
+    // by that much.
+    let mut skipped = 0u64;
     loop {
-        let event = reader.read_event().map_err(|e| xml_error(&reader, e))?;
+        let event = reader.read_event().map_err(|e| xml_error(&reader, skipped, e))?;
         match event {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let empty = matches!(event, Event::Empty(_));
@@ -623,7 +640,12 @@ pub fn parse_primary_chunk(
                                 if let Some(k) = DepKind::from_tag(t)
                                     && !empty
                                 {
-                                    kind = Some(k);
+                                    let at = chunk.len() - reader.get_ref().len();
+                                    let (read, closed) = entry_run(&mut strings, at, k, &mut batch.deps)?;
+                                    let rest = reader.get_mut();
+                                    *rest = rest.get(read..).unwrap_or_default();
+                                    skipped += read as u64;
+                                    kind = (!closed).then_some(k);
                                 }
                             }
                         }
@@ -694,8 +716,101 @@ pub fn parse_primary_chunk(
     Ok(batch)
 }
 
-fn xml_error(reader: &Reader<&[u8]>, e: quick_xml::Error) -> ParseError {
-    ParseError::Xml(format!("{e} (near byte {} of a chunk)", reader.error_position()))
+fn xml_error(reader: &Reader<&[u8]>, skipped: u64, e: quick_xml::Error) -> ParseError {
+    ParseError::Xml(format!(
+        "{e} (near byte {} of a chunk)",
+        reader.error_position() + skipped
+    ))
+}
+
+/// Reads the `<rpm:entry .../>` tags of a dependency list straight from the
+/// chunk, from byte `at` (just after the list's start tag), as createrepo_c
+/// writes them: whitespace, `<rpm:entry`, attributes ` key="value"` with
+/// nothing to unescape or normalize, `/>`. Half a million such tags make up
+/// most of a big primary.xml's tags; quick-xml would find each one's end
+/// by a search per quote. Stops before the first thing spelled otherwise,
+/// which quick-xml then reads as it reads everything else. Returns how many
+/// bytes it read and whether the last thing read was the list's end tag.
+fn entry_run(
+    strings: &mut ChunkStrings<'_, '_>,
+    at: usize,
+    kind: DepKind,
+    deps: &mut Vec<Dep>,
+) -> Result<(usize, bool), ParseError> {
+    const TAG: &[u8] = b"<rpm:entry";
+    let chunk = strings.chunk;
+    let Some(b) = chunk.as_bytes().get(at..) else {
+        return Ok((0, false));
+    };
+    let mut read = 0;
+    loop {
+        let mut i = read;
+        while matches!(b.get(i), Some(b' ' | b'\n' | b'\t' | b'\r')) {
+            i += 1;
+        }
+        let rest = b.get(i..).unwrap_or_default();
+        if rest.starts_with(kind.end_tag()) {
+            return Ok((i + kind.end_tag().len(), true));
+        }
+        if !rest.starts_with(TAG) {
+            return Ok((read, false));
+        }
+        let attrs_start = i + TAG.len();
+        let Some(attrs_end) = plain_entry_end(b, attrs_start) else {
+            return Ok((read, false));
+        };
+        let (Some(raw), Some(text)) = (
+            chunk.get(at + attrs_start..at + attrs_end),
+            strings.in_chunk(b.get(attrs_start..attrs_end).unwrap_or_default()),
+        ) else {
+            return Ok((read, false));
+        };
+        let low = str_hash(raw) as u32;
+        let dep = match strings.caches.entries.get(chunk, low, raw) {
+            Some(seen) => Dep { kind, ..seen },
+            None => {
+                let mut plain = [(&[][..], ChunkText::default()); PLAIN_ATTRIBUTES];
+                let Some(n) = plain_attributes(text, &mut plain) else {
+                    return Ok((read, false));
+                };
+                let dep = entry_from_attributes(strings, &plain[..n], kind)?;
+                strings.caches.entries.insert(low, text, dep);
+                dep
+            }
+        };
+        deps.push(dep);
+        read = attrs_end + 2;
+    }
+}
+
+/// Where the attributes of a plainly spelled `<rpm:entry` tag end: the
+/// index of its `/>`, when every attribute from `from` on is ` key="value"`
+/// with nothing XML would change. `None` for anything else.
+fn plain_entry_end(b: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    loop {
+        let before = i;
+        while b.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        if b.get(i..i + 2) == Some(b"/>") {
+            return Some(i);
+        }
+        if i == before {
+            return None;
+        }
+        loop {
+            match *b.get(i)? {
+                b'=' => break,
+                b' ' | b'"' | b'\'' | b'\t' | b'\n' | b'\r' | b'<' | b'>' | b'/' | b'&' => return None,
+                _ => i += 1,
+            }
+        }
+        if b.get(i + 1) != Some(&b'"') {
+            return None;
+        }
+        i = closing_quote(b, i + 2)? + 1;
+    }
 }
 
 /// Appends the text an entity or character reference stands for.
@@ -967,6 +1082,36 @@ fn parse_entry(strings: &mut ChunkStrings<'_, '_>, e: &BytesStart<'_>, kind: Dep
     Ok(dep)
 }
 
+/// A [`Dep`] from the attributes of an `<rpm:entry>` read by hand.
+fn entry_from_attributes<'c>(
+    strings: &mut ChunkStrings<'c, '_>,
+    attributes: &[(&[u8], ChunkText<'c>)],
+    kind: DepKind,
+) -> Result<Dep, ParseError> {
+    let mut dep = Dep {
+        kind,
+        name: NO_STR,
+        op: None,
+        evr: NO_EVR,
+        pre: false,
+    };
+    let mut evr = EvrAttributes::default();
+    for &(key, value) in attributes {
+        let value = AttrValue::Plain(value);
+        match key {
+            b"name" => dep.name = strings.attr_id(value)?,
+            b"flags" => dep.op = value.op()?,
+            b"pre" => dep.pre = value.is_one(),
+            _ => evr.take(strings, key, value)?,
+        }
+    }
+    if dep.name == NO_STR {
+        return Err(ParseError::Xml("<rpm:entry> without a name".into()));
+    }
+    dep.evr = evr.intern(strings);
+    Ok(dep)
+}
+
 fn parse_entry_attributes(
     strings: &mut ChunkStrings<'_, '_>,
     e: &BytesStart<'_>,
@@ -1206,6 +1351,59 @@ mod tests {
         assert_eq!(strings.get(deps[3].name), "c");
         assert_eq!(deps[3].op, Some(Op::EQ));
         assert_eq!(strings.evr(deps[3].evr).1, "1");
+    }
+
+    /// The hand-read run of `<rpm:entry>` tags hands over to quick-xml at
+    /// the first one spelled otherwise, and quick-xml reads the rest of the
+    /// list: the dependencies come out the same, in document order.
+    #[test]
+    fn entry_runs_hand_over_to_quick_xml_and_back() {
+        let odd = [
+            r#"<rpm:entry name="a&amp;b"/>"#,
+            r#"<rpm:entry name='q'/>"#,
+            "<rpm:entry\tname=\"t\"/>",
+            r#"<rpm:entry name="e"></rpm:entry>"#,
+            r#"<rpm:entry name="x > y"/>"#,
+            r#"<rpm:entry name="p/>q"/>"#,
+        ];
+        for o in odd {
+            let list = format!(
+                "<rpm:requires>\r\n\t<rpm:entry name=\"r1\" flags=\"LT\" ver=\"2\"/>{o} <rpm:entry name=\"r3\" />\n</rpm:requires>"
+            );
+            let xml = XML.replace(
+                r#"<rpm:requires><rpm:entry name="bar" flags="GE" epoch="0" ver="2" pre="1"/><rpm:entry name="(a or b)"/></rpm:requires>"#,
+                &list,
+            );
+            let strings = Strings::default();
+            let batches = parse_primary(xml.as_bytes(), &strings).unwrap_or_else(|e| panic!("{o}: {e}"));
+            let names: Vec<String> = batches[0].deps.iter().map(|d| strings.get(d.name)).collect();
+            let middle = quick_xml::Reader::from_str(o)
+                .read_event()
+                .ok()
+                .and_then(|e| match e {
+                    Event::Empty(e) | Event::Start(e) => attr(&e, b"name").ok().flatten().map(|v| v.into_owned()),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            assert_eq!(names, ["foo", "r1", middle.as_str(), "r3"], "{o}");
+            assert_eq!(batches[0].deps[1].op, Some(Op::LT), "{o}");
+            assert!(batches[0].deps[1..].iter().all(|d| d.kind == DepKind::Requires), "{o}");
+        }
+    }
+
+    #[test]
+    fn errors_after_a_hand_read_run_name_the_right_byte() {
+        let xml = XML.replace(
+            r#"<file>/usr/bin/foo</file>"#,
+            r#"<file>/usr/bin/foo</file><bad attr=">"#,
+        );
+        let strings = Strings::default();
+        let e = parse_primary(xml.as_bytes(), &strings)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        let at = xml.find("<bad").unwrap_or(0);
+        assert!(e.contains(&format!("near byte {at} ")), "{e} (expected byte {at})");
     }
 
     #[test]
