@@ -658,6 +658,9 @@ pub fn parse_primary_chunk(
             Event::GeneralRef(r) if field != Field::None => push_ref(value.owned(), &r)?,
             Event::End(e) => {
                 let name = e.name();
+                // What createrepo_c writes after these is, up to the next
+                // tag this parser reads, nothing it reads.
+                let ignored_next = current.is_some() && matches!(name.as_ref(), b"checksum" | b"rpm:sourcerpm");
                 match name.as_ref() {
                     b"package" => {
                         let Some(mut pkg) = current.take() else {
@@ -698,6 +701,13 @@ pub fn parse_primary_chunk(
                         }
                         field = Field::None;
                     }
+                }
+                if ignored_next {
+                    let at = chunk.len() - reader.get_ref().len();
+                    let read = ignored_run(chunk.as_bytes(), at);
+                    let rest = reader.get_mut();
+                    *rest = rest.get(read..).unwrap_or_default();
+                    skipped += read as u64;
                 }
             }
             Event::Eof => break,
@@ -780,6 +790,86 @@ fn entry_run(
         };
         deps.push(dep);
         read = attrs_end + 2;
+    }
+}
+
+/// Elements of a `<package>` that nothing reads, whose content is text.
+const IGNORED_TEXT: [&[u8]; 8] = [
+    b"summary",
+    b"description",
+    b"packager",
+    b"url",
+    b"rpm:license",
+    b"rpm:vendor",
+    b"rpm:group",
+    b"rpm:buildhost",
+];
+
+/// Elements of a `<package>` that nothing reads, written empty (or, for
+/// `format`, a start tag whose content is read tag by tag).
+const IGNORED_EMPTY: [&[u8]; 5] = [b"time", b"size", b"location", b"rpm:header-range", b"format"];
+
+/// How many bytes from `at` are elements nothing reads, spelled as
+/// createrepo_c writes them: `<summary>`, `<description>` and the like with
+/// text holding no markup and no entity, `<time .../>` and the like with
+/// plain attributes, the `<format>` start tag, and whitespace between them.
+/// quick-xml would make three events of each (four with the whitespace)
+/// for the parser to look at and drop; the first element spelled otherwise,
+/// or any other element, is left to quick-xml.
+fn ignored_run(b: &[u8], at: usize) -> usize {
+    let mut read = at;
+    loop {
+        let mut i = read;
+        while matches!(b.get(i), Some(b' ' | b'\n' | b'\t' | b'\r')) {
+            i += 1;
+        }
+        let Some(tag) = b.get(i..).and_then(|r| r.strip_prefix(b"<")) else {
+            return read - at;
+        };
+        let name_len = tag
+            .iter()
+            .position(|&c| matches!(c, b' ' | b'>' | b'/' | b'\n' | b'\t' | b'\r'))
+            .unwrap_or(tag.len());
+        let name = &tag[..name_len];
+        let after_name = i + 1 + name_len;
+        let end = if IGNORED_TEXT.contains(&name) {
+            match b.get(after_name) {
+                Some(b'>') => {
+                    // Text up to the next `<`, which must open this
+                    // element's end tag; no entity to check.
+                    let text_start = after_name + 1;
+                    let Some(lt) = b.get(text_start..).and_then(|r| memchr::memchr2(b'<', b'&', r)) else {
+                        return read - at;
+                    };
+                    let close = text_start + lt;
+                    let rest = b.get(close..).unwrap_or_default();
+                    if rest.get(..2) != Some(b"</")
+                        || rest.get(2..2 + name_len) != Some(name)
+                        || rest.get(2 + name_len) != Some(&b'>')
+                    {
+                        return read - at;
+                    }
+                    close + 2 + name_len + 1
+                }
+                Some(b'/') if b.get(after_name + 1) == Some(&b'>') => after_name + 2,
+                _ => return read - at,
+            }
+        } else if IGNORED_EMPTY.contains(&name) {
+            if name == b"format" {
+                if b.get(after_name) != Some(&b'>') {
+                    return read - at;
+                }
+                after_name + 1
+            } else {
+                match plain_entry_end(b, after_name) {
+                    Some(slash) => slash + 2,
+                    None => return read - at,
+                }
+            }
+        } else {
+            return read - at;
+        };
+        read = end;
     }
 }
 
@@ -1388,6 +1478,51 @@ mod tests {
             assert_eq!(names, ["foo", "r1", middle.as_str(), "r3"], "{o}");
             assert_eq!(batches[0].deps[1].op, Some(Op::LT), "{o}");
             assert!(batches[0].deps[1..].iter().all(|d| d.kind == DepKind::Requires), "{o}");
+        }
+    }
+
+    /// What follows `</checksum>` and `</rpm:sourcerpm>` is skipped by hand
+    /// only while it is spelled plainly; anything else goes to quick-xml,
+    /// and the package reads the same.
+    #[test]
+    fn ignored_elements_are_skipped_by_hand_or_by_quick_xml_alike() {
+        let full = XML.replace(
+            "  <summary>s &lt; t</summary>\n",
+            "  <summary>s</summary>\n  <description>d</description>\n  <packager/>\n  <url></url>\n  <time file=\"1\" build=\"2\"/>\n  <size package=\"1\" installed=\"2\" archive=\"3\"/>\n",
+        )
+        .replace(
+            "  <format>\n",
+            "  <format>\n    <rpm:license>MIT</rpm:license>\n    <rpm:vendor/>\n    <rpm:group>g</rpm:group>\n    <rpm:buildhost>h</rpm:buildhost>\n",
+        )
+        .replace(
+            "</rpm:sourcerpm>\n",
+            "</rpm:sourcerpm>\n    <rpm:header-range start=\"1\" end=\"2\"/>\n",
+        );
+        let variants = [
+            full.clone(),
+            full.replace("<description>d</description>", "<description>a &amp; b</description>"),
+            full.replace(
+                "<description>d</description>",
+                "<description><![CDATA[<name>x</name>]]></description>",
+            ),
+            full.replace(
+                "<description>d</description>",
+                "<description>d</description><!-- <name>x</name> -->",
+            ),
+            full.replace("<url></url>", "<url >u</url >"),
+            full.replace("<packager/>", "<name>foo&amp;bar</name>"),
+            full.replace(r#"<time file="1" build="2"/>"#, r#"<time file='1' build="2"/>"#),
+            full.replace("<rpm:vendor/>", "<rpm:vendor>v</rpm:vendor >"),
+        ];
+        for xml in variants {
+            let strings = Strings::default();
+            let batches = parse_primary(xml.as_bytes(), &strings).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+            let b = &batches[0];
+            let p = &b.packages[0];
+            assert_eq!(strings.get(p.name), "foo&bar", "{xml}");
+            assert_eq!(strings.get(p.sourcerpm), "foo-1.0-1.el9.src.rpm", "{xml}");
+            assert_eq!(p.deps.len(), 3, "{xml}");
+            assert_eq!(strings.get(b.files[0]), "/usr/bin/foo", "{xml}");
         }
     }
 
