@@ -753,6 +753,7 @@ fn entry_run(
         return Ok((0, false));
     };
     let mut read = 0;
+    let mut places: [AttrPlace; PLAIN_ATTRIBUTES] = Default::default();
     loop {
         let mut i = read;
         while matches!(b.get(i), Some(b' ' | b'\n' | b'\t' | b'\r')) {
@@ -766,13 +767,10 @@ fn entry_run(
             return Ok((read, false));
         }
         let attrs_start = i + TAG.len();
-        let Some(attrs_end) = plain_entry_end(b, attrs_start) else {
+        let Some((attrs_end, n)) = plain_entry_end(b, attrs_start, &mut places) else {
             return Ok((read, false));
         };
-        let (Some(raw), Some(text)) = (
-            chunk.get(at + attrs_start..at + attrs_end),
-            strings.in_chunk(b.get(attrs_start..attrs_end).unwrap_or_default()),
-        ) else {
+        let Some(raw) = chunk.get(at + attrs_start..at + attrs_end) else {
             return Ok((read, false));
         };
         let low = str_hash(raw) as u32;
@@ -780,10 +778,25 @@ fn entry_run(
             Some(seen) => Dep { kind, ..seen },
             None => {
                 let mut plain = [(&[][..], ChunkText::default()); PLAIN_ATTRIBUTES];
-                let Some(n) = plain_attributes(text, &mut plain) else {
-                    return Ok((read, false));
-                };
+                for (slot, (key, value)) in plain.iter_mut().zip(&places[..n]) {
+                    let (Some(k), Some(v)) = (b.get(key.clone()), chunk.get(at + value.start..at + value.end)) else {
+                        return Ok((read, false));
+                    };
+                    *slot = (
+                        k,
+                        ChunkText {
+                            text: v,
+                            start: (at + value.start) as u32,
+                            end: (at + value.end) as u32,
+                        },
+                    );
+                }
                 let dep = entry_from_attributes(strings, &plain[..n], kind)?;
+                let text = ChunkText {
+                    text: raw,
+                    start: (at + attrs_start) as u32,
+                    end: (at + attrs_end) as u32,
+                };
                 strings.caches.entries.insert(low, text, dep);
                 dep
             }
@@ -861,8 +874,9 @@ fn ignored_run(b: &[u8], at: usize) -> usize {
                 }
                 after_name + 1
             } else {
-                match plain_entry_end(b, after_name) {
-                    Some(slash) => slash + 2,
+                let mut places: [AttrPlace; PLAIN_ATTRIBUTES] = Default::default();
+                match plain_entry_end(b, after_name, &mut places) {
+                    Some((slash, _)) => slash + 2,
                     None => return read - at,
                 }
             }
@@ -873,22 +887,28 @@ fn ignored_run(b: &[u8], at: usize) -> usize {
     }
 }
 
-/// Where the attributes of a plainly spelled `<rpm:entry` tag end: the
-/// index of its `/>`, when every attribute from `from` on is ` key="value"`
-/// with nothing XML would change. `None` for anything else.
-fn plain_entry_end(b: &[u8], from: usize) -> Option<usize> {
+/// The places of one attribute's key and value in a tag read by hand.
+type AttrPlace = (Range<usize>, Range<usize>);
+
+/// Where the attributes of a plainly spelled tag end: the index of its
+/// `/>`, when every attribute from `from` on is ` key="value"` with nothing
+/// XML would change, and how many there are; their places go to `out`.
+/// `None` for anything else, or for more attributes than `out` holds.
+fn plain_entry_end(b: &[u8], from: usize, out: &mut [AttrPlace]) -> Option<(usize, usize)> {
     let mut i = from;
+    let mut n = 0;
     loop {
         let before = i;
         while b.get(i) == Some(&b' ') {
             i += 1;
         }
         if b.get(i..i + 2) == Some(b"/>") {
-            return Some(i);
+            return Some((i, n));
         }
         if i == before {
             return None;
         }
+        let key_start = i;
         loop {
             match *b.get(i)? {
                 b'=' => break,
@@ -896,10 +916,14 @@ fn plain_entry_end(b: &[u8], from: usize) -> Option<usize> {
                 _ => i += 1,
             }
         }
-        if b.get(i + 1) != Some(&b'"') {
+        if i == key_start || b.get(i + 1) != Some(&b'"') {
             return None;
         }
-        i = closing_quote(b, i + 2)? + 1;
+        let value_start = i + 2;
+        let value_end = closing_quote(b, value_start)?;
+        *out.get_mut(n)? = (key_start..i, value_start..value_end);
+        n += 1;
+        i = value_end + 1;
     }
 }
 
