@@ -777,21 +777,17 @@ fn entry_run(
         let dep = match strings.caches.entries.get(chunk, low, raw) {
             Some(seen) => Dep { kind, ..seen },
             None => {
-                let mut plain = [(&[][..], ChunkText::default()); PLAIN_ATTRIBUTES];
-                for (slot, (key, value)) in plain.iter_mut().zip(&places[..n]) {
-                    let (Some(k), Some(v)) = (b.get(key.clone()), chunk.get(at + value.start..at + value.end)) else {
-                        return Ok((read, false));
-                    };
-                    *slot = (
-                        k,
+                let attributes = places.get(..n).unwrap_or_default().iter().filter_map(|(key, value)| {
+                    Some((
+                        b.get(key.clone())?,
                         ChunkText {
-                            text: v,
+                            text: chunk.get(at + value.start..at + value.end)?,
                             start: (at + value.start) as u32,
                             end: (at + value.end) as u32,
                         },
-                    );
-                }
-                let dep = entry_from_attributes(strings, &plain[..n], kind)?;
+                    ))
+                });
+                let dep = entry_from_attributes(strings, attributes, kind)?;
                 let text = ChunkText {
                     text: raw,
                     start: (at + attrs_start) as u32,
@@ -909,11 +905,24 @@ fn plain_entry_end(b: &[u8], from: usize, out: &mut [AttrPlace]) -> Option<(usiz
             return None;
         }
         let key_start = i;
-        loop {
-            match *b.get(i)? {
-                b'=' => break,
-                b' ' | b'"' | b'\'' | b'\t' | b'\n' | b'\r' | b'<' | b'>' | b'/' | b'&' => return None,
-                _ => i += 1,
+        // The keys createrepo_c writes, known at a glance; any other is
+        // read byte by byte.
+        let known = match b.get(i..i + 6) {
+            Some([b'n', b'a', b'm', b'e', b'=', _]) => 4,
+            Some([b'f', b'l', b'a', b'g', b's', b'=']) | Some([b'e', b'p', b'o', b'c', b'h', b'=']) => 5,
+            Some([b'v', b'e', b'r', b'=', ..])
+            | Some([b'r', b'e', b'l', b'=', ..])
+            | Some([b'p', b'r', b'e', b'=', ..]) => 3,
+            _ => 0,
+        };
+        i += known;
+        if known == 0 {
+            loop {
+                match *b.get(i)? {
+                    b'=' => break,
+                    b' ' | b'"' | b'\'' | b'\t' | b'\n' | b'\r' | b'<' | b'>' | b'/' | b'&' => return None,
+                    _ => i += 1,
+                }
             }
         }
         if i == key_start || b.get(i + 1) != Some(&b'"') {
@@ -1197,9 +1206,9 @@ fn parse_entry(strings: &mut ChunkStrings<'_, '_>, e: &BytesStart<'_>, kind: Dep
 }
 
 /// A [`Dep`] from the attributes of an `<rpm:entry>` read by hand.
-fn entry_from_attributes<'c>(
+fn entry_from_attributes<'c, 'k>(
     strings: &mut ChunkStrings<'c, '_>,
-    attributes: &[(&[u8], ChunkText<'c>)],
+    attributes: impl Iterator<Item = (&'k [u8], ChunkText<'c>)>,
     kind: DepKind,
 ) -> Result<Dep, ParseError> {
     let mut dep = Dep {
@@ -1210,7 +1219,7 @@ fn entry_from_attributes<'c>(
         pre: false,
     };
     let mut evr = EvrAttributes::default();
-    for &(key, value) in attributes {
+    for (key, value) in attributes {
         let value = AttrValue::Plain(value);
         match key {
             b"name" => dep.name = strings.attr_id(value)?,
