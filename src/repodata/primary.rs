@@ -1223,63 +1223,72 @@ fn parse_entry(strings: &mut ChunkStrings<'_, '_>, e: &BytesStart<'_>, kind: Dep
     Ok(dep)
 }
 
+/// The attributes of one `<rpm:entry>`, gathered as they come.
+struct EntryAttributes {
+    dep: Dep,
+    evr: EvrAttributes,
+}
+
+impl EntryAttributes {
+    fn new(kind: DepKind) -> Self {
+        EntryAttributes {
+            dep: Dep {
+                kind,
+                name: NO_STR,
+                op: None,
+                evr: NO_EVR,
+                pre: false,
+            },
+            evr: EvrAttributes::default(),
+        }
+    }
+
+    fn take<'c>(
+        &mut self,
+        strings: &mut ChunkStrings<'c, '_>,
+        key: &[u8],
+        value: AttrValue<'c, '_>,
+    ) -> Result<(), ParseError> {
+        match key {
+            b"name" => self.dep.name = strings.attr_id(value)?,
+            b"flags" => self.dep.op = value.op()?,
+            b"pre" => self.dep.pre = value.is_one(),
+            _ => self.evr.take(strings, key, value)?,
+        }
+        Ok(())
+    }
+
+    fn finish(mut self, strings: &mut ChunkStrings<'_, '_>) -> Result<Dep, ParseError> {
+        if self.dep.name == NO_STR {
+            return Err(ParseError::Xml("<rpm:entry> without a name".into()));
+        }
+        self.dep.evr = self.evr.intern(strings);
+        Ok(self.dep)
+    }
+}
+
 /// A [`Dep`] from the attributes of an `<rpm:entry>` read by hand.
 fn entry_from_attributes<'c, 'k>(
     strings: &mut ChunkStrings<'c, '_>,
     attributes: impl Iterator<Item = (&'k [u8], ChunkText<'c>)>,
     kind: DepKind,
 ) -> Result<Dep, ParseError> {
-    let mut dep = Dep {
-        kind,
-        name: NO_STR,
-        op: None,
-        evr: NO_EVR,
-        pre: false,
-    };
-    let mut evr = EvrAttributes::default();
+    let mut entry = EntryAttributes::new(kind);
     for (key, value) in attributes {
-        let value = AttrValue::Plain(value);
-        match key {
-            b"name" => dep.name = strings.attr_id(value)?,
-            b"flags" => dep.op = value.op()?,
-            b"pre" => dep.pre = value.is_one(),
-            _ => evr.take(strings, key, value)?,
-        }
+        entry.take(strings, key, AttrValue::Plain(value))?;
     }
-    if dep.name == NO_STR {
-        return Err(ParseError::Xml("<rpm:entry> without a name".into()));
-    }
-    dep.evr = evr.intern(strings);
-    Ok(dep)
+    entry.finish(strings)
 }
 
+/// A [`Dep`] from the attributes of an `<rpm:entry>` quick-xml read.
 fn parse_entry_attributes(
     strings: &mut ChunkStrings<'_, '_>,
     e: &BytesStart<'_>,
     kind: DepKind,
 ) -> Result<Dep, ParseError> {
-    let mut dep = Dep {
-        kind,
-        name: NO_STR,
-        op: None,
-        evr: NO_EVR,
-        pre: false,
-    };
-    let mut evr = EvrAttributes::default();
-    walk_attributes(strings, e, |strings, key, value| {
-        match key {
-            b"name" => dep.name = strings.attr_id(value)?,
-            b"flags" => dep.op = value.op()?,
-            b"pre" => dep.pre = value.is_one(),
-            _ => evr.take(strings, key, value)?,
-        }
-        Ok(())
-    })?;
-    if dep.name == NO_STR {
-        return Err(ParseError::Xml("<rpm:entry> without a name".into()));
-    }
-    dep.evr = evr.intern(strings);
-    Ok(dep)
+    let mut entry = EntryAttributes::new(kind);
+    walk_attributes(strings, e, |strings, key, value| entry.take(strings, key, value))?;
+    entry.finish(strings)
 }
 
 /// Parses a whole primary.xml stream: one thread decompresses and cuts
