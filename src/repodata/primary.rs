@@ -649,9 +649,12 @@ fn parse_chunk(
                             b"rpm:sourcerpm" if !empty => field = Field::SourceRpm,
                             b"file" if !empty => field = Field::File,
                             t => {
+                                // Reading by hand skips text events, which
+                                // matter only while a field collects them
+                                // (in a well-formed document, never here).
                                 if let Some(k) = DepKind::from_tag(t)
                                     && !empty
-                                    && !hand_read
+                                    && !(hand_read && field == Field::None)
                                 {
                                     kind = Some(k);
                                 } else if let Some(k) = DepKind::from_tag(t)
@@ -1694,6 +1697,22 @@ mod tests {
     fn hand_read_runs_agree_with_quick_xml_on_real_data() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         assert_hand_read_agrees(&root.join("../shared/data/real"), 10);
+    }
+
+    /// Found by the fuzz target: an element left open collects the text
+    /// that follows it, so a dependency list inside it is not read by hand.
+    #[test]
+    fn hand_read_runs_wait_while_a_field_collects_text() {
+        let xml = XML
+            .replace(
+                "<rpm:sourcerpm>foo-1.0-1.el9.src.rpm</rpm:sourcerpm>",
+                "<rpm:sourcerpm>foo-1.0-1.el9.src.rpm",
+            )
+            .replace("<rpm:requires><rpm:entry", "<rpm:requires>\n      <rpm:entry")
+            .replace("</rpm:requires>", "\n    </rpm:requires>")
+            .replace("\n    <file>/usr/bin/foo</file>", "");
+        let hand = packages_as_text(&xml, true).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(hand, packages_as_text(&xml, false).unwrap_or_else(|e| panic!("{e}")));
     }
 
     #[test]
