@@ -150,8 +150,15 @@ struct StreamGroup {
     default: bool,
     /// The arches of its documents.
     arches: Vec<String>,
-    /// Its packages.
+    /// The packages it lists, as modules.yaml spells them (read at finish,
+    /// then dropped).
     artifacts: Vec<Artifact>,
+    /// The pool's packages it lists (outside `module_hotfixes` repos).
+    members: Vec<PkgId>,
+    /// The names of the binary packages it lists (whether in the pool or not).
+    binary_names: Vec<StrId>,
+    /// The names of the source packages it lists.
+    source_names: Vec<StrId>,
 }
 
 /// A package a module stream lists, `name-epoch:version-release.arch`.
@@ -405,7 +412,6 @@ impl Pool {
     /// Builds the providers and file indexes; call once after the last
     /// [`add_repo`](Self::add_repo).
     pub fn finish(&mut self) {
-        self.apply_modules();
         // Both indexes are a counting sort over the dense string ids
         // (libsolv's whatprovides has the same shape): counting twice is
         // cheaper than sorting all provides (6-14 ms for CS9) or hashing
@@ -463,6 +469,9 @@ impl Pool {
             }
         }
         self.name_kinds = kinds;
+        // Last: modular filtering asks the providers index who provides the
+        // modules' package names (the indexes hold hidden packages too).
+        self.apply_modules();
     }
 
     /// The parsed form of rich dependency `name`, or why it is malformed;
@@ -620,22 +629,56 @@ impl Pool {
         for ((module, stream), g) in &mut groups {
             g.default = named.get(module).is_some_and(|d| d.as_slice() == [*stream]);
         }
-        self.module_streams = groups.into_values().collect();
-        self.artifact_names = self
-            .module_streams
+        let mut groups: Vec<StreamGroup> = groups.into_values().collect();
+        self.artifact_names = groups
             .iter()
             .flat_map(|g| &g.artifacts)
             .filter_map(|a| self.strings.lookup(&a.name))
             .collect();
-        let mut providers = Vec::new();
-        for i in 0..self.packages.len() as PkgId {
-            for d in self.deps(i) {
-                if d.kind == DepKind::Provides && self.artifact_names.contains(&d.name) {
-                    providers.push((i, d.name));
+        // Which streams list each NEVRA; then, once, which packages those are.
+        let mut listed: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+        for (gi, g) in groups.iter().enumerate() {
+            for a in &g.artifacts {
+                listed.entry(&a.nevra).or_default().push(gi);
+            }
+        }
+        let mut members: Vec<Vec<PkgId>> = vec![Vec::new(); groups.len()];
+        for (i, p) in self.packages.iter().enumerate() {
+            // Only packages named like some artifact can be one: the other
+            // packages cost no formatting.
+            if self.repos[p.repo as usize].module_hotfixes || !self.artifact_names.contains(&p.name) {
+                continue;
+            }
+            if let Some(gs) = listed.get(self.artifact_key(i as PkgId).as_str()) {
+                for &g in gs {
+                    members[g].push(i as PkgId);
                 }
             }
         }
-        self.artifact_name_providers = providers;
+        drop(listed);
+        for (g, m) in groups.iter_mut().zip(members) {
+            g.members = m;
+            for a in std::mem::take(&mut g.artifacts) {
+                let Some(id) = self.strings.lookup(&a.name) else {
+                    continue;
+                };
+                let names = if a.source {
+                    &mut g.source_names
+                } else {
+                    &mut g.binary_names
+                };
+                if !names.contains(&id) {
+                    names.push(id);
+                }
+            }
+        }
+        self.module_streams = groups;
+        // The providers index is built: ask it rather than every dependency.
+        self.artifact_name_providers = self
+            .artifact_names
+            .iter()
+            .flat_map(|&name| self.providers_of(name).iter().map(move |&(pkg, _)| (pkg, name)))
+            .collect();
         self.filtered_out = self.packages.iter().map(|p| p.hidden).collect();
         let hide = self.modular_hide(&|_| true, &|p| !arch::is_source(self.str(p.arch)));
         for (p, h) in self.packages.iter_mut().zip(hide) {
@@ -670,58 +713,54 @@ impl Pool {
         stream_active: &dyn Fn(&StreamGroup) -> bool,
         installable: &dyn Fn(&Package) -> bool,
     ) -> Vec<bool> {
-        let mut active: FxHashSet<&str> = FxHashSet::default();
-        let mut inactive: FxHashSet<&str> = FxHashSet::default();
-        let mut binary_names: FxHashSet<StrId> = FxHashSet::default();
-        let mut source_names: FxHashSet<StrId> = FxHashSet::default();
-        for g in &self.module_streams {
-            let on = g.default && stream_active(g);
-            for a in &g.artifacts {
-                if !on {
-                    inactive.insert(&a.nevra);
-                    continue;
-                }
-                active.insert(&a.nevra);
-                if let Some(id) = self.strings.lookup(&a.name) {
-                    match a.source {
-                        true => source_names.insert(id),
-                        false => binary_names.insert(id),
-                    };
-                }
-            }
-        }
         #[derive(Clone, Copy, PartialEq)]
         enum Modular {
-            Exempt,
             Active,
+            Inactive,
             Other,
         }
+        let on: Vec<bool> = self
+            .module_streams
+            .iter()
+            .map(|g| g.default && stream_active(g))
+            .collect();
         let mut state = vec![Modular::Other; self.packages.len()];
-        let mut hide = vec![false; self.packages.len()];
-        for (i, p) in self.packages.iter().enumerate() {
-            if self.repos[p.repo as usize].module_hotfixes {
-                state[i] = Modular::Exempt;
-                continue;
+        let mut binary_names: FxHashSet<StrId> = FxHashSet::default();
+        let mut source_names: FxHashSet<StrId> = FxHashSet::default();
+        for (g, _) in self.module_streams.iter().zip(&on).filter(|(_, on)| **on) {
+            for &p in &g.members {
+                state[p as usize] = Modular::Active;
             }
-            // Only packages named like some artifact can be one: the other
-            // packages cost no formatting.
-            if self.artifact_names.contains(&p.name) {
-                let nevra = self.artifact_key(i as PkgId);
-                if active.contains(nevra.as_str()) {
-                    state[i] = Modular::Active;
-                    continue;
-                }
-                if inactive.contains(nevra.as_str()) {
-                    hide[i] = true;
-                    continue;
-                }
-            }
-            let source = arch::is_source(self.str(p.arch));
-            hide[i] = binary_names.contains(&p.name) || (source && source_names.contains(&p.name));
+            binary_names.extend(&g.binary_names);
+            source_names.extend(&g.source_names);
         }
+        // A package an active stream lists stays, whatever else lists it.
+        for (g, _) in self.module_streams.iter().zip(&on).filter(|(_, on)| !**on) {
+            for &p in &g.members {
+                if state[p as usize] == Modular::Other {
+                    state[p as usize] = Modular::Inactive;
+                }
+            }
+        }
+        let exempt = |p: &Package| self.repos[p.repo as usize].module_hotfixes;
+        let mut hide: Vec<bool> = self
+            .packages
+            .iter()
+            .zip(&state)
+            .map(|(p, state)| match state {
+                _ if exempt(p) => false,
+                Modular::Active => false,
+                Modular::Inactive => true,
+                Modular::Other => {
+                    binary_names.contains(&p.name)
+                        || (arch::is_source(self.str(p.arch)) && source_names.contains(&p.name))
+                }
+            })
+            .collect();
         for &(pkg, name) in &self.artifact_name_providers {
             let i = pkg as usize;
-            if state[i] == Modular::Other && binary_names.contains(&name) && installable(&self.packages[i]) {
+            let p = &self.packages[i];
+            if state[i] == Modular::Other && !exempt(p) && binary_names.contains(&name) && installable(p) {
                 hide[i] = true;
             }
         }
