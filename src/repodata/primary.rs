@@ -210,6 +210,25 @@ impl<'c> ChunkStrings<'c, '_> {
         id
     }
 
+    /// The dependency an `<rpm:entry>` whose attribute text is `raw` stands
+    /// for: most requires (`libc.so.6()(64bit)`...) repeat verbatim, so the
+    /// chunk's cache answers a text it has seen; `parse` reads any other,
+    /// and the cache keeps the answer.
+    fn entry(
+        &mut self,
+        raw: ChunkText<'c>,
+        kind: DepKind,
+        parse: impl FnOnce(&mut Self) -> Result<Dep, ParseError>,
+    ) -> Result<Dep, ParseError> {
+        let low = str_hash(raw.text) as u32;
+        if let Some(seen) = self.caches.entries.get(self.chunk, low, raw.text) {
+            return Ok(Dep { kind, ..seen });
+        }
+        let dep = parse(self)?;
+        self.caches.entries.insert(low, raw, dep);
+        Ok(dep)
+    }
+
     /// The id of an EVR, asking the shared interner once per chunk.
     fn evr_id(&mut self, epoch: StrId, version: StrId, release: StrId) -> EvrId {
         let key = (epoch, version, release);
@@ -649,23 +668,21 @@ fn parse_chunk(
                             b"rpm:sourcerpm" if !empty => field = Field::SourceRpm,
                             b"file" if !empty => field = Field::File,
                             t => {
-                                // Reading by hand skips text events, which
-                                // matter only while a field collects them
-                                // (in a well-formed document, never here).
                                 if let Some(k) = DepKind::from_tag(t)
                                     && !empty
-                                    && !(hand_read && field == Field::None)
                                 {
                                     kind = Some(k);
-                                } else if let Some(k) = DepKind::from_tag(t)
-                                    && !empty
-                                {
-                                    let at = chunk.len() - reader.get_ref().len();
-                                    let (read, closed) = entry_run(&mut strings, at, k, &mut batch.deps)?;
-                                    let rest = reader.get_mut();
-                                    *rest = rest.get(read..).unwrap_or_default();
-                                    skipped += read as u64;
-                                    kind = (!closed).then_some(k);
+                                    // Reading by hand skips text events, which
+                                    // matter only while a field collects them
+                                    // (in a well-formed document, never here).
+                                    if hand_read && field == Field::None {
+                                        let at = position(chunk, &reader);
+                                        let (read, closed) = entry_run(&mut strings, at, k, &mut batch.deps)?;
+                                        pass_over(&mut reader, &mut skipped, read);
+                                        if closed {
+                                            kind = None;
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -724,11 +741,8 @@ fn parse_chunk(
                     }
                 }
                 if ignored_next {
-                    let at = chunk.len() - reader.get_ref().len();
-                    let read = ignored_run(chunk.as_bytes(), at);
-                    let rest = reader.get_mut();
-                    *rest = rest.get(read..).unwrap_or_default();
-                    skipped += read as u64;
+                    let read = ignored_run(chunk.as_bytes(), position(chunk, &reader));
+                    pass_over(&mut reader, &mut skipped, read);
                 }
             }
             Event::Eof => break,
@@ -754,6 +768,28 @@ fn xml_error(reader: &Reader<&[u8]>, skipped: u64, e: quick_xml::Error) -> Parse
     ))
 }
 
+/// Where quick-xml stands in `chunk`.
+fn position(chunk: &str, reader: &Reader<&[u8]>) -> usize {
+    chunk.len() - reader.get_ref().len()
+}
+
+/// Moves quick-xml past `n` bytes read by hand. quick-xml's own count of
+/// its position (for error messages) then lags by `skipped`.
+fn pass_over(reader: &mut Reader<&[u8]>, skipped: &mut u64, n: usize) {
+    let rest = reader.get_mut();
+    *rest = rest.get(n..).unwrap_or_default();
+    *skipped += n as u64;
+}
+
+/// The index of the first byte of `b` from `i` on that is not XML
+/// whitespace.
+fn skip_whitespace(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b' ' | b'\n' | b'\t' | b'\r')) {
+        i += 1;
+    }
+    i
+}
+
 /// Reads the `<rpm:entry .../>` tags of a dependency list straight from the
 /// chunk, from byte `at` (just after the list's start tag), as createrepo_c
 /// writes them: whitespace, `<rpm:entry`, attributes ` key="value"` with
@@ -770,55 +806,32 @@ fn entry_run(
 ) -> Result<(usize, bool), ParseError> {
     const TAG: &[u8] = b"<rpm:entry";
     let chunk = strings.chunk;
-    let Some(b) = chunk.as_bytes().get(at..) else {
-        return Ok((0, false));
-    };
-    let mut read = 0;
+    let b = chunk.as_bytes();
     let mut places: [AttrPlace; PLAIN_ATTRIBUTES] = Default::default();
+    let mut read = at;
     loop {
-        let mut i = read;
-        while matches!(b.get(i), Some(b' ' | b'\n' | b'\t' | b'\r')) {
-            i += 1;
-        }
+        let i = skip_whitespace(b, read);
         let rest = b.get(i..).unwrap_or_default();
         if rest.starts_with(kind.end_tag()) {
-            return Ok((i + kind.end_tag().len(), true));
+            return Ok((i + kind.end_tag().len() - at, true));
         }
         if !rest.starts_with(TAG) {
-            return Ok((read, false));
+            return Ok((read - at, false));
         }
         let attrs_start = i + TAG.len();
-        let Some((attrs_end, n)) = plain_entry_end(b, attrs_start, &mut places) else {
-            return Ok((read, false));
+        let Some((attrs_end, n)) = plain_attributes(b, attrs_start, &mut places) else {
+            return Ok((read - at, false));
         };
-        let Some(raw) = chunk.get(at + attrs_start..at + attrs_end) else {
-            return Ok((read, false));
+        let (Some(b"/>"), Some(raw)) = (
+            b.get(attrs_end..attrs_end + 2),
+            chunk_text(chunk, attrs_start..attrs_end),
+        ) else {
+            return Ok((read - at, false));
         };
-        let low = str_hash(raw) as u32;
-        let dep = match strings.caches.entries.get(chunk, low, raw) {
-            Some(seen) => Dep { kind, ..seen },
-            None => {
-                let attributes = places.get(..n).unwrap_or_default().iter().filter_map(|(key, value)| {
-                    Some((
-                        b.get(key.clone())?,
-                        ChunkText {
-                            text: chunk.get(at + value.start..at + value.end)?,
-                            start: (at + value.start) as u32,
-                            end: (at + value.end) as u32,
-                        },
-                    ))
-                });
-                let dep = entry_from_attributes(strings, attributes, kind)?;
-                let text = ChunkText {
-                    text: raw,
-                    start: (at + attrs_start) as u32,
-                    end: (at + attrs_end) as u32,
-                };
-                strings.caches.entries.insert(low, text, dep);
-                dep
-            }
-        };
-        deps.push(dep);
+        let attributes = places.get(..n).unwrap_or_default();
+        deps.push(strings.entry(raw, kind, |strings| {
+            entry_from_attributes(strings, attributes_at(chunk, attributes), kind)
+        })?);
         read = attrs_end + 2;
     }
 }
@@ -835,9 +848,8 @@ const IGNORED_TEXT: [&[u8]; 8] = [
     b"rpm:buildhost",
 ];
 
-/// Elements of a `<package>` that nothing reads, written empty (or, for
-/// `format`, a start tag whose content is read tag by tag).
-const IGNORED_EMPTY: [&[u8]; 5] = [b"time", b"size", b"location", b"rpm:header-range", b"format"];
+/// Elements of a `<package>` that nothing reads, written empty.
+const IGNORED_EMPTY: [&[u8]; 4] = [b"time", b"size", b"location", b"rpm:header-range"];
 
 /// How many bytes from `at` are elements nothing reads, spelled as
 /// createrepo_c writes them: `<summary>`, `<description>` and the like with
@@ -847,12 +859,10 @@ const IGNORED_EMPTY: [&[u8]; 5] = [b"time", b"size", b"location", b"rpm:header-r
 /// for the parser to look at and drop; the first element spelled otherwise,
 /// or any other element, is left to quick-xml.
 fn ignored_run(b: &[u8], at: usize) -> usize {
+    let mut places: [AttrPlace; PLAIN_ATTRIBUTES] = Default::default();
     let mut read = at;
     loop {
-        let mut i = read;
-        while matches!(b.get(i), Some(b' ' | b'\n' | b'\t' | b'\r')) {
-            i += 1;
-        }
+        let i = skip_whitespace(b, read);
         let Some(tag) = b.get(i..).and_then(|r| r.strip_prefix(b"<")) else {
             return read - at;
         };
@@ -884,18 +894,13 @@ fn ignored_run(b: &[u8], at: usize) -> usize {
                 Some(b'/') if b.get(after_name + 1) == Some(&b'>') => after_name + 2,
                 _ => return read - at,
             }
+        } else if name == b"format" && b.get(after_name) == Some(&b'>') {
+            // Only its start tag: its content is read tag by tag.
+            after_name + 1
         } else if IGNORED_EMPTY.contains(&name) {
-            if name == b"format" {
-                if b.get(after_name) != Some(&b'>') {
-                    return read - at;
-                }
-                after_name + 1
-            } else {
-                let mut places: [AttrPlace; PLAIN_ATTRIBUTES] = Default::default();
-                match plain_entry_end(b, after_name, &mut places) {
-                    Some((slash, _)) => slash + 2,
-                    None => return read - at,
-                }
+            match plain_attributes(b, after_name, &mut places) {
+                Some((end, _)) if b.get(end..end + 2) == Some(b"/>") => end + 2,
+                _ => return read - at,
             }
         } else {
             return read - at;
@@ -907,11 +912,12 @@ fn ignored_run(b: &[u8], at: usize) -> usize {
 /// The places of one attribute's key and value in a tag read by hand.
 type AttrPlace = (Range<usize>, Range<usize>);
 
-/// Where the attributes of a plainly spelled tag end: the index of its
-/// `/>`, when every attribute from `from` on is ` key="value"` with nothing
-/// XML would change, and how many there are; their places go to `out`.
-/// `None` for anything else, or for more attributes than `out` holds.
-fn plain_entry_end(b: &[u8], from: usize, out: &mut [AttrPlace]) -> Option<(usize, usize)> {
+/// Reads attributes spelled ` key="value"`, with nothing XML would change
+/// in the value, from `b[from..]` until the end of `b` or a `/>`; their
+/// places go to `out`. Returns where it stopped and how many it read;
+/// `None` for any other spelling, or for more attributes than `out` holds:
+/// quick-xml reads those.
+fn plain_attributes(b: &[u8], from: usize, out: &mut [AttrPlace]) -> Option<(usize, usize)> {
     let mut i = from;
     let mut n = 0;
     loop {
@@ -919,7 +925,7 @@ fn plain_entry_end(b: &[u8], from: usize, out: &mut [AttrPlace]) -> Option<(usiz
         while b.get(i) == Some(&b' ') {
             i += 1;
         }
-        if b.get(i..i + 2) == Some(b"/>") {
+        if i == b.len() || b.get(i..i + 2) == Some(b"/>") {
             return Some((i, n));
         }
         if i == before {
@@ -955,6 +961,22 @@ fn plain_entry_end(b: &[u8], from: usize, out: &mut [AttrPlace]) -> Option<(usiz
         n += 1;
         i = value_end + 1;
     }
+}
+
+/// The text of `range` of the chunk, with its place there.
+fn chunk_text(chunk: &str, range: Range<usize>) -> Option<ChunkText<'_>> {
+    Some(ChunkText {
+        text: chunk.get(range.clone())?,
+        start: range.start as u32,
+        end: range.end as u32,
+    })
+}
+
+/// The attributes [`plain_attributes`] found in `chunk`, as keys and texts.
+fn attributes_at<'c>(chunk: &'c str, places: &[AttrPlace]) -> impl Iterator<Item = (&'c [u8], ChunkText<'c>)> {
+    places
+        .iter()
+        .filter_map(move |(key, value)| Some((chunk.as_bytes().get(key.clone())?, chunk_text(chunk, value.clone())?)))
 }
 
 /// Appends the text an entity or character reference stands for.
@@ -1073,9 +1095,14 @@ fn walk_attributes<'c>(
     mut f: impl FnMut(&mut ChunkStrings<'c, '_>, &[u8], AttrValue<'c, '_>) -> Result<(), ParseError>,
 ) -> Result<(), ParseError> {
     if let Some(raw) = strings.in_chunk(e.attributes_raw()) {
-        let mut plain = [(&[][..], ChunkText::default()); PLAIN_ATTRIBUTES];
-        if let Some(n) = plain_attributes(raw, &mut plain) {
-            for &(key, value) in plain.iter().take(n) {
+        let chunk = strings.chunk;
+        let (start, end) = (raw.start as usize, raw.end as usize);
+        let mut places: [AttrPlace; PLAIN_ATTRIBUTES] = Default::default();
+        let whole = chunk.as_bytes().get(..end).unwrap_or_default();
+        if let Some((stop, n)) = plain_attributes(whole, start, &mut places)
+            && stop == end
+        {
+            for (key, value) in attributes_at(chunk, places.get(..n).unwrap_or_default()) {
                 f(strings, key, AttrValue::Plain(value))?;
             }
             return Ok(());
@@ -1117,52 +1144,6 @@ fn closing_quote(b: &[u8], from: usize) -> Option<usize> {
             b'&' | 0..0x20 => return None,
             _ => i += 1,
         }
-    }
-}
-
-/// Splits `raw`, a tag's attribute text, into keys and values, when every
-/// attribute is ` key="value"` with nothing to unescape or normalize; returns
-/// how many there are. `None` for any other spelling, or more attributes than
-/// `out` holds: quick-xml reads those.
-fn plain_attributes<'c>(raw: ChunkText<'c>, out: &mut [(&'c [u8], ChunkText<'c>)]) -> Option<usize> {
-    let b = raw.text.as_bytes();
-    let mut i = 0;
-    let mut n = 0;
-    loop {
-        let before = i;
-        while b.get(i) == Some(&b' ') {
-            i += 1;
-        }
-        if i == b.len() {
-            return Some(n);
-        }
-        if i == before {
-            return None;
-        }
-        let key_start = i;
-        loop {
-            match *b.get(i)? {
-                b'=' => break,
-                b' ' | b'"' | b'\t' | b'\n' | b'\r' => return None,
-                _ => i += 1,
-            }
-        }
-        let key = b.get(key_start..i)?;
-        if key.is_empty() || b.get(i + 1) != Some(&b'"') {
-            return None;
-        }
-        let start = i + 2;
-        i = closing_quote(b, start)?;
-        *out.get_mut(n)? = (
-            key,
-            ChunkText {
-                text: raw.text.get(start..i)?,
-                start: raw.start + start as u32,
-                end: raw.start + i as u32,
-            },
-        );
-        n += 1;
-        i += 1;
     }
 }
 
@@ -1211,19 +1192,13 @@ impl EvrAttributes {
     }
 }
 
-/// An `<rpm:entry>`: a repeat of the same text in the chunk comes from the
-/// cache.
+/// An `<rpm:entry>` quick-xml read: a repeat of the same text in the chunk
+/// comes from the cache.
 fn parse_entry(strings: &mut ChunkStrings<'_, '_>, e: &BytesStart<'_>, kind: DepKind) -> Result<Dep, ParseError> {
-    let Some(raw) = strings.in_chunk(e.attributes_raw()) else {
-        return parse_entry_attributes(strings, e, kind);
-    };
-    let low = str_hash(raw.text) as u32;
-    if let Some(seen) = strings.caches.entries.get(strings.chunk, low, raw.text) {
-        return Ok(Dep { kind, ..seen });
+    match strings.in_chunk(e.attributes_raw()) {
+        Some(raw) => strings.entry(raw, kind, |strings| parse_entry_attributes(strings, e, kind)),
+        None => parse_entry_attributes(strings, e, kind),
     }
-    let dep = parse_entry_attributes(strings, e, kind)?;
-    strings.caches.entries.insert(low, raw, dep);
-    Ok(dep)
 }
 
 /// The attributes of one `<rpm:entry>`, gathered as they come.
