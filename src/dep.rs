@@ -299,24 +299,18 @@ impl RichDep {
     /// `(a if b else c)` as `a if (b else c)`, so the condition and the
     /// alternative are operands of an `else` ([`Outer::Else`]).
     fn write(&self, out: &mut String, outer: Outer) {
-        let Some(mine) = self.top_op() else {
-            if let RichDep::Simple(s) = self {
-                out.push_str(&s.to_string());
-            }
-            return;
-        };
         // A chain of one associative operator (`a and b and c`, on either
         // side) needs no parentheses; a condition always has them, whatever
         // it sits in, and so does any operand of a condition or an `else`.
-        let parens = match outer {
+        let parens = self.top_op().is_some_and(|mine| match outer {
             Outer::Top | Outer::Else => true,
             Outer::Op(theirs) => theirs != mine || matches!(mine, RichOp::If | RichOp::Unless),
-        };
+        });
         if parens {
             out.push('(');
         }
         match self {
-            RichDep::Simple(_) => {}
+            RichDep::Simple(s) => out.push_str(&s.to_string()),
             RichDep::Binary(op, l, r) => {
                 l.write(out, Outer::Op(*op));
                 out.push(' ');

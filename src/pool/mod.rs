@@ -133,11 +133,9 @@ pub struct Pool {
     /// was before modular filtering (empty without modules.yaml).
     filtered_out: Vec<bool>,
     /// Every (package, name) where the package provides the name of a
-    /// binary artifact of some module stream: the packages modular
-    /// filtering may hide for what they provide (found once, at finish).
+    /// package some module stream lists: the packages modular filtering
+    /// may hide for what they provide (found once, at finish).
     artifact_name_providers: Vec<(PkgId, StrId)>,
-    /// The names of all packages some module stream lists.
-    artifact_names: FxHashSet<StrId>,
 }
 
 /// One module stream as dnf's modular filtering sees it: all documents
@@ -150,15 +148,21 @@ struct StreamGroup {
     default: bool,
     /// The arches of its documents.
     arches: Vec<String>,
-    /// The packages it lists, as modules.yaml spells them (read at finish,
-    /// then dropped).
-    artifacts: Vec<Artifact>,
     /// The pool's packages it lists (outside `module_hotfixes` repos).
     members: Vec<PkgId>,
     /// The names of the binary packages it lists (whether in the pool or not).
     binary_names: Vec<StrId>,
     /// The names of the source packages it lists.
     source_names: Vec<StrId>,
+}
+
+/// What the documents of one `module:stream` say, gathered at finish.
+#[derive(Default)]
+struct StreamDocs {
+    /// Their arches.
+    arches: Vec<String>,
+    /// The packages they list.
+    artifacts: Vec<Artifact>,
 }
 
 /// A package a module stream lists, `name-epoch:version-release.arch`.
@@ -615,67 +619,68 @@ impl Pool {
                 }
             }
         }
-        let mut groups: BTreeMap<(&str, &str), StreamGroup> = BTreeMap::new();
+        // Per `module:stream`, its documents' arches and listed packages.
+        let mut listed: BTreeMap<(&str, &str), StreamDocs> = BTreeMap::new();
         for (_, idx) in &pending {
             for st in &idx.streams {
-                let g = groups.entry((&st.name, &st.stream)).or_default();
-                if !g.arches.contains(&st.arch) {
-                    g.arches.push(st.arch.clone());
+                let docs = listed.entry((&st.name, &st.stream)).or_default();
+                if !docs.arches.contains(&st.arch) {
+                    docs.arches.push(st.arch.clone());
                 }
-                g.artifacts
+                docs.artifacts
                     .extend(st.artifacts.iter().filter_map(|a| Artifact::parse(a)));
             }
         }
-        for ((module, stream), g) in &mut groups {
-            g.default = named.get(module).is_some_and(|d| d.as_slice() == [*stream]);
-        }
-        let mut groups: Vec<StreamGroup> = groups.into_values().collect();
-        self.artifact_names = groups
-            .iter()
-            .flat_map(|g| &g.artifacts)
+        let artifact_names: FxHashSet<StrId> = listed
+            .values()
+            .flat_map(|docs| &docs.artifacts)
             .filter_map(|a| self.strings.lookup(&a.name))
             .collect();
         // Which streams list each NEVRA; then, once, which packages those are.
-        let mut listed: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
-        for (gi, g) in groups.iter().enumerate() {
-            for a in &g.artifacts {
-                listed.entry(&a.nevra).or_default().push(gi);
+        let mut streams_of: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+        for (g, docs) in listed.values().enumerate() {
+            for a in &docs.artifacts {
+                streams_of.entry(&a.nevra).or_default().push(g);
             }
         }
-        let mut members: Vec<Vec<PkgId>> = vec![Vec::new(); groups.len()];
+        let mut members: Vec<Vec<PkgId>> = vec![Vec::new(); listed.len()];
         for (i, p) in self.packages.iter().enumerate() {
             // Only packages named like some artifact can be one: the other
             // packages cost no formatting.
-            if self.repos[p.repo as usize].module_hotfixes || !self.artifact_names.contains(&p.name) {
+            if self.repos[p.repo as usize].module_hotfixes || !artifact_names.contains(&p.name) {
                 continue;
             }
-            if let Some(gs) = listed.get(self.artifact_key(i as PkgId).as_str()) {
-                for &g in gs {
-                    members[g].push(i as PkgId);
-                }
+            for &g in streams_of
+                .get(self.artifact_key(i as PkgId).as_str())
+                .into_iter()
+                .flatten()
+            {
+                members[g].push(i as PkgId);
             }
         }
-        drop(listed);
-        for (g, m) in groups.iter_mut().zip(members) {
-            g.members = m;
-            for a in std::mem::take(&mut g.artifacts) {
-                let Some(id) = self.strings.lookup(&a.name) else {
-                    continue;
+        let groups: Vec<StreamGroup> = listed
+            .into_iter()
+            .zip(members)
+            .map(|(((module, stream), StreamDocs { arches, artifacts }), members)| {
+                let (source, binary): (Vec<&Artifact>, Vec<&Artifact>) = artifacts.iter().partition(|a| a.source);
+                let ids = |list: Vec<&Artifact>| {
+                    let mut ids: Vec<StrId> = list.iter().filter_map(|a| self.strings.lookup(&a.name)).collect();
+                    ids.sort_unstable();
+                    ids.dedup();
+                    ids
                 };
-                let names = if a.source {
-                    &mut g.source_names
-                } else {
-                    &mut g.binary_names
-                };
-                if !names.contains(&id) {
-                    names.push(id);
+                StreamGroup {
+                    default: named.get(module).is_some_and(|d| d.as_slice() == [stream]),
+                    arches,
+                    members,
+                    binary_names: ids(binary),
+                    source_names: ids(source),
                 }
-            }
-        }
+            })
+            .collect();
         self.module_streams = groups;
         // The providers index is built: ask it rather than every dependency.
-        self.artifact_name_providers = self
-            .artifact_names
+        self.artifact_name_providers = artifact_names
             .iter()
             .flat_map(|&name| self.providers_of(name).iter().map(move |&(pkg, _)| (pkg, name)))
             .collect();
@@ -727,7 +732,7 @@ impl Pool {
         let mut state = vec![Modular::Other; self.packages.len()];
         let mut binary_names: FxHashSet<StrId> = FxHashSet::default();
         let mut source_names: FxHashSet<StrId> = FxHashSet::default();
-        for (g, _) in self.module_streams.iter().zip(&on).filter(|(_, on)| **on) {
+        for (g, _) in self.module_streams.iter().zip(&on).filter(|&(_, &on)| on) {
             for &p in &g.members {
                 state[p as usize] = Modular::Active;
             }
@@ -735,7 +740,7 @@ impl Pool {
             source_names.extend(&g.source_names);
         }
         // A package an active stream lists stays, whatever else lists it.
-        for (g, _) in self.module_streams.iter().zip(&on).filter(|(_, on)| !**on) {
+        for (g, _) in self.module_streams.iter().zip(&on).filter(|&(_, &on)| !on) {
             for &p in &g.members {
                 if state[p as usize] == Modular::Other {
                     state[p as usize] = Modular::Inactive;
@@ -848,6 +853,7 @@ pub type PendingModules = Vec<(u32, ModuleIndex)>;
 #[cfg(test)]
 mod tests {
     use super::{Artifact, paths_inside};
+    use crate::dep::parse_rich;
 
     #[test]
     fn artifacts_need_an_epoch_as_dnf_matches_them() {
@@ -860,7 +866,6 @@ mod tests {
         assert!(Artifact::parse("nodejs-x:18.1.0-1.x86_64").is_none());
         assert!(Artifact::parse("nodejs").is_none());
     }
-    use crate::dep::parse_rich;
 
     #[test]
     fn paths_inside_rich_dependencies_are_found_at_any_depth() {
