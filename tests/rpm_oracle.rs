@@ -6,19 +6,16 @@
 use std::io::Read;
 
 use rpmatrix::evr::{self, Evr, Op};
+use rpmatrix::repodata::decompress::decompressor;
 
 fn rows(file: &str) -> Vec<Vec<String>> {
     let path = format!("{}/tests/oracle/{file}", env!("CARGO_MANIFEST_DIR"));
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let text = if file.ends_with(".gz") {
-        let mut text = String::new();
-        flate2::read::GzDecoder::new(&bytes[..])
-            .read_to_string(&mut text)
-            .unwrap_or_else(|e| panic!("{path}: {e}"));
-        text
-    } else {
-        String::from_utf8(bytes).unwrap_or_else(|e| panic!("{path}: {e}"))
-    };
+    // Plain or gzipped, told apart by content as the loader does.
+    let mut text = String::new();
+    decompressor(Box::new(&bytes[..]))
+        .and_then(|(mut reader, _)| reader.read_to_string(&mut text))
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
     text.lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())
         .map(|l| l.split('\t').map(str::to_owned).collect())
