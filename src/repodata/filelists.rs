@@ -12,7 +12,7 @@ use std::io::Read;
 
 use quick_xml::events::Event;
 
-use super::primary::{DocState, ParseError, attr, chunk_reader, parse_chunks, push_ref, push_text};
+use super::primary::{DocState, ParseError, attr, chunk_reader, parse_chunks_on_rayon, push_ref, push_text};
 
 /// Parses one chunk of filelists.xml, calling `sink(pkgid, path)` for every
 /// `<file>` whose path `wanted` accepts.
@@ -86,7 +86,7 @@ pub fn parse_filelists<R: Read + Send>(
     wanted: &(dyn Fn(&str) -> bool + Sync),
     sink: &mut dyn FnMut(&str, &str),
 ) -> Result<(), ParseError> {
-    let results = parse_chunks(reader, FILELISTS_CHUNK, 2, |_: &mut (), chunk| {
+    let results = parse_chunks_on_rayon(reader, FILELISTS_CHUNK, 2, |_: &mut (), chunk| {
         let mut doc = DocState::default();
         let mut found: Vec<(String, String)> = Vec::new();
         parse_filelists_chunk(chunk, &mut doc, wanted, &mut |id, p| {
@@ -134,8 +134,9 @@ pub fn scan_filelists_for<R: Read + Send>(
         .match_kind(aho_corasick::MatchKind::LeftmostFirst)
         .build(&needles)
         .map_err(|e| ParseError::Xml(format!("cannot search filelists: {e}")))?;
-    // Searching a chunk is quicker than decompressing it: one thread keeps up.
-    let results = parse_chunks(reader, FILELISTS_CHUNK, 1, |_: &mut (), chunk| {
+    // Searching a chunk is quicker than decompressing it: one waiting
+    // chunk keeps a worker busy.
+    let results = parse_chunks_on_rayon(reader, FILELISTS_CHUNK, 1, |_: &mut (), chunk| {
         let mut doc = DocState::default();
         let bytes = chunk.as_bytes();
         if let Some(at) = memchr::memmem::find(bytes, b"<filelists") {

@@ -5,7 +5,7 @@
 //! quick-xml's byte events (the chunk was checked as UTF-8 once) while the
 //! next one is being decompressed. Strings are interned as they are read
 //! (through [`Intern`], the pool's shared interner, behind a per-chunk cache
-//! each parser thread keeps), so records are small integers and the pool
+//! each parser keeps), so records are small integers and the pool
 //! never hashes a string a second time. The attributes of `<rpm:entry>` and
 //! `<version>` are read straight from the chunk when they are spelled as
 //! createrepo_c writes them, and by quick-xml otherwise.
@@ -57,10 +57,10 @@ pub fn str_hash(s: &str) -> u64 {
     FxBuildHasher.hash_one(s)
 }
 
-/// What a parser thread remembers of the chunk it is parsing, so that the
+/// What a parser remembers of the chunk it is parsing, so that the
 /// shared interner is asked once per distinct string (and EVR) per chunk.
-/// Emptied for each chunk but kept by the thread, so its tables are
-/// allocated once per thread, not once per chunk. Strings are named by
+/// Emptied for each chunk but kept for the next one a parsing task takes,
+/// so its tables are allocated a few times per file, not once per chunk. Strings are named by
 /// their place in the chunk: the tables outlive any one chunk's text.
 pub struct ChunkCaches {
     /// The ids of the strings seen in this chunk.
@@ -75,8 +75,8 @@ pub struct ChunkCaches {
     evrs: FxHashMap<(StrId, StrId, StrId), EvrId>,
 }
 
-/// Starting sizes of the per-chunk caches. They last across a thread's
-/// chunks, so they grow to what a [`PRIMARY_CHUNK`] holds once per thread;
+/// Starting sizes of the per-chunk caches. They last from chunk to chunk,
+/// so they grow to what a [`PRIMARY_CHUNK`] holds once each;
 /// twice these sizes measured the same.
 const CHUNK_STRINGS: usize = 3 * 1024;
 const CHUNK_ENTRIES: usize = 2 * 1024;
@@ -1273,16 +1273,11 @@ fn parse_entry_attributes(
 /// chunks while the rayon pool parses them as they come. Batches come back
 /// in document order.
 pub fn parse_primary<R: Read + Send>(reader: R, interner: &dyn Intern) -> Result<Vec<Batch>, ParseError> {
-    let results = parse_chunks(
-        reader,
-        PRIMARY_CHUNK,
-        PARSE_THREADS,
-        |caches: &mut ChunkCaches, chunk| {
-            let mut doc = DocState::default();
-            let batch = parse_primary_chunk(chunk, &mut doc, interner, caches)?;
-            Ok((batch, doc))
-        },
-    )?;
+    let results = parse_chunks_on_rayon(reader, PRIMARY_CHUNK, PARSE_AHEAD, |caches: &mut ChunkCaches, chunk| {
+        let mut doc = DocState::default();
+        let batch = parse_primary_chunk(chunk, &mut doc, interner, caches)?;
+        Ok((batch, doc))
+    })?;
     let mut doc = DocState::default();
     let mut batches = Vec::with_capacity(results.len());
     for (batch, chunk_doc) in results {
@@ -1293,86 +1288,92 @@ pub fn parse_primary<R: Read + Send>(reader: R, interner: &dyn Intern) -> Result
     Ok(batches)
 }
 
-/// Cuts `reader` into `</package>`-terminated chunks on one thread while
-/// `threads` threads parse them; results in document order. Chunks in
-/// flight are bounded, so memory stays a few chunks whatever the file size.
-pub(crate) fn parse_chunks<R, T, S, F>(
+/// Chunks of one primary.xml handed to rayon's workers and not yet parsed
+/// (see [`parse_chunks_on_rayon`]).
+pub const PARSE_AHEAD: usize = 2;
+
+/// Cuts `reader` into `</package>`-terminated chunks on the calling thread
+/// and parses them as tasks of rayon's pool; results in document order.
+///
+/// The pool has one worker per CPU, and every repository loaded at once
+/// shares it: a worker done with a small repository's chunks takes a big
+/// one's. Threads of their own per file (a decompressor and two parsers for
+/// each repository, seven threads on two CPUs for CentOS Stream 9's
+/// AppStream and BaseOS) cost 15–20 % more CPU in time slices and lock
+/// waits (BENCHMARKS.md, "Stop 13"). At most `ahead` chunks wait for a
+/// worker; past that the calling thread parses the chunk it just cut
+/// before cutting the next, so memory stays a few chunks whatever the file
+/// size and however busy the pool is.
+pub(crate) fn parse_chunks_on_rayon<R, T, S, F>(
     reader: R,
     chunk_size: usize,
-    threads: usize,
+    ahead: usize,
     parse: F,
 ) -> Result<Vec<T>, ParseError>
 where
     R: Read + Send,
     T: Send,
-    S: Default,
+    S: Default + Send,
     F: Fn(&mut S, &str) -> Result<T, ParseError> + Sync,
 {
-    type Job = (usize, Result<Chunk, ParseError>);
-    // One chunk waits while each parser works on one and the next is read:
-    // more in the queue would only hold memory, since the parsers, not the
-    // decompressor, are the slower side.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(1);
-    let rx = std::sync::Mutex::new(rx);
-    // Parsed chunks' buffers go back to the chunker to be filled again.
-    let (free_tx, free_rx) = std::sync::mpsc::channel::<Vec<u8>>();
-    let slots: std::sync::Mutex<Vec<Option<Result<T, ParseError>>>> = std::sync::Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        scope.spawn(move || {
-            let mut chunker = Chunker::new(reader, b"</package>", chunk_size);
-            for index in 0.. {
-                let next = chunker.next_chunk(free_rx.try_recv().unwrap_or_default());
-                let stop = !matches!(next, Ok(Some(_)));
-                let job = match next {
-                    Ok(Some(chunk)) => Ok(chunk),
-                    Ok(None) => return,
-                    Err(e) => Err(e),
-                };
-                if tx.send((index, job)).is_err() || stop {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn locked<V>(m: &Mutex<V>) -> std::sync::MutexGuard<'_, V> {
+        m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    let slots: Mutex<Vec<Option<Result<T, ParseError>>>> = Mutex::new(Vec::new());
+    // Parser states (caches) left by finished tasks, and chunk buffers
+    // parsed and free to be filled again: both are reused, not rebuilt.
+    let states: Mutex<Vec<S>> = Mutex::new(Vec::new());
+    let buffers: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+    let waiting = AtomicUsize::new(0);
+    let (slots, states, buffers, waiting, parse) = (&slots, &states, &buffers, &waiting, &parse);
+    let run = move |index: usize, chunk: Chunk| {
+        let mut state = locked(states).pop().unwrap_or_default();
+        let result = as_text(chunk.bytes()).and_then(|text| parse(&mut state, text));
+        locked(states).push(state);
+        locked(buffers).push(chunk.buf);
+        let mut v = locked(slots);
+        if v.len() <= index {
+            v.resize_with(index + 1, || None);
+        }
+        v[index] = Some(result);
+    };
+    let mut chunker = Chunker::new(reader, b"</package>", chunk_size);
+    rayon::scope(|scope| {
+        for index in 0.. {
+            let buf = locked(buffers).pop().unwrap_or_default();
+            match chunker.next_chunk(buf) {
+                Ok(Some(chunk)) if waiting.load(Ordering::Acquire) < ahead => {
+                    waiting.fetch_add(1, Ordering::AcqRel);
+                    scope.spawn(move |_| {
+                        run(index, chunk);
+                        waiting.fetch_sub(1, Ordering::AcqRel);
+                    });
+                }
+                Ok(Some(chunk)) => run(index, chunk),
+                Ok(None) => return,
+                Err(e) => {
+                    let mut v = locked(slots);
+                    v.resize_with(index + 1, || None);
+                    v[index] = Some(Err(e));
                     return;
                 }
             }
-        });
-        for _ in 0..threads.max(1) {
-            let free_tx = free_tx.clone();
-            let (rx, slots, parse) = (&rx, &slots, &parse);
-            scope.spawn(move || {
-                // Each parser thread keeps its own state (caches) from chunk to chunk.
-                let mut state = S::default();
-                loop {
-                    let job = match rx.lock() {
-                        Ok(guard) => guard.recv(),
-                        Err(_) => return,
-                    };
-                    let Ok((index, chunk)) = job else { return };
-                    let result = chunk.and_then(|c| {
-                        let parsed = as_text(c.bytes()).and_then(|text| parse(&mut state, text));
-                        // The chunker may have finished: then the buffer is simply dropped.
-                        let _ = free_tx.send(c.buf);
-                        parsed
-                    });
-                    if let Ok(mut v) = slots.lock() {
-                        if v.len() <= index {
-                            v.resize_with(index + 1, || None);
-                        }
-                        v[index] = Some(result);
-                    }
-                }
-            });
         }
     });
     let slots = slots
-        .into_inner()
-        .map_err(|_| ParseError::Xml("a parser thread panicked".into()))?;
+        .lock()
+        .map_err(|_| ParseError::Xml("a parser task panicked".into()))?
+        .drain(..)
+        .collect::<Vec<_>>();
     slots
         .into_iter()
         .map(|slot| slot.unwrap_or_else(|| Err(ParseError::Xml("a chunk was not parsed".into()))))
         .collect()
 }
-
-/// Threads parsing the chunks of one primary.xml (the decompressor is one
-/// more): parsing is the slower side, so two keep up with one decompressor.
-pub const PARSE_THREADS: usize = 2;
 
 /// Every package of `xml` (a whole primary.xml, or a chunk of one) as
 /// text, read with or without the hand-read runs: name, arch, EVR, pkgid,
@@ -1769,6 +1770,33 @@ mod tests {
                 }
                 assert_eq!(joined, text.as_bytes(), "{size} {recycle}");
             }
+        }
+    }
+
+    #[test]
+    fn chunks_parsed_on_rayon_come_back_in_document_order() {
+        // Many small chunks, none or several waiting for a worker, parsed by
+        // whichever thread: the results still read as the document does,
+        // and a failing chunk fails the whole.
+        let text: String = (0..300).map(|i| format!("<package>{i}</package>")).collect();
+        let numbers = |state: &mut usize, chunk: &str| -> Result<Vec<u32>, ParseError> {
+            *state += 1;
+            chunk
+                .split("</package>")
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    let n = p.trim_start_matches("<package>");
+                    n.parse().map_err(|_| ParseError::Xml(format!("not a number: {n}")))
+                })
+                .collect()
+        };
+        for ahead in [0, 1, 4] {
+            let parsed = parse_chunks_on_rayon(text.as_bytes(), 48, ahead, numbers).unwrap_or_else(|e| panic!("{e}"));
+            assert!(parsed.len() > 50, "{ahead}");
+            assert_eq!(parsed.concat(), (0..300).collect::<Vec<u32>>(), "{ahead}");
+            let broken = text.replace("<package>150<", "<package>x<");
+            let e = parse_chunks_on_rayon(broken.as_bytes(), 48, ahead, numbers).err();
+            assert!(e.is_some_and(|e| e.to_string().contains("not a number: x")), "{ahead}");
         }
     }
 
