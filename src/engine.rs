@@ -216,10 +216,12 @@ impl Loaded {
     /// in this closure.
     pub fn closure(&mut self, opts: &ClosureOptions) -> Result<(ClosureResult, Timings), EngineError> {
         let mut timings = self.timings.clone();
-        let mut closure_ms = 0.0;
+        let started = Instant::now();
+        let mut selection = closure::selection(&self.pool, opts)?;
+        let mut closure_ms = ms(started.elapsed());
         loop {
             let started = Instant::now();
-            let outcome = closure::check(&self.pool, opts)?;
+            let outcome = closure::check_selected(&self.pool, opts, &mut selection)?;
             closure_ms += ms(started.elapsed());
             match outcome {
                 Outcome::Done(result) => {
