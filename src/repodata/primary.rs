@@ -6,9 +6,13 @@
 //! next one is being decompressed. Strings are interned as they are read
 //! (through [`Intern`], the pool's shared interner, behind a per-chunk cache
 //! each parser keeps), so records are small integers and the pool
-//! never hashes a string a second time. The attributes of `<rpm:entry>` and
-//! `<version>` are read straight from the chunk when they are spelled as
-//! createrepo_c writes them, and by quick-xml otherwise.
+//! never hashes a string a second time. A package's elements (`<name>`,
+//! `<version .../>`, the dependency lists' `<rpm:entry .../>`, `<file>`...)
+//! are read straight from the chunk while they are spelled as createrepo_c
+//! writes them; quick-xml reads the document around them and anything
+//! spelled otherwise (entities, CDATA, comments, other quoting or
+//! attribute order), and the tests and the `primary` fuzz target hold the
+//! two readings to the same packages.
 
 use std::borrow::Cow;
 use std::hash::BuildHasher;
@@ -629,7 +633,7 @@ fn parse_chunk(
                         if current.is_some() {
                             return Err(ParseError::Xml("<package> inside <package>".into()));
                         }
-                        current = Some(PkgRec {
+                        let pkg = current.insert(PkgRec {
                             name: NO_STR,
                             arch: NO_STR,
                             evr: NO_EVR,
@@ -638,6 +642,12 @@ fn parse_chunk(
                             deps: batch.deps.len() as u32..batch.deps.len() as u32,
                             files: batch.files.len() as u32..batch.files.len() as u32,
                         });
+                        if hand_read && !empty {
+                            let at = position(chunk, &reader);
+                            let (read, open) = package_run(&mut strings, at, pkg, &mut batch)?;
+                            pass_over(&mut reader, &mut skipped, read);
+                            kind = open;
+                        }
                     }
                     b"metadata" => {
                         doc.root_seen = true;
@@ -695,10 +705,6 @@ fn parse_chunk(
             Event::GeneralRef(r) if field != Field::None => push_ref(value.owned(), &r)?,
             Event::End(e) => {
                 let name = e.name();
-                // What createrepo_c writes after these is, up to the next
-                // tag this parser reads, nothing it reads.
-                let ignored_next =
-                    hand_read && current.is_some() && matches!(name.as_ref(), b"checksum" | b"rpm:sourcerpm");
                 match name.as_ref() {
                     b"package" => {
                         let Some(mut pkg) = current.take() else {
@@ -740,9 +746,18 @@ fn parse_chunk(
                         field = Field::None;
                     }
                 }
-                if ignored_next {
-                    let read = ignored_run(chunk.as_bytes(), position(chunk, &reader));
+                // Inside a package, between its elements: what follows may
+                // be read by hand again (what quick-xml read was spelled
+                // otherwise, or was a dependency list's end).
+                if hand_read
+                    && kind.is_none()
+                    && field == Field::None
+                    && let Some(pkg) = current.as_mut()
+                {
+                    let at = position(chunk, &reader);
+                    let (read, open) = package_run(&mut strings, at, pkg, &mut batch)?;
                     pass_over(&mut reader, &mut skipped, read);
+                    kind = open;
                 }
             }
             Event::Eof => break,
@@ -851,60 +866,173 @@ const IGNORED_TEXT: [&[u8]; 8] = [
 /// Elements of a `<package>` that nothing reads, written empty.
 const IGNORED_EMPTY: [&[u8]; 4] = [b"time", b"size", b"location", b"rpm:header-range"];
 
-/// How many bytes from `at` are elements nothing reads, spelled as
-/// createrepo_c writes them: `<summary>`, `<description>` and the like with
-/// text holding no markup and no entity, `<time .../>` and the like with
-/// plain attributes, the `<format>` start tag, and whitespace between them.
-/// quick-xml would make three events of each (four with the whitespace)
-/// for the parser to look at and drop; the first element spelled otherwise,
-/// or any other element, is left to quick-xml.
-fn ignored_run(b: &[u8], at: usize) -> usize {
+/// Where the element at `i` (a `<`) ends when it is one nothing reads,
+/// spelled as createrepo_c writes it: `<summary>`, `<description>` and the
+/// like with text holding no markup and no entity, `<time .../>` and the
+/// like with plain attributes, or the `<format>` start tag. `None` for any
+/// other element or spelling.
+fn ignored_element(b: &[u8], i: usize, name: &[u8], places: &mut [AttrPlace]) -> Option<usize> {
+    let after_name = i + 1 + name.len();
+    if IGNORED_TEXT.contains(&name) {
+        match b.get(after_name) {
+            Some(b'>') => {
+                // Text up to the next `<`, which must open this element's
+                // end tag; no entity to check.
+                let text_start = after_name + 1;
+                let lt = memchr::memchr2(b'<', b'&', b.get(text_start..)?)?;
+                end_tag_at(b, text_start + lt, name)
+            }
+            Some(b'/') if b.get(after_name + 1) == Some(&b'>') => Some(after_name + 2),
+            _ => None,
+        }
+    } else if name == b"format" && b.get(after_name) == Some(&b'>') {
+        // Only its start tag: its content is read tag by tag.
+        Some(after_name + 1)
+    } else if IGNORED_EMPTY.contains(&name) {
+        match plain_attributes(b, after_name, places) {
+            Some((end, _)) if b.get(end..end + 2) == Some(b"/>") => Some(end + 2),
+            _ => None,
+        }
+    } else {
+        None
+    }
+}
+
+/// Where `</name>` starting at `at` ends, when it is spelled so.
+fn end_tag_at(b: &[u8], at: usize, name: &[u8]) -> Option<usize> {
+    let rest = b.get(at..)?;
+    (rest.get(..2) == Some(b"</")
+        && rest.get(2..2 + name.len()) == Some(name)
+        && rest.get(2 + name.len()) == Some(&b'>'))
+    .then_some(at + 2 + name.len() + 1)
+}
+
+/// The element name at `i` (a `<`): up to a space, `>`, `/` or newline.
+fn element_name(b: &[u8], i: usize) -> &[u8] {
+    let tag = b.get(i + 1..).unwrap_or_default();
+    let len = tag
+        .iter()
+        .position(|&c| matches!(c, b' ' | b'>' | b'/' | b'\n' | b'\t' | b'\r'))
+        .unwrap_or(tag.len());
+    &tag[..len]
+}
+
+/// Where the text of a `<file>` starts, `at` being just after its name:
+/// `<file>`, `<file type="dir">` or `<file type="ghost">`.
+fn file_text_start(b: &[u8], at: usize) -> Option<usize> {
+    let rest = b.get(at..)?;
+    [&b">"[..], b" type=\"dir\">", b" type=\"ghost\">"]
+        .iter()
+        .find(|open| rest.starts_with(open))
+        .map(|open| at + open.len())
+}
+
+/// Where the text of a `<checksum>` starts, `at` being just after its name,
+/// when it is spelled `<checksum type="..." pkgid="YES">`.
+fn pkgid_text_start(b: &[u8], at: usize) -> Option<usize> {
+    const TYPE: &[u8] = b" type=\"";
+    const PKGID: &[u8] = b" pkgid=\"YES\">";
+    if !b.get(at..)?.starts_with(TYPE) {
+        return None;
+    }
+    let quote = closing_quote(b, at + TYPE.len())?;
+    b.get(quote + 1..)?
+        .starts_with(PKGID)
+        .then_some(quote + 1 + PKGID.len())
+}
+
+/// The text of an element from `start` up to its end tag `</name>`, when
+/// it holds no markup, no entity and no carriage return (which XML turns
+/// into a line feed): the text, and where the end tag ends.
+fn plain_text<'c>(chunk: &'c str, start: usize, name: &[u8]) -> Option<(ChunkText<'c>, usize)> {
+    let b = chunk.as_bytes();
+    let close = start + memchr::memchr3(b'<', b'&', b'\r', b.get(start..)?)?;
+    let end = end_tag_at(b, close, name)?;
+    Some((chunk_text(chunk, start..close)?, end))
+}
+
+/// Reads a package's elements straight from the chunk, from byte `at`
+/// (between two elements of a `<package>`), as createrepo_c writes them:
+/// `<name>`, `<arch>`, `<rpm:sourcerpm>` and `<file>` with plain text,
+/// `<version .../>` with plain attributes, `<checksum type="..."
+/// pkgid="YES">`, the elements nothing reads, dependency lists (their
+/// entries by [`entry_run`]) and `</format>`. quick-xml would make three
+/// events of most (four with the whitespace) for the parser to look at.
+/// Stops before the first thing spelled otherwise, which quick-xml then
+/// reads as it reads everything else. Returns how many bytes it read, and
+/// the kind of a dependency list it left open (its entries not all read).
+fn package_run(
+    strings: &mut ChunkStrings<'_, '_>,
+    at: usize,
+    pkg: &mut PkgRec,
+    batch: &mut Batch,
+) -> Result<(usize, Option<DepKind>), ParseError> {
+    let chunk = strings.chunk;
+    let b = chunk.as_bytes();
     let mut places: [AttrPlace; PLAIN_ATTRIBUTES] = Default::default();
     let mut read = at;
     loop {
         let i = skip_whitespace(b, read);
-        let Some(tag) = b.get(i..).and_then(|r| r.strip_prefix(b"<")) else {
-            return read - at;
-        };
-        let name_len = tag
-            .iter()
-            .position(|&c| matches!(c, b' ' | b'>' | b'/' | b'\n' | b'\t' | b'\r'))
-            .unwrap_or(tag.len());
-        let name = &tag[..name_len];
-        let after_name = i + 1 + name_len;
-        let end = if IGNORED_TEXT.contains(&name) {
-            match b.get(after_name) {
-                Some(b'>') => {
-                    // Text up to the next `<`, which must open this
-                    // element's end tag; no entity to check.
-                    let text_start = after_name + 1;
-                    let Some(lt) = b.get(text_start..).and_then(|r| memchr::memchr2(b'<', b'&', r)) else {
-                        return read - at;
-                    };
-                    let close = text_start + lt;
-                    let rest = b.get(close..).unwrap_or_default();
-                    if rest.get(..2) != Some(b"</")
-                        || rest.get(2..2 + name_len) != Some(name)
-                        || rest.get(2 + name_len) != Some(&b'>')
-                    {
-                        return read - at;
-                    }
-                    close + 2 + name_len + 1
+        if b.get(i) != Some(&b'<') {
+            return Ok((read - at, None));
+        }
+        if b.get(i..i + 9) == Some(b"</format>") {
+            read = i + 9;
+            continue;
+        }
+        let name = element_name(b, i);
+        let after_name = i + 1 + name.len();
+        if let Some(end) = ignored_element(b, i, name, &mut places) {
+            read = end;
+            continue;
+        }
+        let text_start = match name {
+            b"name" | b"arch" | b"rpm:sourcerpm" => (b.get(after_name) == Some(&b'>')).then_some(after_name + 1),
+            b"file" => file_text_start(b, after_name),
+            b"checksum" => pkgid_text_start(b, after_name),
+            b"version" => {
+                let Some((end, n)) = plain_attributes(b, after_name, &mut places) else {
+                    return Ok((read - at, None));
+                };
+                if b.get(end..end + 2) != Some(b"/>") {
+                    return Ok((read - at, None));
                 }
-                Some(b'/') if b.get(after_name + 1) == Some(&b'>') => after_name + 2,
-                _ => return read - at,
+                let mut evr = EvrAttributes::default();
+                for (key, value) in attributes_at(chunk, places.get(..n).unwrap_or_default()) {
+                    evr.take(strings, key, AttrValue::Plain(value))?;
+                }
+                pkg.evr = evr.intern(strings);
+                read = end + 2;
+                continue;
             }
-        } else if name == b"format" && b.get(after_name) == Some(&b'>') {
-            // Only its start tag: its content is read tag by tag.
-            after_name + 1
-        } else if IGNORED_EMPTY.contains(&name) {
-            match plain_attributes(b, after_name, &mut places) {
-                Some((end, _)) if b.get(end..end + 2) == Some(b"/>") => end + 2,
-                _ => return read - at,
+            _ => {
+                let Some(kind) = DepKind::from_tag(name).filter(|_| b.get(after_name) == Some(&b'>')) else {
+                    return Ok((read - at, None));
+                };
+                let (n, closed) = entry_run(strings, after_name + 1, kind, &mut batch.deps)?;
+                read = after_name + 1 + n;
+                if !closed {
+                    return Ok((read - at, Some(kind)));
+                }
+                continue;
             }
-        } else {
-            return read - at;
         };
+        let Some((text, end)) = text_start.and_then(|start| plain_text(chunk, start, name)) else {
+            return Ok((read - at, None));
+        };
+        match name {
+            b"name" => pkg.name = strings.cached_id(text),
+            b"arch" => pkg.arch = strings.cached_id(text),
+            // A source package's is empty: absent, as when the tag is.
+            b"rpm:sourcerpm" if text.text.is_empty() => pkg.sourcerpm = NO_STR,
+            b"rpm:sourcerpm" => pkg.sourcerpm = strings.cached_id(text),
+            b"file" => batch.files.push(strings.cached_id(text)),
+            _ => {
+                let start = batch.pkgids.len() as u32;
+                batch.pkgids.push_str(text.text);
+                pkg.pkgid = start..batch.pkgids.len() as u32;
+            }
+        }
         read = end;
     }
 }
@@ -1673,6 +1801,72 @@ mod tests {
     fn hand_read_runs_agree_with_quick_xml_on_real_data() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         assert_hand_read_agrees(&root.join("../shared/data/real"), 10);
+    }
+
+    /// The package's own elements read by hand, spelled as createrepo_c
+    /// writes them or otherwise: the same packages as quick-xml alone reads,
+    /// or an error from both.
+    #[test]
+    fn package_runs_agree_with_quick_xml_however_fields_are_spelled() {
+        let plain = XML.replace("<name>foo&amp;bar</name>", "<name>foo</name>");
+        let arch = "<arch>x86_64</arch>";
+        let version = r#"<version epoch="0" ver="1.0" rel="1.el9"/>"#;
+        let checksum = r#"<checksum type="sha256" pkgid="YES">abc</checksum>"#;
+        let source = "<rpm:sourcerpm>foo-1.0-1.el9.src.rpm</rpm:sourcerpm>";
+        let file = "<file>/usr/bin/foo</file>";
+        let variants: Vec<(&str, &str)> = vec![
+            (arch, "<arch>x86_64</arch >"),
+            (arch, "<arch >x86_64</arch>"),
+            (arch, "<arch>x86_64</name>"),
+            (arch, "<arch>x86&#95;64</arch>"),
+            (arch, "<arch><![CDATA[x86_64]]></arch>"),
+            (arch, "<arch>x86\r\n64</arch>"),
+            (arch, "<arch>x86<!-- c -->64</arch>"),
+            (arch, "<arch/>"),
+            (arch, "<arch></arch>"),
+            (arch, "<arch>x86_64</arch><!-- c --><name>again</name>"),
+            (arch, "<other><arch>i686</arch></other>"),
+            (version, r#"<version epoch="0" ver="1.0" rel="1.el9"></version>"#),
+            (version, r#"<version epoch='0' ver="1.0" rel="1.el9"/>"#),
+            (version, r#"<version ver="1.0" epoch="1"/>"#),
+            (version, r#"<version epoch="" ver="1.0" rel=""/>"#),
+            (version, r#"<version epoch="0" ver="1&#46;0" rel="1"/>"#),
+            (version, r#"<version  epoch="0" ver="1.0" rel="1"/>"#),
+            (checksum, r#"<checksum type="sha256" pkgid="NO">abc</checksum>"#),
+            (checksum, r#"<checksum pkgid="YES" type="sha256">abc</checksum>"#),
+            (checksum, r#"<checksum type="sha&amp;256" pkgid="YES">abc</checksum>"#),
+            (checksum, r#"<checksum type="sha256" pkgid="YES">a&#98;c</checksum>"#),
+            (checksum, r#"<checksum type="sha256" pkgid="YES"/>"#),
+            (source, "<rpm:sourcerpm></rpm:sourcerpm>"),
+            (source, "<rpm:sourcerpm/>"),
+            (
+                source,
+                "<rpm:sourcerpm>a</rpm:sourcerpm><rpm:sourcerpm>b</rpm:sourcerpm>",
+            ),
+            (file, "<file type=\"dir\">/usr/lib/foo</file>"),
+            (
+                file,
+                "<file type=\"ghost\">/var/log/foo</file><file>/usr/bin/foo</file>",
+            ),
+            (file, "<file type=\"other\">/x</file>"),
+            (file, "<file>/a&amp;b</file><file>/usr/bin/foo</file>"),
+            (file, "<file>/usr/bin/foo</file></format ><format><file>/b</file>"),
+            ("<rpm:provides>", "<rpm:provides/><rpm:provides>"),
+            ("<rpm:requires>", "<rpm:requires >"),
+            ("<format>", "<format><rpm:license>x &amp; y</rpm:license>"),
+            ("</format>", "</format>\n  <file>/after/format</file>"),
+        ];
+        for (from, to) in variants {
+            assert!(plain.contains(from), "{from}");
+            let xml = plain.replace(from, to);
+            let hand = packages_as_text(&xml, true);
+            let quick = packages_as_text(&xml, false);
+            match (hand, quick) {
+                (Ok(hand), Ok(quick)) => assert_eq!(hand, quick, "{xml}"),
+                (Err(_), Err(_)) => {}
+                (hand, quick) => panic!("hand {hand:?}, quick-xml {quick:?}\n{xml}"),
+            }
+        }
     }
 
     /// Found by the fuzz target: an element left open collects the text
