@@ -642,7 +642,10 @@ fn parse_chunk(
                             deps: batch.deps.len() as u32..batch.deps.len() as u32,
                             files: batch.files.len() as u32..batch.files.len() as u32,
                         });
-                        if hand_read && !empty {
+                        // A dependency list or a field left open in the
+                        // package before still takes what follows: then
+                        // quick-xml reads on, as it would alone.
+                        if hand_read && !empty && kind.is_none() && field == Field::None {
                             let at = position(chunk, &reader);
                             let (read, open) = package_run(&mut strings, at, pkg, &mut batch)?;
                             pass_over(&mut reader, &mut skipped, read);
@@ -1867,6 +1870,26 @@ mod tests {
                 (hand, quick) => panic!("hand {hand:?}, quick-xml {quick:?}\n{xml}"),
             }
         }
+    }
+
+    /// Found by the fuzz target: a dependency list whose end tag is
+    /// misspelled stays open into the next package, whose entries then
+    /// belong to it, read by hand or not.
+    #[test]
+    fn a_list_left_open_in_one_package_reaches_into_the_next() {
+        let two = format!(
+            "{}\n{}",
+            XML.replace("</metadata>", ""),
+            &XML[XML.find("<package").unwrap_or(0)..]
+        );
+        let xml = two.replacen("</rpm:requires>", "</rpm:reqres>", 1).replacen(
+            r#"<checksum type="sha256" pkgid="YES">abc</checksum>"#,
+            r#"<checksum type="sha256" pkgid="YES">abc</checksum><rpm:entry name="stray"/>"#,
+            2,
+        );
+        let hand = packages_as_text(&xml, true).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(hand, packages_as_text(&xml, false).unwrap_or_else(|e| panic!("{e}")));
+        assert!(hand[1].contains("Requires stray"), "{hand:?}");
     }
 
     /// Found by the fuzz target: an element left open collects the text
