@@ -20,11 +20,22 @@ DNF="dnf repoclosure --repofrompath=appstream,$A --repofrompath=baseos,$B --repo
  --installroot=/tmp/rpmatrix-bench-root --releasever=9 --forcearch=x86_64 -q"
 ZCAT="zcat $A/repodata/*-primary.xml.gz $B/repodata/*-primary.xml.gz"
 
-hyperfine -N -i -w 2 -r "$RUNS" --export-markdown /tmp/rpmatrix-hyperfine.md \
+hyperfine -N -i -w 2 -r "$RUNS" --export-markdown /tmp/rpmatrix-hyperfine.md --export-json /tmp/rpmatrix-hyperfine.json \
   -n rpmatrix "$RPMATRIX" \
   -n "dnf repoclosure (cold)" --prepare 'rm -rf /tmp/rpmatrix-bench-root' "$DNF" \
   -n zcat "sh -c '$ZCAT > /dev/null'"
 cat /tmp/rpmatrix-hyperfine.md
+# hyperfine's table gives means; on a noisy VM one slow run moves a mean
+# of ten, so the medians and dnf's ratio to rpmatrix are printed too.
+python3 - <<'PY'
+import json
+results = json.load(open("/tmp/rpmatrix-hyperfine.json"))["results"]
+median = {r["command"]: r["median"] * 1000 for r in results}
+for name, ms in median.items():
+    print(f"median {name}: {ms:.1f} ms")
+print(f"dnf / rpmatrix (medians): {median['dnf repoclosure (cold)'] / median['rpmatrix']:.2f}x")
+print(f"rpmatrix / zcat (medians): {median['rpmatrix'] / median['zcat']:.2f}")
+PY
 
 echo
 echo "peak RSS (KiB):"
