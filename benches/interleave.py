@@ -8,11 +8,20 @@ peak RSS of N runs.
 
     python3 benches/interleave.py N LABEL=BINARY [LABEL=BINARY ...]
     python3 benches/interleave.py 40 old=/tmp/old/rpmatrix new=target/release/rpmatrix
+    python3 benches/interleave.py 20 rpmatrix=target/release/rpmatrix dnf=dnf
+
+The BINARY `dnf` runs `dnf repoclosure` on the same repositories, cold (its
+installroot, hence its cache, removed before each run, outside the timing),
+as benches/hyperfine.sh does; the ratio of each build's median to dnf's is
+printed too. Alternating with dnf is the fair comparison on a noisy VM:
+hyperfine runs each command's batch in turn, so one noisy stretch can fall
+on one command only.
 
 REAL (default ../shared/data/real) is where the repositories are.
 """
 
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -21,6 +30,12 @@ import time
 REAL = os.environ.get("REAL", os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../shared/data/real"))
 A = os.path.join(REAL, "cs9-appstream-x86_64-2025-01")
 B = os.path.join(REAL, "cs9-baseos-x86_64-2022-02")
+DNF_ROOT = "/tmp/rpmatrix-bench-root"
+# The same command as benches/hyperfine.sh.
+DNF = ["dnf", "repoclosure", "--repofrompath=appstream," + A, "--repofrompath=baseos," + B,
+       "--repo", "appstream", "--repo", "baseos", "--setopt=reposdir=/dev/null", "--setopt=best=False",
+       "--setopt=skip_if_unavailable=False", "--disableplugin=versionlock", "--installroot=" + DNF_ROOT,
+       "--releasever=9", "--forcearch=x86_64", "-q"]
 
 
 def main():
@@ -31,9 +46,13 @@ def main():
     results = {label: ([], [], []) for label, _ in builds}
     for _ in range(n):
         for label, binary in builds:
+            if binary == "dnf":
+                shutil.rmtree(DNF_ROOT, ignore_errors=True)
+                argv = DNF
+            else:
+                argv = [binary, "closure", "--repo", "appstream=" + A, "--repo", "baseos=" + B]
             start = time.perf_counter()
-            p = subprocess.Popen([binary, "closure", "--repo", "appstream=" + A, "--repo", "baseos=" + B],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             _, _, usage = os.wait4(p.pid, 0)
             wall, cpu, rss = results[label]
             wall.append((time.perf_counter() - start) * 1000)
@@ -43,6 +62,10 @@ def main():
         wall, cpu, rss = results[label]
         print("%s: wall %.1f ms  cpu %.0f ms  rss %.1f MB (max %.1f)"
               % (label, statistics.median(wall), statistics.median(cpu), statistics.median(rss), max(rss)))
+    dnf = [statistics.median(results[label][0]) for label, binary in builds if binary == "dnf"]
+    for label, binary in builds:
+        if dnf and binary != "dnf":
+            print("dnf / %s (medians): %.2fx" % (label, dnf[0] / statistics.median(results[label][0])))
 
 
 if __name__ == "__main__":
