@@ -64,8 +64,9 @@ pub fn str_hash(s: &str) -> u64 {
 /// What a parser remembers of the chunk it is parsing, so that the
 /// shared interner is asked once per distinct string (and EVR) per chunk.
 /// Emptied for each chunk but kept for the next one a parsing task takes,
-/// so its tables are allocated a few times per file, not once per chunk. Strings are named by
-/// their place in the chunk: the tables outlive any one chunk's text.
+/// so its tables are allocated a few times per file, not once per chunk.
+/// Strings are named by their place in the chunk: the tables outlive any
+/// one chunk's text.
 pub struct ChunkCaches {
     /// The ids of the strings seen in this chunk.
     strings: ChunkTable<StrId>,
@@ -510,6 +511,27 @@ enum Field {
     File,
 }
 
+impl Field {
+    /// Keeps `text`, the content of this field's element, in the package
+    /// being read, whoever read it (quick-xml or [`package_run`]).
+    fn store(self, text: &str, strings: &mut ChunkStrings<'_, '_>, pkg: &mut PkgRec, batch: &mut Batch) {
+        match self {
+            Field::Name => pkg.name = strings.id(text),
+            Field::Arch => pkg.arch = strings.id(text),
+            Field::Pkgid => {
+                let start = batch.pkgids.len() as u32;
+                batch.pkgids.push_str(text);
+                pkg.pkgid = start..batch.pkgids.len() as u32;
+            }
+            // A source package's is empty: absent, as when the tag is.
+            Field::SourceRpm if text.is_empty() => pkg.sourcerpm = NO_STR,
+            Field::SourceRpm => pkg.sourcerpm = strings.id(text),
+            Field::File => batch.files.push(strings.id(text)),
+            Field::None => {}
+        }
+    }
+}
+
 /// `bytes` as text, when they are a slice of `text` (as quick-xml's borrowed
 /// events and unescaped attribute values are): the chunk was checked as
 /// UTF-8 once, so this costs a bounds check instead of a second validation.
@@ -727,24 +749,8 @@ fn parse_chunk(
                     b"metadata" => doc.root_closed = true,
                     t if DepKind::from_tag(t).is_some() => kind = None,
                     _ => {
-                        if field != Field::None
-                            && let Some(pkg) = current.as_mut()
-                        {
-                            let text = value.as_str();
-                            match field {
-                                Field::Name => pkg.name = strings.id(text),
-                                Field::Arch => pkg.arch = strings.id(text),
-                                Field::Pkgid => {
-                                    let start = batch.pkgids.len() as u32;
-                                    batch.pkgids.push_str(text);
-                                    pkg.pkgid = start..batch.pkgids.len() as u32;
-                                }
-                                // A source package's is empty: absent, as when the tag is.
-                                Field::SourceRpm if text.is_empty() => pkg.sourcerpm = NO_STR,
-                                Field::SourceRpm => pkg.sourcerpm = strings.id(text),
-                                Field::File => batch.files.push(strings.id(text)),
-                                Field::None => {}
-                            }
+                        if let Some(pkg) = current.as_mut() {
+                            field.store(value.as_str(), &mut strings, pkg, &mut batch);
                         }
                         field = Field::None;
                     }
@@ -947,11 +953,11 @@ fn pkgid_text_start(b: &[u8], at: usize) -> Option<usize> {
 /// The text of an element from `start` up to its end tag `</name>`, when
 /// it holds no markup, no entity and no carriage return (which XML turns
 /// into a line feed): the text, and where the end tag ends.
-fn plain_text<'c>(chunk: &'c str, start: usize, name: &[u8]) -> Option<(ChunkText<'c>, usize)> {
+fn plain_text<'c>(chunk: &'c str, start: usize, name: &[u8]) -> Option<(&'c str, usize)> {
     let b = chunk.as_bytes();
     let close = start + memchr::memchr3(b'<', b'&', b'\r', b.get(start..)?)?;
     let end = end_tag_at(b, close, name)?;
-    Some((chunk_text(chunk, start..close)?, end))
+    Some((chunk.get(start..close)?, end))
 }
 
 /// Reads a package's elements straight from the chunk, from byte `at`
@@ -989,10 +995,13 @@ fn package_run(
             read = end;
             continue;
         }
-        let text_start = match name {
-            b"name" | b"arch" | b"rpm:sourcerpm" => (b.get(after_name) == Some(&b'>')).then_some(after_name + 1),
-            b"file" => file_text_start(b, after_name),
-            b"checksum" => pkgid_text_start(b, after_name),
+        let bare = (b.get(after_name) == Some(&b'>')).then_some(after_name + 1);
+        let (field, text_start) = match name {
+            b"name" => (Field::Name, bare),
+            b"arch" => (Field::Arch, bare),
+            b"rpm:sourcerpm" => (Field::SourceRpm, bare),
+            b"file" => (Field::File, file_text_start(b, after_name)),
+            b"checksum" => (Field::Pkgid, pkgid_text_start(b, after_name)),
             b"version" => {
                 let Some((end, n)) = plain_attributes(b, after_name, &mut places) else {
                     return Ok((read - at, None));
@@ -1023,19 +1032,7 @@ fn package_run(
         let Some((text, end)) = text_start.and_then(|start| plain_text(chunk, start, name)) else {
             return Ok((read - at, None));
         };
-        match name {
-            b"name" => pkg.name = strings.cached_id(text),
-            b"arch" => pkg.arch = strings.cached_id(text),
-            // A source package's is empty: absent, as when the tag is.
-            b"rpm:sourcerpm" if text.text.is_empty() => pkg.sourcerpm = NO_STR,
-            b"rpm:sourcerpm" => pkg.sourcerpm = strings.cached_id(text),
-            b"file" => batch.files.push(strings.cached_id(text)),
-            _ => {
-                let start = batch.pkgids.len() as u32;
-                batch.pkgids.push_str(text.text);
-                pkg.pkgid = start..batch.pkgids.len() as u32;
-            }
-        }
+        field.store(text, strings, pkg, batch);
         read = end;
     }
 }
@@ -1461,16 +1458,19 @@ where
     let buffers: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
     let waiting = AtomicUsize::new(0);
     let (slots, states, buffers, waiting, parse) = (&slots, &states, &buffers, &waiting, &parse);
-    let run = move |index: usize, chunk: Chunk| {
-        let mut state = locked(states).pop().unwrap_or_default();
-        let result = as_text(chunk.bytes()).and_then(|text| parse(&mut state, text));
-        locked(states).push(state);
-        locked(buffers).push(chunk.buf);
+    let store = move |index: usize, result: Result<T, ParseError>| {
         let mut v = locked(slots);
         if v.len() <= index {
             v.resize_with(index + 1, || None);
         }
         v[index] = Some(result);
+    };
+    let run = move |index: usize, chunk: Chunk| {
+        let mut state = locked(states).pop().unwrap_or_default();
+        let result = as_text(chunk.bytes()).and_then(|text| parse(&mut state, text));
+        locked(states).push(state);
+        locked(buffers).push(chunk.buf);
+        store(index, result);
     };
     let mut chunker = Chunker::new(reader, b"</package>", chunk_size);
     rayon::scope(|scope| {
@@ -1486,21 +1486,13 @@ where
                 }
                 Ok(Some(chunk)) => run(index, chunk),
                 Ok(None) => return,
-                Err(e) => {
-                    let mut v = locked(slots);
-                    v.resize_with(index + 1, || None);
-                    v[index] = Some(Err(e));
-                    return;
-                }
+                Err(e) => return store(index, Err(e)),
             }
         }
     });
-    let slots = slots
-        .lock()
-        .map_err(|_| ParseError::Xml("a parser task panicked".into()))?
-        .drain(..)
-        .collect::<Vec<_>>();
-    slots
+    // A task that panicked has made rayon::scope panic: every slot up to
+    // the last chunk is filled.
+    std::mem::take(&mut *locked(slots))
         .into_iter()
         .map(|slot| slot.unwrap_or_else(|| Err(ParseError::Xml("a chunk was not parsed".into()))))
         .collect()
