@@ -1,10 +1,11 @@
 //! String interning, after libsolv's `strpool`: every distinct string is
 //! stored once and named by a `u32`; so is every distinct EVR (its three
-//! parts as string ids), which the parser threads intern as they read.
+//! parts as string ids), which the parser threads intern chunk by chunk.
 //!
 //! Loading interns from several parsing threads at once through
-//! [`SharedInterner`] (sharded by hash, one lock per shard); once loading is
-//! done it is frozen into an [`Interner`] whose reads take no lock.
+//! [`SharedInterner`] (sharded by hash, one lock per shard, taken once per
+//! shard for a chunk's new strings); once loading is done it is frozen into
+//! an [`Interner`] whose reads take no lock.
 
 use std::hash::BuildHasher;
 use std::sync::Mutex;
@@ -12,7 +13,7 @@ use std::sync::Mutex;
 use hashbrown::HashTable;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
-use crate::repodata::{EvrId, Intern, NO_STR, StrId, str_hash, table_hash};
+use crate::repodata::{EvrId, Intern, NO_EVR, NO_STR, StrId, str_hash, table_hash};
 
 /// An interned epoch:version-release, parts kept apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -168,6 +169,42 @@ impl Intern for SharedInterner {
         make_id(shard.intern(hash, s), shard_index)
     }
 
+    fn intern_all(&self, strings: &[(u64, &str)], ids: &mut Vec<StrId>) {
+        ids.clear();
+        ids.resize(strings.len(), NO_STR);
+        for_each_shard(
+            strings,
+            |&(hash, _)| shard_of(hash),
+            |shard_index, order| {
+                let mut shard = lock(&self.shards[shard_index]);
+                for &i in order {
+                    let (hash, s) = strings[i as usize];
+                    ids[i as usize] = make_id(shard.intern(hash, s), shard_index);
+                }
+            },
+        );
+    }
+
+    fn intern_evrs(&self, evrs: &[(StrId, StrId, StrId)], ids: &mut Vec<EvrId>) {
+        let parts = |&(epoch, version, release): &(StrId, StrId, StrId)| EvrParts {
+            epoch,
+            version,
+            release,
+        };
+        ids.clear();
+        ids.resize(evrs.len(), NO_EVR);
+        for_each_shard(
+            evrs,
+            |evr| evr_shard_of(&parts(evr)),
+            |shard_index, order| {
+                let mut shard = lock(&self.evr_shards[shard_index]);
+                for &i in order {
+                    ids[i as usize] = make_id(shard.intern(parts(&evrs[i as usize])), shard_index);
+                }
+            },
+        );
+    }
+
     fn intern_evr(&self, epoch: StrId, version: StrId, release: StrId) -> EvrId {
         let parts = EvrParts {
             epoch,
@@ -180,6 +217,37 @@ impl Intern for SharedInterner {
             Err(poisoned) => poisoned.into_inner(),
         };
         make_id(shard.intern(parts), shard_index)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Calls `f` once per shard that `items` fall in (by `shard`), with the
+/// indexes of those items in order: one lock per shard for a whole batch,
+/// and the lookups under it independent of each other, so their cache
+/// misses overlap instead of waiting one by one behind a lock's fences.
+fn for_each_shard<T>(items: &[T], shard: impl Fn(&T) -> usize, mut f: impl FnMut(usize, &[u32])) {
+    let shards: Vec<u8> = items.iter().map(|item| shard(item) as u8).collect();
+    let mut starts = [0u32; SHARDS + 1];
+    for &s in &shards {
+        starts[s as usize + 1] += 1;
+    }
+    for i in 1..=SHARDS {
+        starts[i] += starts[i - 1];
+    }
+    let mut next = starts;
+    let mut order = vec![0u32; items.len()];
+    for (i, &s) in shards.iter().enumerate() {
+        order[next[s as usize] as usize] = i as u32;
+        next[s as usize] += 1;
+    }
+    for s in 0..SHARDS {
+        let group = &order[starts[s] as usize..starts[s + 1] as usize];
+        if !group.is_empty() {
+            f(s, group);
+        }
     }
 }
 
@@ -298,5 +366,34 @@ mod tests {
         assert_eq!(frozen.lookup("glibc"), Some(b));
         assert_eq!(frozen.intern("glibc"), b);
         assert_eq!(frozen.lookup("nope"), None);
+    }
+
+    #[test]
+    fn a_batch_gets_the_ids_one_by_one_interning_gives() {
+        let shared = SharedInterner::new();
+        let before = shared.intern("glibc");
+        // Enough strings to fall in every shard, some twice, one already in.
+        let texts: Vec<String> = (0..500)
+            .map(|i| format!("lib{}.so.{}()(64bit)", i % 400, i % 7))
+            .collect();
+        let mut batch: Vec<(u64, &str)> = texts.iter().map(|t| (str_hash(t), t.as_str())).collect();
+        batch.push((str_hash("glibc"), "glibc"));
+        let mut ids = vec![7; 3];
+        shared.intern_all(&batch, &mut ids);
+        assert_eq!(ids.len(), batch.len());
+        assert_eq!(ids[500], before);
+        for (&(_, text), &id) in batch.iter().zip(&ids) {
+            assert_eq!(shared.intern(text), id, "{text}");
+        }
+        let evrs: Vec<(StrId, StrId, StrId)> = ids.iter().map(|&v| (NO_STR, v, before)).collect();
+        let mut evr_ids = Vec::new();
+        shared.intern_evrs(&evrs, &mut evr_ids);
+        for (&(e, v, r), &id) in evrs.iter().zip(&evr_ids) {
+            assert_eq!(shared.intern_evr(e, v, r), id);
+        }
+        let frozen = shared.freeze();
+        for (&(_, text), &id) in batch.iter().zip(&ids) {
+            assert_eq!(frozen.get(id), text);
+        }
     }
 }

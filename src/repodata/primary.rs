@@ -53,6 +53,30 @@ pub trait Intern: Sync {
     /// epoch or release is [`NO_STR`]. Interning EVRs while parsing, on the
     /// parser threads, leaves a dependency record in its final form.
     fn intern_evr(&self, epoch: StrId, version: StrId, release: StrId) -> EvrId;
+    /// Interns a chunk's new strings at once: `ids[i]` becomes the id of
+    /// `strings[i]`, whose [`str_hash`] is given beside it. A shared
+    /// interner takes each lock once per batch instead of once per string.
+    fn intern_all(&self, strings: &[(u64, &str)], ids: &mut Vec<StrId>) {
+        ids.clear();
+        ids.extend(strings.iter().map(|&(hash, s)| self.intern_hashed(hash, s)));
+    }
+    /// As [`intern_all`](Self::intern_all) for EVRs, given as (epoch,
+    /// version, release) ids.
+    fn intern_evrs(&self, evrs: &[(StrId, StrId, StrId)], ids: &mut Vec<EvrId>) {
+        ids.clear();
+        ids.extend(evrs.iter().map(|&(e, v, r)| self.intern_evr(e, v, r)));
+    }
+}
+
+/// Marks a chunk-local id: a string (or EVR) first seen in the chunk being
+/// parsed is named by its place in the chunk's pending list until the
+/// chunk's strings are interned together, at the chunk's end. Interned ids
+/// never reach this bit (2³¹ strings would not fit in memory first).
+const PENDING: u32 = 1 << 31;
+
+/// Whether `id` is a chunk-local id (absent values are not).
+fn is_pending(id: u32) -> bool {
+    id != NO_STR && id & PENDING != 0
 }
 
 /// The hash strings are interned by, in the parser's caches and in the
@@ -78,6 +102,13 @@ pub struct ChunkCaches {
     /// EVRs interned in this chunk: a package's `<version>` comes back in
     /// its self-provide and in its subpackages'.
     evrs: FxHashMap<(StrId, StrId, StrId), EvrId>,
+    /// The chunk's strings not yet interned: hash and place in the chunk.
+    pending: Vec<(u64, u32, u32)>,
+    /// The chunk's EVRs not yet interned (their parts may be pending).
+    pending_evrs: Vec<(StrId, StrId, StrId)>,
+    /// The interned ids of `pending` and `pending_evrs`, once known.
+    resolved: Vec<StrId>,
+    resolved_evrs: Vec<EvrId>,
 }
 
 /// Starting sizes of the per-chunk caches. They last from chunk to chunk,
@@ -92,6 +123,10 @@ impl Default for ChunkCaches {
             strings: ChunkTable::with_capacity(CHUNK_STRINGS),
             entries: ChunkTable::with_capacity(CHUNK_ENTRIES),
             evrs: FxHashMap::with_capacity_and_hasher(CHUNK_ENTRIES, Default::default()),
+            pending: Vec::with_capacity(CHUNK_STRINGS),
+            pending_evrs: Vec::with_capacity(CHUNK_ENTRIES),
+            resolved: Vec::with_capacity(CHUNK_STRINGS),
+            resolved_evrs: Vec::with_capacity(CHUNK_ENTRIES),
         }
     }
 }
@@ -101,6 +136,8 @@ impl ChunkCaches {
         self.strings.table.clear();
         self.entries.table.clear();
         self.evrs.clear();
+        self.pending.clear();
+        self.pending_evrs.clear();
     }
 }
 
@@ -210,7 +247,8 @@ impl<'c> ChunkStrings<'c, '_> {
         if let Some(id) = self.caches.strings.get(self.chunk, low, t.text) {
             return id;
         }
-        let id = self.interner.intern_hashed(hash, t.text);
+        let id = PENDING | self.caches.pending.len() as StrId;
+        self.caches.pending.push((hash, t.start, t.end));
         self.caches.strings.insert(low, t, id);
         id
     }
@@ -240,9 +278,51 @@ impl<'c> ChunkStrings<'c, '_> {
         if let Some(&id) = self.caches.evrs.get(&key) {
             return id;
         }
-        let id = self.interner.intern_evr(epoch, version, release);
+        let id = PENDING | self.caches.pending_evrs.len() as EvrId;
+        self.caches.pending_evrs.push(key);
         self.caches.evrs.insert(key, id);
         id
+    }
+
+    /// Interns the chunk's pending strings, then its pending EVRs, and
+    /// gives `batch` their interned ids.
+    fn resolve(&mut self, batch: &mut Batch) {
+        let chunk = self.chunk;
+        let caches = &mut *self.caches;
+        let strings: Vec<(u64, &str)> = caches
+            .pending
+            .iter()
+            .map(|&(hash, start, end)| (hash, chunk.get(start as usize..end as usize).unwrap_or_default()))
+            .collect();
+        self.interner.intern_all(&strings, &mut caches.resolved);
+        let resolved = &caches.resolved;
+        let string = |id: StrId| match is_pending(id) {
+            true => resolved.get((id & !PENDING) as usize).copied().unwrap_or(NO_STR),
+            false => id,
+        };
+        for evr in &mut caches.pending_evrs {
+            *evr = (string(evr.0), string(evr.1), string(evr.2));
+        }
+        self.interner
+            .intern_evrs(&caches.pending_evrs, &mut caches.resolved_evrs);
+        let resolved_evrs = &caches.resolved_evrs;
+        let evr = |id: EvrId| match is_pending(id) {
+            true => resolved_evrs.get((id & !PENDING) as usize).copied().unwrap_or(NO_EVR),
+            false => id,
+        };
+        for pkg in &mut batch.packages {
+            pkg.name = string(pkg.name);
+            pkg.arch = string(pkg.arch);
+            pkg.sourcerpm = string(pkg.sourcerpm);
+            pkg.evr = evr(pkg.evr);
+        }
+        for dep in &mut batch.deps {
+            dep.name = string(dep.name);
+            dep.evr = evr(dep.evr);
+        }
+        for file in &mut batch.files {
+            *file = string(*file);
+        }
     }
 }
 
@@ -776,6 +856,7 @@ fn parse_chunk(
     if current.is_some() {
         return Err(ParseError::Xml("document ends inside a <package> (truncated?)".into()));
     }
+    strings.resolve(&mut batch);
     // The pool keeps these arrays as they are: give back what growing by
     // doubling left unused (a third on average).
     batch.packages.shrink_to_fit();
