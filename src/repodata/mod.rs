@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::fetch::{Expect, FetchError, Source};
-use decompress::{Hasher, LimitedReader, decompressor};
+use decompress::{Hasher, LimitedReader, decompressor, decompressor_of_checked};
 pub use modules::ModuleIndex;
 pub use primary::{Batch, Dep, DepKind, EvrId, Intern, NO_EVR, NO_STR, PkgRec, StrId, str_hash, table_hash};
 pub use repomd::{Repomd, RepomdEntry};
@@ -103,7 +103,7 @@ impl RepoData {
         };
         let bytes = read_verified(self.source.as_ref(), &entry)
             .map_err(|(file, msg)| fail(&file, FilelistsProblem::Unreadable(msg)))?;
-        let reader = open_decompressed(&bytes[..], self.options.max_decompressed)
+        let reader = open_decompressed(&bytes[..], self.options.max_decompressed, entry.checksum.is_some())
             .map_err(|m| fail(&entry.href, FilelistsProblem::Invalid(m)))?;
         filelists::scan_filelists_for(reader, wanted, sink)
             .map_err(|e| fail(&entry.href, FilelistsProblem::Invalid(e.to_string())))
@@ -212,7 +212,7 @@ pub fn load(
         };
         let bytes = read_verified(source.as_ref(), entry).map_err(|(f, m)| err(&f, m))?;
         let mut text = String::new();
-        open_decompressed(&bytes[..], options.max_decompressed)
+        open_decompressed(&bytes[..], options.max_decompressed, entry.checksum.is_some())
             .and_then(|mut r| r.read_to_string(&mut text).map_err(|e| e.to_string()))
             .map_err(|m| err(&entry.href, m))?;
         let index = modules::parse(&text).map_err(|m| err(&entry.href, m))?;
@@ -224,8 +224,12 @@ pub fn load(
     // it may have caused.
     let read_primary = || -> Result<(Vec<Batch>, u64), LoadError> {
         let (stored, check) = open_checked(source.as_ref(), &primary).map_err(|(f, m)| err(&f, m))?;
-        let parsed = open_decompressed(BufReader::with_capacity(256 << 10, stored), options.max_decompressed)
-            .and_then(|reader| primary::parse_primary(reader, interner).map_err(|e| e.to_string()));
+        let parsed = open_decompressed(
+            BufReader::with_capacity(256 << 10, stored),
+            options.max_decompressed,
+            primary.checksum.is_some(),
+        )
+        .and_then(|reader| primary::parse_primary(reader, interner).map_err(|e| e.to_string()));
         let size = check.finish(&primary).map_err(|(f, m)| err(&f, m))?;
         Ok((parsed.map_err(|m| err(&primary.href, m))?, size))
     };
@@ -430,7 +434,17 @@ fn read_verified(source: &dyn Source, entry: &RepomdEntry) -> Result<Vec<u8>, (S
 /// Decompresses stored bytes (in memory, or a buffered stream), the format
 /// chosen by magic bytes, capped in size. Bytes in memory are read in place,
 /// not copied through a buffer.
-fn open_decompressed<'a>(stored: impl BufRead + Send + 'a, limit: u64) -> Result<Box<dyn Read + Send + 'a>, String> {
-    let (reader, _) = decompressor(Box::new(stored)).map_err(|e| e.to_string())?;
+/// `checked`: the stored bytes are held to repomd.xml's checksum, so the
+/// format's own check of the decompressed bytes can be skipped.
+fn open_decompressed<'a>(
+    stored: impl BufRead + Send + 'a,
+    limit: u64,
+    checked: bool,
+) -> Result<Box<dyn Read + Send + 'a>, String> {
+    let (reader, _) = match checked {
+        true => decompressor_of_checked(Box::new(stored)),
+        false => decompressor(Box::new(stored)),
+    }
+    .map_err(|e| e.to_string())?;
     Ok(Box::new(LimitedReader::new(reader, limit)))
 }
