@@ -161,6 +161,12 @@ pub struct Selection {
     /// The plain path requires were asked, and those primary could not
     /// answer were returned in a [`FilelistsRequest`].
     paths_asked: bool,
+    /// The packages still to check (in the order of `to_check`); `None`
+    /// before any was checked.
+    pending: Option<Vec<PkgId>>,
+    /// The unresolved requires of the packages checked and settled so far,
+    /// grouped by package.
+    settled: Vec<Failure>,
 }
 
 /// Decides what the closure `opts` describes checks, and which packages may
@@ -172,20 +178,38 @@ pub fn selection(pool: &Pool, opts: &ClosureOptions) -> Result<Selection, Closur
         available,
         repos: enabled_repos(pool, opts),
         paths_asked: false,
+        pending: None,
+        settled: Vec::new(),
     })
 }
 
-/// Runs the closure on a [`selection`]. After [`Outcome::NeedFilelists`],
-/// call it again with the same selection once the filelists the request
-/// names were scanned for all its paths: the paths primary answered stay
-/// answered, so they are not asked again. [`Outcome::Done`] takes the
-/// packages checked out of the selection: it is spent.
-pub fn check_selected(pool: &Pool, opts: &ClosureOptions, selection: &mut Selection) -> Result<Outcome, ClosureError> {
+/// Checks the packages of `selection` still pending against what the pool
+/// knows now, on this thread alone, and keeps the verdict on every package
+/// it settles; a package with a require that waits on filelists not yet
+/// read stays pending. For the time [`Outcome::NeedFilelists`]'s files are
+/// read (on another CPU): the closure goes on with all it can decide
+/// meanwhile, and the [`check_selected`] that follows checks only what
+/// waited.
+pub fn check_ahead(pool: &Pool, opts: &ClosureOptions, selection: &mut Selection) -> Result<(), ClosureError> {
+    check_pending(pool, opts, selection, 1).map(|_| ())
+}
+
+/// Checks the pending packages (all, the first time) on up to `threads`
+/// threads: the settled ones' failures join `selection.settled`, the others
+/// stay pending. Returns the paths whose filelists the others wait on.
+fn check_pending(
+    pool: &Pool,
+    opts: &ClosureOptions,
+    selection: &mut Selection,
+    threads: usize,
+) -> Result<FxHashSet<StrId>, ClosureError> {
     let Selection {
         to_check,
         available,
         repos,
-        paths_asked,
+        pending,
+        settled,
+        ..
     } = selection;
     let new_judge = || Judge {
         pool,
@@ -196,12 +220,48 @@ pub fn check_selected(pool: &Pool, opts: &ClosureOptions, selection: &mut Select
         mode: opts.rich,
         no_filelists: opts.no_filelists,
     };
-    let judge = new_judge();
+    let parts = match pending.as_deref() {
+        Some(p) => check_in_parallel(p, new_judge, threads),
+        None => check_in_parallel(to_check, new_judge, threads),
+    };
+    let mut need_files: FxHashSet<StrId> = FxHashSet::default();
+    let mut waiting = Vec::new();
+    for part in parts {
+        let part = part?;
+        need_files.extend(part.need_files);
+        waiting.extend(part.waiting);
+        settled.extend(part.failed);
+    }
+    *pending = Some(waiting);
+    Ok(need_files)
+}
 
-    // File requires first: if any needs filelists, say so before doing the
-    // whole closure twice.
-    if !opts.no_filelists && !*paths_asked {
-        *paths_asked = true;
+/// Runs the closure on a [`selection`]. After [`Outcome::NeedFilelists`],
+/// call it again with the same selection once the filelists the request
+/// names were scanned for all its paths: the paths primary answered stay
+/// answered, so they are not asked again. [`Outcome::Done`] takes the
+/// packages checked out of the selection: it is spent.
+pub fn check_selected(pool: &Pool, opts: &ClosureOptions, selection: &mut Selection) -> Result<Outcome, ClosureError> {
+    // File requires first: if any needs filelists, say so before checking
+    // anything, so that the files can be read while the rest is checked
+    // ([`check_ahead`]).
+    if !opts.no_filelists && !selection.paths_asked {
+        selection.paths_asked = true;
+        let Selection {
+            to_check,
+            available,
+            repos,
+            ..
+        } = &*selection;
+        let judge = Judge {
+            pool,
+            available,
+            repos,
+            memo: FxHashMap::default(),
+            rich: FxHashMap::default(),
+            mode: opts.rich,
+            no_filelists: opts.no_filelists,
+        };
         let mut need: Vec<StrId> = Vec::new();
         // Most path requires (/bin/sh, /usr/bin/python3...) repeat across
         // thousands of packages: each is asked once.
@@ -227,23 +287,22 @@ pub fn check_selected(pool: &Pool, opts: &ClosureOptions, selection: &mut Select
         }
     }
 
-    let parts = check_in_parallel(to_check, new_judge);
-    let mut need_files: FxHashSet<StrId> = FxHashSet::default();
-    let mut failed = Vec::new();
-    for part in parts {
-        let part = part?;
-        need_files.extend(part.need_files);
-        failed.extend(part.failed);
-    }
+    let need_files = check_pending(pool, opts, selection, rayon::current_num_threads())?;
     if !need_files.is_empty() {
         let mut v: Vec<StrId> = need_files.into_iter().collect();
         v.sort_by(|a, b| pool.str(*a).cmp(pool.str(*b)));
         return Ok(Outcome::NeedFilelists(FilelistsRequest {
             paths: v,
-            repos: repos.clone(),
+            repos: selection.repos.clone(),
         }));
     }
-    let mut problems = problems_of(pool, failed);
+    let Selection {
+        to_check,
+        available,
+        settled,
+        ..
+    } = selection;
+    let mut problems = problems_of(pool, std::mem::take(settled));
     problems.sort_by(|a, b| package_order(pool, a.0, b.0));
     let providers = available.iter().filter(|a| **a).count();
     Ok(Outcome::Done(ClosureResult {
@@ -311,15 +370,16 @@ const CHECK_CHUNK: usize = 256;
 fn check_in_parallel<'p>(
     to_check: &[PkgId],
     new_judge: impl Fn() -> Judge<'p> + Sync,
+    threads: usize,
 ) -> Vec<Result<Checked, ClosureError>> {
-    if rayon::current_thread_index().is_some() {
+    if rayon::current_thread_index().is_some() && threads > 1 {
         return to_check
             .par_chunks(CHECK_CHUNK)
             .map_init(&new_judge, |judge, chunk| check_packages(judge, chunk))
             .collect();
     }
     let chunks: Vec<&[PkgId]> = to_check.chunks(CHECK_CHUNK).collect();
-    let threads = rayon::current_num_threads().clamp(1, chunks.len().max(1));
+    let threads = threads.clamp(1, chunks.len().max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
     let work = || {
         let mut judge = new_judge();
@@ -355,7 +415,11 @@ type Failure = (PkgId, Dep, Option<String>);
 /// (`MALLOC_ARENAS` in main.rs), and formatting thousands of unresolved
 /// requires on both made them wait on its lock in turn.
 struct Checked {
+    /// The unresolved requires of the packages settled, grouped by package.
     failed: Vec<Failure>,
+    /// The packages with a require that waits on unread filelists.
+    waiting: Vec<PkgId>,
+    /// The paths they wait on.
     need_files: FxHashSet<StrId>,
 }
 
@@ -363,9 +427,12 @@ fn check_packages(judge: &mut Judge<'_>, pkgs: &[PkgId]) -> Result<Checked, Clos
     let pool = judge.pool;
     let mut out = Checked {
         failed: Vec::new(),
+        waiting: Vec::new(),
         need_files: FxHashSet::default(),
     };
     for &pkg in pkgs {
+        let failed_before = out.failed.len();
+        let mut waits = false;
         for d in pool.deps_of(pkg, DepKind::Requires) {
             if pool.name_kind(d.name) == NameKind::Ignored {
                 continue;
@@ -378,9 +445,18 @@ fn check_packages(judge: &mut Judge<'_>, pkgs: &[PkgId]) -> Result<Checked, Clos
                 source,
             })? {
                 Verdict::Yes => {}
-                Verdict::NeedFiles(paths) => out.need_files.extend(paths),
+                Verdict::NeedFiles(paths) => {
+                    waits = true;
+                    out.need_files.extend(paths);
+                }
                 Verdict::No(why) => out.failed.push((pkg, *d, why)),
             }
+        }
+        // A package is settled whole or not at all: checked again once
+        // its filelists are read, it is reported from that check alone.
+        if waits {
+            out.failed.truncate(failed_before);
+            out.waiting.push(pkg);
         }
     }
     Ok(out)

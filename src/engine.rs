@@ -236,10 +236,20 @@ impl Loaded {
                             "filelists did not settle the file dependencies".to_owned(),
                         ));
                     }
-                    if let Some((repo, e)) = self.scan_filelists(&scans).into_iter().next() {
+                    // The files are read on a thread of their own while the
+                    // packages that do not wait on them are checked.
+                    let this = &*self;
+                    let (read, ahead) = std::thread::scope(|scope| {
+                        let reader = scope.spawn(|| this.read_filelists(&scans));
+                        let ahead = closure::check_ahead(&this.pool, opts, &mut selection);
+                        let read = reader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                        (read, ahead)
+                    });
+                    if let Some((repo, e)) = self.record_filelists(&scans, read).into_iter().next() {
                         let why = self.first_unscanned(repo, &request.paths).unwrap_or_default();
                         return Err(EngineError::Load(e.needed_by(&why)));
                     }
+                    ahead?;
                     timings.filelists_ms += ms(started.elapsed());
                 }
             }
@@ -282,23 +292,43 @@ impl Loaded {
     /// back (in the order of `scans`), is remembered, and is returned again
     /// without a new attempt if it is asked for again.
     pub fn scan_filelists(&mut self, scans: &[FilelistsScan]) -> Vec<(u32, FilelistsError)> {
-        let results: Vec<Result<Vec<(String, String)>, FilelistsError>> = scans
-            .par_iter()
-            .map(|scan| {
-                let i = scan.repo as usize;
-                if let Some(e) = self.filelists_failed.get(i).cloned().flatten() {
-                    return Err(e);
-                }
-                let Some(repo) = self.repos.get(i) else {
-                    return Ok(Vec::new());
-                };
-                let wanted: Vec<&str> = scan.paths.iter().map(|&p| self.pool.str(p)).collect();
-                let mut found = Vec::new();
-                let scanned = repo.scan_filelists(&wanted, &mut |id, p| found.push((id.to_owned(), p.to_owned())));
-                repo.source().done();
-                scanned.map(|()| found)
-            })
-            .collect();
+        let read = self.read_filelists(scans);
+        self.record_filelists(scans, read)
+    }
+
+    /// The owners each scan's filelists name for its paths (pkgid, path),
+    /// read in parallel; the pool is not changed until
+    /// [`record_filelists`](Self::record_filelists).
+    fn read_filelists(&self, scans: &[FilelistsScan]) -> Vec<Result<Vec<(String, String)>, FilelistsError>> {
+        let read = |scan: &FilelistsScan| {
+            let i = scan.repo as usize;
+            if let Some(e) = self.filelists_failed.get(i).cloned().flatten() {
+                return Err(e);
+            }
+            let Some(repo) = self.repos.get(i) else {
+                return Ok(Vec::new());
+            };
+            let wanted: Vec<&str> = scan.paths.iter().map(|&p| self.pool.str(p)).collect();
+            let mut found = Vec::new();
+            let scanned = repo.scan_filelists(&wanted, &mut |id, p| found.push((id.to_owned(), p.to_owned())));
+            repo.source().done();
+            scanned.map(|()| found)
+        };
+        // One file is read on the calling thread: handing it to a sleeping
+        // rayon worker only adds a wake-up.
+        match scans {
+            [one] => vec![read(one)],
+            _ => scans.par_iter().map(read).collect(),
+        }
+    }
+
+    /// Records what [`read_filelists`](Self::read_filelists) read for
+    /// `scans`; returns the errors, remembered for the next time.
+    fn record_filelists(
+        &mut self,
+        scans: &[FilelistsScan],
+        results: Vec<Result<Vec<(String, String)>, FilelistsError>>,
+    ) -> Vec<(u32, FilelistsError)> {
         let mut failed = Vec::new();
         for (scan, result) in scans.iter().zip(results) {
             let i = scan.repo as usize;
