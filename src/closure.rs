@@ -164,9 +164,9 @@ pub struct Selection {
     /// The packages still to check (in the order of `to_check`); `None`
     /// before any was checked.
     pending: Option<Vec<PkgId>>,
-    /// The unresolved requires of the packages checked and settled so far,
-    /// grouped by package.
-    settled: Vec<Failure>,
+    /// The problems of the packages checked and settled so far, in dnf's
+    /// order of packages ([`package_order`]): reported as they are.
+    settled: Vec<(PkgId, Problem)>,
 }
 
 /// Decides what the closure `opts` describes checks, and which packages may
@@ -226,13 +226,39 @@ fn check_pending(
     };
     let mut need_files: FxHashSet<StrId> = FxHashSet::default();
     let mut waiting = Vec::new();
+    let mut failed = Vec::new();
     for part in parts {
         let part = part?;
         need_files.extend(part.need_files);
         waiting.extend(part.waiting);
-        settled.extend(part.failed);
+        failed.extend(part.failed);
     }
     *pending = Some(waiting);
+    // Settled problems are final: they are put in report form and order
+    // now, while filelists may still be read on the other CPU.
+    // Packages in the same order, the same NEVRA from the same repository,
+    // stay in pool order, whichever pass settled them.
+    let order = |a: PkgId, b: PkgId| package_order(pool, a, b).then(a.cmp(&b));
+    let mut problems = problems_of(pool, failed);
+    problems.sort_by(|a, b| order(a.0, b.0));
+    let problems = problems.into_iter().map(|(pkg, unresolved, explanations)| {
+        let p = &pool.packages[pkg as usize];
+        let problem = Problem {
+            nevra: pool.nevra(pkg),
+            name: pool.str(p.name).to_owned(),
+            arch: pool.str(p.arch).to_owned(),
+            repo: pool.repo_name(pkg).to_owned(),
+            unresolved,
+            explanations,
+        };
+        (pkg, problem)
+    });
+    let merge = !settled.is_empty();
+    settled.extend(problems);
+    if merge {
+        // Two sorted runs: the stable sort merges them in one pass.
+        settled.sort_by(|a, b| order(a.0, b.0));
+    }
     Ok(need_files)
 }
 
@@ -302,27 +328,15 @@ pub fn check_selected(pool: &Pool, opts: &ClosureOptions, selection: &mut Select
         settled,
         ..
     } = selection;
-    let mut problems = problems_of(pool, std::mem::take(settled));
-    problems.sort_by(|a, b| package_order(pool, a.0, b.0));
     let providers = available.iter().filter(|a| **a).count();
     Ok(Outcome::Done(ClosureResult {
         checked: to_check.len(),
         providers,
         // Every package handed to the checking threads is checked, in order.
         checked_packages: std::mem::take(to_check),
-        problems: problems
+        problems: std::mem::take(settled)
             .into_iter()
-            .map(|(pkg, unresolved, explanations)| {
-                let p = &pool.packages[pkg as usize];
-                Problem {
-                    nevra: pool.nevra(pkg),
-                    name: pool.str(p.name).to_owned(),
-                    arch: pool.str(p.arch).to_owned(),
-                    repo: pool.repo_name(pkg).to_owned(),
-                    unresolved,
-                    explanations,
-                }
-            })
+            .map(|(_, problem)| problem)
             .collect(),
     }))
 }
