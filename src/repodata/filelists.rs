@@ -122,6 +122,61 @@ fn tag_attr<'t>(tag: &'t str, name: &str) -> Option<&'t str> {
     Some(&tag[start..start + len])
 }
 
+/// The search for a few `<file>` texts in filelists.xml.
+enum PathSearch {
+    /// One memmem finder per text: each skips ahead on the text's rarest
+    /// bytes. Every needle starts with `>`, found every few bytes of XML,
+    /// which is all an Aho-Corasick automaton's start-byte prefilter had.
+    Few(Vec<memchr::memmem::Finder<'static>>),
+    /// An automaton, for more texts than are worth a pass each.
+    Many(aho_corasick::AhoCorasick),
+}
+
+/// Up to this many texts get a pass each ([`PathSearch::Few`]).
+const FEW_PATHS: usize = 8;
+
+impl PathSearch {
+    fn new(needles: &[String]) -> Result<PathSearch, ParseError> {
+        if needles.len() <= FEW_PATHS {
+            return Ok(PathSearch::Few(
+                needles
+                    .iter()
+                    .map(|n| memchr::memmem::Finder::new(n.as_bytes()).into_owned())
+                    .collect(),
+            ));
+        }
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(needles)
+            .map(PathSearch::Many)
+            .map_err(|e| ParseError::Xml(format!("cannot search filelists: {e}")))
+    }
+
+    /// (start, needle index) of every match in `bytes`, in document order.
+    /// No two needles can overlap: each starts at the `>` of a `<file>` tag
+    /// and ends with `</file>`.
+    fn find_all(&self, bytes: &[u8]) -> Vec<(usize, usize)> {
+        match self {
+            PathSearch::Few(finders) => {
+                let mut all: Vec<(usize, usize)> = finders
+                    .iter()
+                    .enumerate()
+                    // A needle given twice is reported as its first, as
+                    // the automaton's leftmost-first matching does.
+                    .filter(|&(i, f)| !finders[..i].iter().any(|g| g.needle() == f.needle()))
+                    .flat_map(|(i, f)| f.find_iter(bytes).map(move |at| (at, i)))
+                    .collect();
+                all.sort_unstable();
+                all
+            }
+            PathSearch::Many(automaton) => automaton
+                .find_iter(bytes)
+                .map(|m| (m.start(), m.pattern().as_usize()))
+                .collect(),
+        }
+    }
+}
+
 /// Finds which packages own `paths` in a filelists.xml stream, calling
 /// `sink(pkgid, path)` for each owner, in document order.
 pub fn scan_filelists_for<R: Read + Send>(
@@ -130,34 +185,34 @@ pub fn scan_filelists_for<R: Read + Send>(
     sink: &mut dyn FnMut(&str, &str),
 ) -> Result<(), ParseError> {
     let needles: Vec<String> = paths.iter().map(|p| format!(">{}</file>", xml_escape(p))).collect();
-    let finder = aho_corasick::AhoCorasick::builder()
-        .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-        .build(&needles)
-        .map_err(|e| ParseError::Xml(format!("cannot search filelists: {e}")))?;
+    let search = PathSearch::new(&needles)?;
     // Searching a chunk is quicker than decompressing it: one waiting
     // chunk keeps a worker busy.
     let results = parse_chunks_on_rayon(reader, FILELISTS_CHUNK, 1, |_: &mut (), chunk| {
         let mut doc = DocState::default();
         let bytes = chunk.as_bytes();
-        if let Some(at) = memchr::memmem::find(bytes, b"<filelists") {
+        // The root's tags lie before the first package and after the last.
+        let head = memchr::memmem::find(bytes, b"<package ").unwrap_or(bytes.len());
+        let tail = memchr::memmem::rfind(bytes, b"</package>").unwrap_or(0);
+        if let Some(at) = memchr::memmem::find(&bytes[..head], b"<filelists") {
             doc.root_seen = true;
             let tag_end = memchr::memchr(b'>', &bytes[at..]).map_or(bytes.len(), |e| at + e);
             let tag = &chunk[at..tag_end];
             doc.root_closed |= tag.ends_with('/');
             doc.announced = tag_attr(tag, "packages").and_then(|n| n.parse().ok());
         }
-        doc.root_closed |= memchr::memmem::find(bytes, b"</filelists>").is_some();
+        doc.root_closed |= memchr::memmem::find(&bytes[tail..], b"</filelists>").is_some();
         doc.parsed = memchr::memmem::find_iter(bytes, b"<package ").count();
         let mut found: Vec<(String, usize)> = Vec::new();
-        for m in finder.find_iter(bytes) {
-            let Some(open) = memchr::memmem::rfind(&bytes[..m.start()], b"<package ") else {
+        for (start, pattern) in search.find_all(bytes) {
+            let Some(open) = memchr::memmem::rfind(&bytes[..start], b"<package ") else {
                 return Err(ParseError::Xml("<file> outside a <package>".into()));
             };
-            let tag_end = memchr::memchr(b'>', &bytes[open..]).map_or(m.start(), |e| open + e);
+            let tag_end = memchr::memchr(b'>', &bytes[open..]).map_or(start, |e| open + e);
             let tag = &chunk[open..tag_end];
             let pkgid =
                 tag_attr(tag, "pkgid").ok_or_else(|| ParseError::Xml(format!("<package> without pkgid: {tag}")))?;
-            found.push((pkgid.to_owned(), m.pattern().as_usize()));
+            found.push((pkgid.to_owned(), pattern));
         }
         Ok((found, doc))
     })?;
@@ -208,17 +263,26 @@ mod tests {
             all.push((id.to_owned(), p.to_owned()))
         });
         assert!(full.is_ok(), "{full:?}");
-        let paths: Vec<&str> = vec!["/usr/share/foo", "/usr/share/foo/a.txt", "/var/run/x&y", "/nope"];
-        let mut fast = Vec::new();
-        let r = scan_filelists_for(xml.as_bytes(), &paths, &mut |id, p| {
-            fast.push((id.to_owned(), p.to_owned()))
-        });
-        assert!(r.is_ok(), "{r:?}");
-        let mut want: Vec<_> = all.into_iter().filter(|(_, p)| paths.contains(&p.as_str())).collect();
-        want.sort();
-        fast.sort();
-        assert_eq!(fast, want);
-        assert_eq!(fast.len(), 4);
+        let few: Vec<&str> = vec!["/usr/share/foo", "/usr/share/foo/a.txt", "/var/run/x&y", "/nope"];
+        // More paths than get a memmem pass each: the automaton searches.
+        let mut many = few.clone();
+        many.extend(["/a", "/b", "/c", "/d", "/e", "/f", "/g", "/usr/bin/x"]);
+        assert!(many.len() > FEW_PATHS);
+        for (paths, owners) in [(few, 4), (many, 5)] {
+            let mut fast = Vec::new();
+            let r = scan_filelists_for(xml.as_bytes(), &paths, &mut |id, p| {
+                fast.push((id.to_owned(), p.to_owned()))
+            });
+            assert!(r.is_ok(), "{r:?}");
+            // In document order, as the parser sees them.
+            let want: Vec<_> = all
+                .iter()
+                .filter(|(_, p)| paths.contains(&p.as_str()))
+                .cloned()
+                .collect();
+            assert_eq!(fast, want);
+            assert_eq!(fast.len(), owners);
+        }
     }
 
     #[test]
