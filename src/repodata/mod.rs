@@ -101,12 +101,31 @@ impl RepoData {
         let Some(entry) = self.repomd.entry("filelists").cloned() else {
             return Err(fail("repodata/repomd.xml", FilelistsProblem::NoEntry));
         };
-        let bytes = read_verified(self.source.as_ref(), &entry)
+        // Checked as it streams through the decompressor, as primary.xml
+        // is: the owners found are kept only once the whole file matched
+        // repomd.xml, and a mismatch is reported before any error it caused.
+        let (stored, check) = open_checked(self.source.as_ref(), &entry)
             .map_err(|(file, msg)| fail(&file, FilelistsProblem::Unreadable(msg)))?;
-        let reader = open_decompressed(&bytes[..], self.options.max_decompressed, entry.checksum.is_some())
-            .map_err(|m| fail(&entry.href, FilelistsProblem::Invalid(m)))?;
-        filelists::scan_filelists_for(reader, wanted, sink)
-            .map_err(|e| fail(&entry.href, FilelistsProblem::Invalid(e.to_string())))
+        let mut found = Vec::new();
+        let scanned = open_decompressed(
+            BufReader::with_capacity(256 << 10, stored),
+            self.options.max_decompressed,
+            entry.checksum.is_some(),
+        )
+        .and_then(|reader| {
+            filelists::scan_filelists_for(reader, wanted, &mut |id, path| {
+                found.push((id.to_owned(), path.to_owned()))
+            })
+            .map_err(|e| e.to_string())
+        });
+        check
+            .finish(&entry)
+            .map_err(|(file, msg)| fail(&file, FilelistsProblem::Unreadable(msg)))?;
+        scanned.map_err(|m| fail(&entry.href, FilelistsProblem::Invalid(m)))?;
+        for (id, path) in found {
+            sink(&id, &path);
+        }
+        Ok(())
     }
 }
 
