@@ -183,25 +183,35 @@ pub fn selection(pool: &Pool, opts: &ClosureOptions) -> Result<Selection, Closur
     })
 }
 
-/// Checks the packages of `selection` still pending against what the pool
-/// knows now, on this thread alone, and keeps the verdict on every package
-/// it settles; a package with a require that waits on filelists not yet
-/// read stays pending. For the time [`Outcome::NeedFilelists`]'s files are
-/// read (on another CPU): the closure goes on with all it can decide
-/// meanwhile, and the [`check_selected`] that follows checks only what
-/// waited.
-pub fn check_ahead(pool: &Pool, opts: &ClosureOptions, selection: &mut Selection) -> Result<(), ClosureError> {
-    check_pending(pool, opts, selection, 1).map(|_| ())
+/// Runs `beside` (the reading of [`Outcome::NeedFilelists`]'s files) on a
+/// thread of its own while this one checks the packages of `selection`
+/// still pending against what the pool knows now; once `beside` is done,
+/// its thread helps check. The verdict on every package settled is kept;
+/// a package with a require that waits on filelists not yet read stays
+/// pending, for the [`check_selected`] that follows.
+pub fn check_ahead<R: Send>(
+    pool: &Pool,
+    opts: &ClosureOptions,
+    selection: &mut Selection,
+    beside: impl FnOnce() -> R + Send,
+) -> (R, Result<(), ClosureError>) {
+    let mut out = None;
+    let checked = check_pending(pool, opts, selection, Some(Box::new(|| out = Some(beside()))));
+    match out {
+        Some(r) => (r, checked.map(|_| ())),
+        // check_in_parallel always runs `beside` (or re-raises its panic).
+        None => unreachable!("check_in_parallel returned without running its `beside`"),
+    }
 }
 
-/// Checks the pending packages (all, the first time) on up to `threads`
-/// threads: the settled ones' failures join `selection.settled`, the others
+/// Checks the pending packages (all, the first time) in parallel, with
+/// `beside` done first by the helper thread: the settled ones' failures join `selection.settled`, the others
 /// stay pending. Returns the paths whose filelists the others wait on.
 fn check_pending(
     pool: &Pool,
     opts: &ClosureOptions,
     selection: &mut Selection,
-    threads: usize,
+    beside: Option<Beside<'_>>,
 ) -> Result<FxHashSet<StrId>, ClosureError> {
     let Selection {
         to_check,
@@ -221,8 +231,8 @@ fn check_pending(
         no_filelists: opts.no_filelists,
     };
     let parts = match pending.as_deref() {
-        Some(p) => check_in_parallel(p, new_judge, threads),
-        None => check_in_parallel(to_check, new_judge, threads),
+        Some(p) => check_in_parallel(p, new_judge, beside),
+        None => check_in_parallel(to_check, new_judge, beside),
     };
     let mut need_files: FxHashSet<StrId> = FxHashSet::default();
     let mut waiting = Vec::new();
@@ -313,7 +323,7 @@ pub fn check_selected(pool: &Pool, opts: &ClosureOptions, selection: &mut Select
         }
     }
 
-    let need_files = check_pending(pool, opts, selection, rayon::current_num_threads())?;
+    let need_files = check_pending(pool, opts, selection, None)?;
     if !need_files.is_empty() {
         let mut v: Vec<StrId> = need_files.into_iter().collect();
         v.sort_by(|a, b| pool.str(*a).cmp(pool.str(*b)));
@@ -381,19 +391,23 @@ const CHECK_CHUNK: usize = 256;
 /// thread is placed on the idlest CPU, and this one keeps working. Inside a
 /// rayon job (a matrix checks its cells in parallel) rayon's workers are
 /// busy with the other cells, so the chunks go to rayon too.
+///
+/// `beside` is work for the helper thread to do before it joins in (the
+/// reading of filelists, [`check_ahead`]): this thread checks alone until
+/// then, and the two CPUs stay busy until the end whichever takes longer.
 fn check_in_parallel<'p>(
     to_check: &[PkgId],
     new_judge: impl Fn() -> Judge<'p> + Sync,
-    threads: usize,
+    beside: Option<Beside<'_>>,
 ) -> Vec<Result<Checked, ClosureError>> {
-    if rayon::current_thread_index().is_some() && threads > 1 {
+    if beside.is_none() && rayon::current_thread_index().is_some() {
         return to_check
             .par_chunks(CHECK_CHUNK)
             .map_init(&new_judge, |judge, chunk| check_packages(judge, chunk))
             .collect();
     }
     let chunks: Vec<&[PkgId]> = to_check.chunks(CHECK_CHUNK).collect();
-    let threads = threads.clamp(1, chunks.len().max(1));
+    let threads = rayon::current_num_threads().clamp(1, chunks.len().max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
     let work = || {
         let mut judge = new_judge();
@@ -407,7 +421,17 @@ fn check_in_parallel<'p>(
         }
     };
     let mut parts = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut helpers = Vec::new();
+        if let Some(job) = beside {
+            let work = &work;
+            helpers.push(scope.spawn(move || {
+                job();
+                work()
+            }));
+        }
+        while helpers.len() + 1 < threads {
+            helpers.push(scope.spawn(work));
+        }
         let mut parts = work();
         for helper in helpers {
             match helper.join() {
@@ -420,6 +444,9 @@ fn check_in_parallel<'p>(
     parts.sort_unstable_by_key(|&(i, _)| i);
     parts.into_iter().map(|(_, part)| part).collect()
 }
+
+/// Work a checking helper thread does first (see [`check_in_parallel`]).
+type Beside<'b> = Box<dyn FnOnce() + Send + 'b>;
 
 /// An unresolved require: the package, the require, and why (`--rich strict`).
 type Failure = (PkgId, Dep, Option<String>);

@@ -239,12 +239,8 @@ impl Loaded {
                     // The files are read on a thread of their own while the
                     // packages that do not wait on them are checked.
                     let this = &*self;
-                    let (read, ahead) = std::thread::scope(|scope| {
-                        let reader = scope.spawn(|| this.read_filelists(&scans));
-                        let ahead = closure::check_ahead(&this.pool, opts, &mut selection);
-                        let read = reader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                        (read, ahead)
-                    });
+                    let (read, ahead) =
+                        closure::check_ahead(&this.pool, opts, &mut selection, || this.read_filelists(&scans));
                     if let Some((repo, e)) = self.record_filelists(&scans, read).into_iter().next() {
                         let why = self.first_unscanned(repo, &request.paths).unwrap_or_default();
                         return Err(EngineError::Load(e.needed_by(&why)));
