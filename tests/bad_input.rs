@@ -137,6 +137,32 @@ fn damaged_primary_is_a_mismatch_not_a_parse_error() {
     assert!(err.contains("primary.xml.gz") && err.contains("size mismatch"), "{err}");
 }
 
+/// filelists.xml, read only when a file require needs it, is verified as
+/// it streams too: damage is a mismatch naming that file, not a parse error.
+#[test]
+fn damaged_filelists_is_a_mismatch_not_a_parse_error() {
+    let repo = copy_repo("files");
+    let filelists = std::fs::read_dir(repo.path().join("repodata"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().contains("filelists.xml"))
+        .unwrap_or_else(|| panic!("no filelists in the files fixture"));
+    let name = filelists
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let bytes = std::fs::read(&filelists).unwrap_or_default();
+    let mut damaged = bytes.clone();
+    for b in &mut damaged[bytes.len() / 3..bytes.len() / 2] {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&filelists, &damaged).unwrap_or_else(|e| panic!("{e}"));
+    let err = closure_fails(repo.path(), &[]);
+    assert!(err.contains(&name) && err.contains("checksum mismatch"), "{err}");
+    assert!(!err.contains("malformed") && !err.contains("decompress"), "{err}");
+}
+
 #[test]
 fn truncated_gzip() {
     let repo = copy_repo("comp-gz");
