@@ -237,10 +237,14 @@ impl Loaded {
                         ));
                     }
                     // The files are read on a thread of their own while the
-                    // packages that do not wait on them are checked.
+                    // packages that do not wait on them are checked. That
+                    // thread reads them itself: a rayon worker it woke would
+                    // be queued on the CPU of the thread that woke it, and on
+                    // a 2-vCPU VM took turns with the checking thread there
+                    // while the other CPU idled (BENCHMARKS.md, "Stop 14").
                     let this = &*self;
                     let (read, ahead) =
-                        closure::check_ahead(&this.pool, opts, &mut selection, || this.read_filelists(&scans));
+                        closure::check_ahead(&this.pool, opts, &mut selection, || this.read_filelists(&scans, false));
                     if let Some((repo, e)) = self.record_filelists(&scans, read).into_iter().next() {
                         let why = self.first_unscanned(repo, &request.paths).unwrap_or_default();
                         return Err(EngineError::Load(e.needed_by(&why)));
@@ -288,14 +292,19 @@ impl Loaded {
     /// back (in the order of `scans`), is remembered, and is returned again
     /// without a new attempt if it is asked for again.
     pub fn scan_filelists(&mut self, scans: &[FilelistsScan]) -> Vec<(u32, FilelistsError)> {
-        let read = self.read_filelists(scans);
+        let read = self.read_filelists(scans, true);
         self.record_filelists(scans, read)
     }
 
     /// The owners each scan's filelists name for its paths (pkgid, path),
-    /// read in parallel; the pool is not changed until
+    /// read in parallel on rayon's workers, or one file after another on
+    /// this thread; the pool is not changed until
     /// [`record_filelists`](Self::record_filelists).
-    fn read_filelists(&self, scans: &[FilelistsScan]) -> Vec<Result<Vec<(String, String)>, FilelistsError>> {
+    fn read_filelists(
+        &self,
+        scans: &[FilelistsScan],
+        parallel: bool,
+    ) -> Vec<Result<Vec<(String, String)>, FilelistsError>> {
         let read = |scan: &FilelistsScan| {
             let i = scan.repo as usize;
             if let Some(e) = self.filelists_failed.get(i).cloned().flatten() {
@@ -310,11 +319,9 @@ impl Loaded {
             repo.source().done();
             scanned.map(|()| found)
         };
-        // One file is read on the calling thread: handing it to a sleeping
-        // rayon worker only adds a wake-up.
-        match scans {
-            [one] => vec![read(one)],
-            _ => scans.par_iter().map(read).collect(),
+        match parallel {
+            true => scans.par_iter().map(read).collect(),
+            false => scans.iter().map(read).collect(),
         }
     }
 

@@ -187,8 +187,13 @@ pub fn scan_filelists_for<R: Read + Send>(
     let needles: Vec<String> = paths.iter().map(|p| format!(">{}</file>", xml_escape(p))).collect();
     let search = PathSearch::new(&needles)?;
     // Searching a chunk is quicker than decompressing it: one waiting
-    // chunk keeps a worker busy.
-    let results = parse_chunks_on_rayon(reader, FILELISTS_CHUNK, 1, |_: &mut (), chunk| {
+    // chunk keeps a worker busy. A thread outside rayon's pool searches its
+    // chunks itself: a worker it woke would be queued on its CPU.
+    let ahead = match rayon::current_thread_index() {
+        Some(_) => 1,
+        None => 0,
+    };
+    let results = parse_chunks_on_rayon(reader, FILELISTS_CHUNK, ahead, |_: &mut (), chunk| {
         let mut doc = DocState::default();
         let bytes = chunk.as_bytes();
         // The root's tags lie before the first package and after the last.
