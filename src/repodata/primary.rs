@@ -1520,7 +1520,8 @@ pub const PARSE_AHEAD: usize = 2;
 /// waits (BENCHMARKS.md, "Stop 13"). At most `ahead` chunks wait for a
 /// worker; past that the calling thread parses the chunk it just cut
 /// before cutting the next, so memory stays a few chunks whatever the file
-/// size and however busy the pool is.
+/// size and however busy the pool is. With `ahead` 0 everything happens on
+/// the calling thread, and rayon is not involved.
 pub(crate) fn parse_chunks_on_rayon<R, T, S, F>(
     reader: R,
     chunk_size: usize,
@@ -1562,23 +1563,39 @@ where
         store(index, result);
     };
     let mut chunker = Chunker::new(reader, b"</package>", chunk_size);
-    rayon::scope(|scope| {
+    let cut_and_parse_here = |chunker: &mut Chunker<R>| {
         for index in 0.. {
             let buf = locked(buffers).pop().unwrap_or_default();
             match chunker.next_chunk(buf) {
-                Ok(Some(chunk)) if waiting.load(Ordering::Acquire) < ahead => {
-                    waiting.fetch_add(1, Ordering::AcqRel);
-                    scope.spawn(move |_| {
-                        run(index, chunk);
-                        waiting.fetch_sub(1, Ordering::AcqRel);
-                    });
-                }
                 Ok(Some(chunk)) => run(index, chunk),
                 Ok(None) => return,
                 Err(e) => return store(index, Err(e)),
             }
         }
-    });
+    };
+    if ahead == 0 {
+        // Not even the cutting goes to rayon: `rayon::scope` called from
+        // outside the pool would run it on a worker this thread wakes.
+        cut_and_parse_here(&mut chunker);
+    } else {
+        rayon::scope(|scope| {
+            for index in 0.. {
+                let buf = locked(buffers).pop().unwrap_or_default();
+                match chunker.next_chunk(buf) {
+                    Ok(Some(chunk)) if waiting.load(Ordering::Acquire) < ahead => {
+                        waiting.fetch_add(1, Ordering::AcqRel);
+                        scope.spawn(move |_| {
+                            run(index, chunk);
+                            waiting.fetch_sub(1, Ordering::AcqRel);
+                        });
+                    }
+                    Ok(Some(chunk)) => run(index, chunk),
+                    Ok(None) => return,
+                    Err(e) => return store(index, Err(e)),
+                }
+            }
+        });
+    }
     // A task that panicked has made rayon::scope panic: every slot up to
     // the last chunk is filled.
     std::mem::take(&mut *locked(slots))
