@@ -204,9 +204,10 @@ pub fn check_ahead<R: Send>(
     }
 }
 
-/// Checks the pending packages (all, the first time) in parallel, with
-/// `beside` done first by the helper thread: the settled ones' failures join `selection.settled`, the others
-/// stay pending. Returns the paths whose filelists the others wait on.
+/// Checks the pending packages (all, the first time) in parallel, `beside`
+/// done first by the helper thread. The problems of the packages settled
+/// join `selection.settled`; the others stay pending. Returns the paths
+/// whose filelists the others wait on.
 fn check_pending(
     pool: &Pool,
     opts: &ClosureOptions,
@@ -245,9 +246,9 @@ fn check_pending(
     }
     *pending = Some(waiting);
     // Settled problems are final: they are put in report form and order
-    // now, while filelists may still be read on the other CPU.
-    // Packages in the same order, the same NEVRA from the same repository,
-    // stay in pool order, whichever pass settled them.
+    // now, while filelists may still be read on the other CPU. Packages
+    // dnf's order ties (the same NEVRA in the same repository) stay in pool
+    // order, whichever pass settled them.
     let order = |a: PkgId, b: PkgId| package_order(pool, a, b).then(a.cmp(&b));
     let mut problems = problems_of(pool, failed);
     problems.sort_by(|a, b| order(a.0, b.0));
