@@ -301,9 +301,10 @@ impl Pool {
     }
 
     /// Adds a loaded repository's packages, keeping those `filter` lets
-    /// through. Takes its parsed records (`data.batches` is left empty),
-    /// freeing each batch as soon as it is copied, so the records and the
-    /// pool never both hold a whole repository.
+    /// through. Takes its parsed records (`data.batches` is left empty) and
+    /// its module metadata (`data.modules` too), freeing each batch as soon
+    /// as it is copied, so the records and the pool never both hold a whole
+    /// repository.
     pub fn add_repo(
         &mut self,
         data: &mut RepoData,
@@ -370,8 +371,8 @@ impl Pool {
             module_hotfixes,
         });
         self.filelists_paths.push(FxHashSet::default());
-        if let Some(modules) = &data.modules {
-            self.pending_modules.push((repo_index, modules.clone()));
+        if let Some(modules) = data.modules.take() {
+            self.pending_modules.push((repo_index, modules));
         }
         Ok(())
     }
