@@ -60,9 +60,17 @@ fuzz_target!(|data: &[u8]| {
         6 => {
             let wanted = ["/usr/bin/sh", "/etc/a&b", "/usr/share/x"];
             let _ = repodata::filelists::scan_filelists_for(rest, &wanted, &mut |_, _| {});
+            // More paths than get a memmem pass each: the automaton's search.
+            let many = ["/a", "/b", "/c", "/d", "/e", "/f", "/usr/bin/sh", "/etc/a&b", "/usr/share/x"];
+            let _ = repodata::filelists::scan_filelists_for(rest, &many, &mut |_, _| {});
         }
         _ => {
             if let Ok((mut r, _)) = repodata::decompress::decompressor(Box::new(rest)) {
+                let mut out = Vec::new();
+                let _ = r.by_ref().take(1 << 20).read_to_end(&mut out);
+            }
+            // gzip without its CRC-32 (for files a checksum already covers).
+            if let Ok((mut r, _)) = repodata::decompress::decompressor_of_checked(Box::new(rest)) {
                 let mut out = Vec::new();
                 let _ = r.by_ref().take(1 << 20).read_to_end(&mut out);
             }
