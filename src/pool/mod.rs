@@ -693,7 +693,7 @@ impl Pool {
     }
 
     /// Which packages a closure on `basearch` must treat as hidden, when
-    /// modular filtering applies (see [`apply_modules`](Self::apply_modules));
+    /// modular filtering applies ([`finish`](Self::finish) applies it);
     /// `None` without modules, where [`Package::hidden`] is the answer. A
     /// document without an arch counts as installable.
     pub fn hidden_on(&self, basearch: &str) -> Option<Vec<bool>> {

@@ -1506,7 +1506,7 @@ pub fn parse_primary<R: Read + Send>(reader: R, interner: &dyn Intern) -> Result
 }
 
 /// Chunks of one primary.xml handed to rayon's workers and not yet parsed
-/// (see [`parse_chunks_on_rayon`]).
+/// (see `parse_chunks_on_rayon`).
 pub const PARSE_AHEAD: usize = 2;
 
 /// Cuts `reader` into `</package>`-terminated chunks on the calling thread
