@@ -70,9 +70,10 @@ pub struct Timings {
     pub load_ms: f64,
     /// Building the pool and its indexes.
     pub pool_ms: f64,
-    /// Scanning filelists on demand.
+    /// Scanning filelists on demand; in a closure, with the checking of
+    /// the packages that do not wait on them, which runs beside the scan.
     pub filelists_ms: f64,
-    /// The closure itself.
+    /// The closure itself (the rest of it, when filelists were scanned).
     pub closure_ms: f64,
 }
 
