@@ -169,6 +169,22 @@ pub struct Selection {
     settled: Vec<(PkgId, Problem)>,
 }
 
+impl Selection {
+    /// A judge of requires for this selection, its memo sized for
+    /// `memo_capacity` answers.
+    fn judge<'a>(&'a self, pool: &'a Pool, opts: &ClosureOptions, memo_capacity: usize) -> Judge<'a> {
+        Judge {
+            pool,
+            available: &self.available,
+            repos: &self.repos,
+            memo: FxHashMap::with_capacity_and_hasher(memo_capacity, Default::default()),
+            rich: FxHashMap::default(),
+            mode: opts.rich,
+            no_filelists: opts.no_filelists,
+        }
+    }
+}
+
 /// Decides what the closure `opts` describes checks, and which packages may
 /// provide, for [`check_selected`].
 pub fn selection(pool: &Pool, opts: &ClosureOptions) -> Result<Selection, ClosureError> {
@@ -214,27 +230,9 @@ fn check_pending(
     selection: &mut Selection,
     beside: Option<Beside<'_>>,
 ) -> Result<FxHashSet<StrId>, ClosureError> {
-    let Selection {
-        to_check,
-        available,
-        repos,
-        pending,
-        settled,
-        ..
-    } = selection;
-    let new_judge = || Judge {
-        pool,
-        available,
-        repos,
-        memo: FxHashMap::with_capacity_and_hasher(MEMO_CAPACITY, Default::default()),
-        rich: FxHashMap::default(),
-        mode: opts.rich,
-        no_filelists: opts.no_filelists,
-    };
-    let parts = match pending.as_deref() {
-        Some(p) => check_in_parallel(p, new_judge, beside),
-        None => check_in_parallel(to_check, new_judge, beside),
-    };
+    let sel = &*selection;
+    let pkgs = sel.pending.as_deref().unwrap_or(&sel.to_check);
+    let parts = check_in_parallel(pkgs, || sel.judge(pool, opts, MEMO_CAPACITY), beside);
     let mut need_files: FxHashSet<StrId> = FxHashSet::default();
     let mut waiting = Vec::new();
     let mut failed = Vec::new();
@@ -244,7 +242,8 @@ fn check_pending(
         waiting.extend(part.waiting);
         failed.extend(part.failed);
     }
-    *pending = Some(waiting);
+    selection.pending = Some(waiting);
+    let settled = &mut selection.settled;
     // Settled problems are final: they are put in report form and order
     // now, while filelists may still be read on the other CPU. Packages
     // dnf's order ties (the same NEVRA in the same repository) stay in pool
@@ -284,26 +283,13 @@ pub fn check_selected(pool: &Pool, opts: &ClosureOptions, selection: &mut Select
     // ([`check_ahead`]).
     if !opts.no_filelists && !selection.paths_asked {
         selection.paths_asked = true;
-        let Selection {
-            to_check,
-            available,
-            repos,
-            ..
-        } = &*selection;
-        let judge = Judge {
-            pool,
-            available,
-            repos,
-            memo: FxHashMap::default(),
-            rich: FxHashMap::default(),
-            mode: opts.rich,
-            no_filelists: opts.no_filelists,
-        };
+        // Only `has_provider` is asked here: no memo to fill.
+        let judge = selection.judge(pool, opts, 0);
         let mut need: Vec<StrId> = Vec::new();
         // Most path requires (/bin/sh, /usr/bin/python3...) repeat across
         // thousands of packages: each is asked once.
         let mut asked: FxHashSet<(StrId, Option<Op>, u32)> = FxHashSet::default();
-        for &pkg in to_check.iter() {
+        for &pkg in &selection.to_check {
             for d in pool.deps_of(pkg, DepKind::Requires) {
                 if pool.name_kind(d.name) == NameKind::Path
                     && asked.insert((d.name, d.op, d.evr))
@@ -319,7 +305,7 @@ pub fn check_selected(pool: &Pool, opts: &ClosureOptions, selection: &mut Select
             need.sort_by(|a, b| pool.str(*a).cmp(pool.str(*b)));
             return Ok(Outcome::NeedFilelists(FilelistsRequest {
                 paths: need,
-                repos: repos.clone(),
+                repos: selection.repos.clone(),
             }));
         }
     }

@@ -25,13 +25,18 @@ fn copy_repo(name: &str) -> tempfile::TempDir {
     dir
 }
 
-fn primary_path(repo: &Path) -> PathBuf {
+/// The file of `repo` whose name holds `kind` (`primary.xml`, `filelists.xml`).
+fn metadata_path(repo: &Path, kind: &str) -> PathBuf {
     std::fs::read_dir(repo.join("repodata"))
         .unwrap_or_else(|e| panic!("{e}"))
         .flatten()
         .map(|e| e.path())
-        .find(|p| p.to_string_lossy().contains("primary.xml"))
-        .unwrap_or_else(|| panic!("no primary in {}", repo.display()))
+        .find(|p| p.to_string_lossy().contains(kind))
+        .unwrap_or_else(|| panic!("no {kind} in {}", repo.display()))
+}
+
+fn primary_path(repo: &Path) -> PathBuf {
+    metadata_path(repo, "primary.xml")
 }
 
 /// Replaces the primary file's bytes and makes repomd.xml agree with them
@@ -142,12 +147,7 @@ fn damaged_primary_is_a_mismatch_not_a_parse_error() {
 #[test]
 fn damaged_filelists_is_a_mismatch_not_a_parse_error() {
     let repo = copy_repo("files");
-    let filelists = std::fs::read_dir(repo.path().join("repodata"))
-        .unwrap_or_else(|e| panic!("{e}"))
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.to_string_lossy().contains("filelists.xml"))
-        .unwrap_or_else(|| panic!("no filelists in the files fixture"));
+    let filelists = metadata_path(repo.path(), "filelists.xml");
     let name = filelists
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

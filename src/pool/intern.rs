@@ -13,6 +13,7 @@ use std::sync::Mutex;
 use hashbrown::HashTable;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
+use crate::repodata::primary::locked;
 use crate::repodata::{EvrId, Intern, NO_EVR, NO_STR, StrId, str_hash, table_hash};
 
 /// An interned epoch:version-release, parts kept apart.
@@ -162,10 +163,7 @@ impl Intern for SharedInterner {
 
     fn intern_hashed(&self, hash: u64, s: &str) -> StrId {
         let shard_index = shard_of(hash);
-        let mut shard = match self.shards[shard_index].lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut shard = locked(&self.shards[shard_index]);
         make_id(shard.intern(hash, s), shard_index)
     }
 
@@ -176,7 +174,7 @@ impl Intern for SharedInterner {
             strings,
             |&(hash, _)| shard_of(hash),
             |shard_index, order| {
-                let mut shard = lock(&self.shards[shard_index]);
+                let mut shard = locked(&self.shards[shard_index]);
                 for &i in order {
                     let (hash, s) = strings[i as usize];
                     ids[i as usize] = make_id(shard.intern(hash, s), shard_index);
@@ -197,7 +195,7 @@ impl Intern for SharedInterner {
             evrs,
             |evr| evr_shard_of(&parts(evr)),
             |shard_index, order| {
-                let mut shard = lock(&self.evr_shards[shard_index]);
+                let mut shard = locked(&self.evr_shards[shard_index]);
                 for &i in order {
                     ids[i as usize] = make_id(shard.intern(parts(&evrs[i as usize])), shard_index);
                 }
@@ -212,16 +210,9 @@ impl Intern for SharedInterner {
             release,
         };
         let shard_index = evr_shard_of(&parts);
-        let mut shard = match self.evr_shards[shard_index].lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut shard = locked(&self.evr_shards[shard_index]);
         make_id(shard.intern(parts), shard_index)
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Calls `f` once per shard that `items` fall in (by `shard`), with the

@@ -101,27 +101,16 @@ impl RepoData {
         let Some(entry) = self.repomd.entry("filelists").cloned() else {
             return Err(fail("repodata/repomd.xml", FilelistsProblem::NoEntry));
         };
-        // Checked as it streams through the decompressor, as primary.xml
-        // is: the owners found are kept only once the whole file matched
-        // repomd.xml, and a mismatch is reported before any error it caused.
-        let (stored, check) = open_checked(self.source.as_ref(), &entry)
-            .map_err(|(file, msg)| fail(&file, FilelistsProblem::Unreadable(msg)))?;
         let mut found = Vec::new();
-        let scanned = open_decompressed(
-            BufReader::with_capacity(256 << 10, stored),
-            self.options.max_decompressed,
-            entry.checksum.is_some(),
-        )
-        .and_then(|reader| {
+        parse_streamed(self.source.as_ref(), &entry, self.options.max_decompressed, |reader| {
             filelists::scan_filelists_for(reader, wanted, &mut |id, path| {
                 found.push((id.to_owned(), path.to_owned()))
             })
-            .map_err(|e| e.to_string())
-        });
-        check
-            .finish(&entry)
-            .map_err(|(file, msg)| fail(&file, FilelistsProblem::Unreadable(msg)))?;
-        scanned.map_err(|m| fail(&entry.href, FilelistsProblem::Invalid(m)))?;
+        })
+        .map_err(|e| match e {
+            StreamError::Stored(file, msg) => fail(&file, FilelistsProblem::Unreadable(msg)),
+            StreamError::Content(msg) => fail(&entry.href, FilelistsProblem::Invalid(msg)),
+        })?;
         for (id, path) in found {
             sink(&id, &path);
         }
@@ -231,26 +220,20 @@ pub fn load(
         };
         let bytes = read_verified(source.as_ref(), entry).map_err(|(f, m)| err(&f, m))?;
         let mut text = String::new();
-        open_decompressed(&bytes[..], options.max_decompressed, entry.checksum.is_some())
+        open_decompressed(&bytes[..], entry, options.max_decompressed)
             .and_then(|mut r| r.read_to_string(&mut text).map_err(|e| e.to_string()))
             .map_err(|m| err(&entry.href, m))?;
         let index = modules::parse(&text).map_err(|m| err(&entry.href, m))?;
         Ok((Some(index), bytes.len() as u64))
     };
-    // primary.xml is checked as it streams through the decompressor, not
-    // read whole first: the parsed records are used only once the whole file
-    // matched repomd.xml, and a mismatch is reported before any parse error
-    // it may have caused.
     let read_primary = || -> Result<(Vec<Batch>, u64), LoadError> {
-        let (stored, check) = open_checked(source.as_ref(), &primary).map_err(|(f, m)| err(&f, m))?;
-        let parsed = open_decompressed(
-            BufReader::with_capacity(256 << 10, stored),
-            options.max_decompressed,
-            primary.checksum.is_some(),
-        )
-        .and_then(|reader| primary::parse_primary(reader, interner).map_err(|e| e.to_string()));
-        let size = check.finish(&primary).map_err(|(f, m)| err(&f, m))?;
-        Ok((parsed.map_err(|m| err(&primary.href, m))?, size))
+        parse_streamed(source.as_ref(), &primary, options.max_decompressed, |reader| {
+            primary::parse_primary(reader, interner)
+        })
+        .map_err(|e| match e {
+            StreamError::Stored(file, msg) => err(&file, msg),
+            StreamError::Content(msg) => err(&primary.href, msg),
+        })
     };
     let (modules, parsed) = std::thread::scope(|scope| {
         let modules = scope.spawn(read_modules);
@@ -450,20 +433,46 @@ fn read_verified(source: &dyn Source, entry: &RepomdEntry) -> Result<Vec<u8>, (S
     Ok(bytes)
 }
 
-/// Decompresses stored bytes (in memory, or a buffered stream), the format
-/// chosen by magic bytes, capped in size. Bytes in memory are read in place,
-/// not copied through a buffer.
-/// `checked`: the stored bytes are held to repomd.xml's checksum, so the
-/// format's own check of the decompressed bytes can be skipped.
+/// Decompresses the stored bytes of `entry` (in memory, or a buffered
+/// stream), the format chosen by magic bytes, capped in size. Bytes in
+/// memory are read in place, not copied through a buffer. When repomd.xml
+/// gives the file a checksum, the stored bytes are held to it, so the
+/// format's own check of the decompressed bytes is skipped.
 fn open_decompressed<'a>(
     stored: impl BufRead + Send + 'a,
+    entry: &RepomdEntry,
     limit: u64,
-    checked: bool,
 ) -> Result<Box<dyn Read + Send + 'a>, String> {
-    let (reader, _) = match checked {
+    let (reader, _) = match entry.checksum.is_some() {
         true => decompressor_of_checked(Box::new(stored)),
         false => decompressor(Box::new(stored)),
     }
     .map_err(|e| e.to_string())?;
     Ok(Box::new(LimitedReader::new(reader, limit)))
+}
+
+/// What went wrong in [`parse_streamed`].
+enum StreamError {
+    /// Reading the stored file, or it does not match repomd.xml: (file, what).
+    Stored(String, String),
+    /// Decompressing or parsing what it holds.
+    Content(String),
+}
+
+/// Streams the file of `entry` through its decompressor into `parse`,
+/// checking its size and checksum as the bytes go by instead of reading the
+/// file whole first. What `parse` returns is kept only once the whole file
+/// matched repomd.xml, and a mismatch is reported before any error it may
+/// have caused in decompressing or parsing. Returns it with the stored size.
+fn parse_streamed<T, E: std::fmt::Display>(
+    source: &dyn Source,
+    entry: &RepomdEntry,
+    limit: u64,
+    parse: impl FnOnce(Box<dyn Read + Send + '_>) -> Result<T, E>,
+) -> Result<(T, u64), StreamError> {
+    let (stored, check) = open_checked(source, entry).map_err(|(f, m)| StreamError::Stored(f, m))?;
+    let parsed = open_decompressed(BufReader::with_capacity(256 << 10, stored), entry, limit)
+        .and_then(|reader| parse(reader).map_err(|e| e.to_string()));
+    let size = check.finish(entry).map_err(|(f, m)| StreamError::Stored(f, m))?;
+    Ok((parsed.map_err(StreamError::Content)?, size))
 }

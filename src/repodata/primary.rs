@@ -79,6 +79,12 @@ fn is_pending(id: u32) -> bool {
     id != NO_STR && id & PENDING != 0
 }
 
+/// Locks `m`, a poisoned lock included: what it guards stays consistent
+/// between statements (a panicking holder re-raises its panic anyway).
+pub(crate) fn locked<V>(m: &std::sync::Mutex<V>) -> std::sync::MutexGuard<'_, V> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// The hash strings are interned by, in the parser's caches and in the
 /// pool's interner alike, so a string is hashed once.
 pub fn str_hash(s: &str) -> u64 {
@@ -1520,8 +1526,8 @@ pub const PARSE_AHEAD: usize = 2;
 /// waits (BENCHMARKS.md, "Stop 13"). At most `ahead` chunks wait for a
 /// worker; past that the calling thread parses the chunk it just cut
 /// before cutting the next, so memory stays a few chunks whatever the file
-/// size and however busy the pool is. With `ahead` 0 everything happens on
-/// the calling thread, and rayon is not involved.
+/// size and however busy the pool is. With `ahead` 0 every chunk is parsed
+/// on the calling thread.
 pub(crate) fn parse_chunks_on_rayon<R, T, S, F>(
     reader: R,
     chunk_size: usize,
@@ -1536,10 +1542,6 @@ where
 {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
-
-    fn locked<V>(m: &Mutex<V>) -> std::sync::MutexGuard<'_, V> {
-        m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
 
     let slots: Mutex<Vec<Option<Result<T, ParseError>>>> = Mutex::new(Vec::new());
     // Parser states (caches) left by finished tasks, and chunk buffers
@@ -1563,39 +1565,26 @@ where
         store(index, result);
     };
     let mut chunker = Chunker::new(reader, b"</package>", chunk_size);
-    let cut_and_parse_here = |chunker: &mut Chunker<R>| {
+    // In place: the cutting stays on this thread even outside rayon's pool,
+    // where `rayon::scope` would run it on a worker this thread wakes (and
+    // the scheduler queues that worker on this thread's CPU).
+    rayon::in_place_scope(|scope| {
         for index in 0.. {
             let buf = locked(buffers).pop().unwrap_or_default();
             match chunker.next_chunk(buf) {
+                Ok(Some(chunk)) if waiting.load(Ordering::Acquire) < ahead => {
+                    waiting.fetch_add(1, Ordering::AcqRel);
+                    scope.spawn(move |_| {
+                        run(index, chunk);
+                        waiting.fetch_sub(1, Ordering::AcqRel);
+                    });
+                }
                 Ok(Some(chunk)) => run(index, chunk),
                 Ok(None) => return,
                 Err(e) => return store(index, Err(e)),
             }
         }
-    };
-    if ahead == 0 {
-        // Not even the cutting goes to rayon: `rayon::scope` called from
-        // outside the pool would run it on a worker this thread wakes.
-        cut_and_parse_here(&mut chunker);
-    } else {
-        rayon::scope(|scope| {
-            for index in 0.. {
-                let buf = locked(buffers).pop().unwrap_or_default();
-                match chunker.next_chunk(buf) {
-                    Ok(Some(chunk)) if waiting.load(Ordering::Acquire) < ahead => {
-                        waiting.fetch_add(1, Ordering::AcqRel);
-                        scope.spawn(move |_| {
-                            run(index, chunk);
-                            waiting.fetch_sub(1, Ordering::AcqRel);
-                        });
-                    }
-                    Ok(Some(chunk)) => run(index, chunk),
-                    Ok(None) => return,
-                    Err(e) => return store(index, Err(e)),
-                }
-            }
-        });
-    }
+    });
     // A task that panicked has made rayon::scope panic: every slot up to
     // the last chunk is filled.
     std::mem::take(&mut *locked(slots))
