@@ -270,9 +270,26 @@ impl<'c> ChunkStrings<'c, '_> {
         parse: impl FnOnce(&mut Self) -> Result<Dep, ParseError>,
     ) -> Result<Dep, ParseError> {
         let low = str_hash(raw.text) as u32;
-        if let Some(seen) = self.caches.entries.get(self.chunk, low, raw.text) {
-            return Ok(Dep { kind, ..seen });
+        if let Some(seen) = self.seen_entry(raw, low, kind) {
+            return Ok(seen);
         }
+        self.new_entry(raw, low, parse)
+    }
+
+    /// The dependency of an `<rpm:entry>` whose attribute text `raw` (its
+    /// hash's low half `low`) this chunk has already parsed.
+    fn seen_entry(&self, raw: ChunkText<'c>, low: u32, kind: DepKind) -> Option<Dep> {
+        let seen = self.caches.entries.get(self.chunk, low, raw.text)?;
+        Some(Dep { kind, ..seen })
+    }
+
+    /// Parses an `<rpm:entry>` the chunk has not seen, and remembers it.
+    fn new_entry(
+        &mut self,
+        raw: ChunkText<'c>,
+        low: u32,
+        parse: impl FnOnce(&mut Self) -> Result<Dep, ParseError>,
+    ) -> Result<Dep, ParseError> {
         let dep = parse(self)?;
         self.caches.entries.insert(low, raw, dep);
         Ok(dep)
@@ -917,8 +934,8 @@ fn skip_whitespace(b: &[u8], mut i: usize) -> usize {
 /// by a search per quote. Stops before the first thing spelled otherwise,
 /// which quick-xml then reads as it reads everything else. Returns how many
 /// bytes it read and whether the last thing read was the list's end tag.
-fn entry_run(
-    strings: &mut ChunkStrings<'_, '_>,
+fn entry_run<'c>(
+    strings: &mut ChunkStrings<'c, '_>,
     at: usize,
     kind: DepKind,
     deps: &mut Vec<Dep>,
@@ -938,6 +955,21 @@ fn entry_run(
             return Ok((read - at, false));
         }
         let attrs_start = i + TAG.len();
+        // Most entries repeat one the chunk has parsed: the text up to the
+        // first `/>` is then found by one memchr and one lookup, without
+        // reading its attributes. The cache holds only texts that
+        // `plain_attributes` read whole up to a `/>`, so an equal text is
+        // read the same way here; a `>` inside a value only makes a text
+        // that is in no cache (see `seen_entry_text`).
+        let candidate = seen_entry_text(chunk, attrs_start);
+        let candidate_low = candidate.map(|raw| str_hash(raw.text) as u32);
+        if let (Some(raw), Some(low)) = (candidate, candidate_low)
+            && let Some(dep) = strings.seen_entry(raw, low, kind)
+        {
+            deps.push(dep);
+            read = raw.end as usize + 2;
+            continue;
+        }
         let Some((attrs_end, n)) = plain_attributes(b, attrs_start, &mut places) else {
             return Ok((read - at, false));
         };
@@ -948,11 +980,30 @@ fn entry_run(
             return Ok((read - at, false));
         };
         let attributes = places.get(..n).unwrap_or_default();
-        deps.push(strings.entry(raw, kind, |strings| {
+        let parse = move |strings: &mut ChunkStrings<'c, '_>| {
             entry_from_attributes(strings, attributes_at(chunk, attributes), kind)
-        })?);
+        };
+        let dep = match candidate_low {
+            // The text just looked up in vain: its hash is known.
+            Some(low) if candidate.is_some_and(|c| c.end == raw.end) => strings.new_entry(raw, low, parse)?,
+            _ => strings.entry(raw, kind, parse)?,
+        };
+        deps.push(dep);
         read = attrs_end + 2;
     }
+}
+
+/// The text from `attrs_start` up to the first `/>` after it, when the
+/// first `>` is one (a `>` inside a value makes another text, which
+/// `plain_attributes` would not have read whole: it is then looked up in
+/// vain and the entry read attribute by attribute).
+fn seen_entry_text(chunk: &str, attrs_start: usize) -> Option<ChunkText<'_>> {
+    let b = chunk.as_bytes();
+    let gt = attrs_start + memchr::memchr(b'>', b.get(attrs_start..)?)?;
+    let slash = gt
+        .checked_sub(1)
+        .filter(|&s| s >= attrs_start && b.get(s) == Some(&b'/'))?;
+    chunk_text(chunk, attrs_start..slash)
 }
 
 /// Elements of a `<package>` that nothing reads, whose content is text.
@@ -1949,6 +2000,36 @@ mod tests {
         for (from, to) in variants {
             assert!(plain.contains(from), "{from}");
             let xml = plain.replace(from, to);
+            let hand = packages_as_text(&xml, true);
+            let quick = packages_as_text(&xml, false);
+            match (hand, quick) {
+                (Ok(hand), Ok(quick)) => assert_eq!(hand, quick, "{xml}"),
+                (Err(_), Err(_)) => {}
+                (hand, quick) => panic!("hand {hand:?}, quick-xml {quick:?}\n{xml}"),
+            }
+        }
+    }
+
+    /// A repeated entry is found by the text up to its first `>`; a `>` or
+    /// `/>` inside a value must not make it another entry's repeat.
+    #[test]
+    fn repeated_entries_with_a_gt_inside_a_value_read_as_quick_xml_reads_them() {
+        let requires = r#"<rpm:requires><rpm:entry name="bar" flags="GE" epoch="0" ver="2" pre="1"/><rpm:entry name="(a or b)"/></rpm:requires>"#;
+        let entries = [
+            r#"<rpm:entry name="x"/>"#,
+            r#"<rpm:entry name="x"/>"#,
+            r#"<rpm:entry name="x/>" flags="EQ" ver="1"/>"#,
+            r#"<rpm:entry name="x/>" flags="EQ" ver="1"/>"#,
+            r#"<rpm:entry name="x"/> flags="EQ" ver="1"/>"#,
+            r#"<rpm:entry name="y>z" flags="GT" ver="2"/>"#,
+            r#"<rpm:entry name="y>z" flags="GT" ver="2"/>"#,
+            r#"<rpm:entry name="y"/>"#,
+            r#"<rpm:entry name="y"/>"#,
+        ];
+        assert!(XML.contains(requires));
+        for n in 1..=entries.len() {
+            let list: String = entries[entries.len() - n..].concat();
+            let xml = XML.replace(requires, &format!("<rpm:requires>{list}</rpm:requires>"));
             let hand = packages_as_text(&xml, true);
             let quick = packages_as_text(&xml, false);
             match (hand, quick) {
