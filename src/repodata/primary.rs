@@ -108,6 +108,12 @@ pub struct ChunkCaches {
     /// EVRs interned in this chunk: a package's `<version>` comes back in
     /// its self-provide and in its subpackages'.
     evrs: FxHashMap<(StrId, StrId, StrId), EvrId>,
+    /// EVR attribute texts read by hand in this chunk (`epoch="0"
+    /// ver="1.2" rel="3.el9"`): the same text comes back in entries that
+    /// are not repeats as a whole (`foo(x86-64) = 1.2-3.el9`,
+    /// `config(foo) = ...`), and one lookup replaces three strings' and
+    /// an EVR's.
+    evr_texts: ChunkTable<EvrId>,
     /// The chunk's strings not yet interned: hash and place in the chunk.
     pending: Vec<(u64, u32, u32)>,
     /// The chunk's EVRs not yet interned (their parts may be pending).
@@ -129,6 +135,7 @@ impl Default for ChunkCaches {
             strings: ChunkTable::with_capacity(CHUNK_STRINGS),
             entries: ChunkTable::with_capacity(CHUNK_ENTRIES),
             evrs: FxHashMap::with_capacity_and_hasher(CHUNK_ENTRIES, Default::default()),
+            evr_texts: ChunkTable::with_capacity(CHUNK_ENTRIES),
             pending: Vec::with_capacity(CHUNK_STRINGS),
             pending_evrs: Vec::with_capacity(CHUNK_ENTRIES),
             resolved: Vec::with_capacity(CHUNK_STRINGS),
@@ -142,6 +149,7 @@ impl ChunkCaches {
         self.strings.table.clear();
         self.entries.table.clear();
         self.evrs.clear();
+        self.evr_texts.table.clear();
         self.pending.clear();
         self.pending_evrs.clear();
     }
@@ -305,6 +313,43 @@ impl<'c> ChunkStrings<'c, '_> {
         self.caches.pending_evrs.push(key);
         self.caches.evrs.insert(key, id);
         id
+    }
+
+    /// The EVR of hand-read attributes `places` (others than `epoch`,
+    /// `ver` and `rel` ignored). The text from the first of those three
+    /// to the end of the last one's value holds all of them, so it alone
+    /// decides the EVR: the chunk's cache of such texts answers a text it
+    /// has read.
+    fn evr_of(&mut self, places: &[AttrPlace]) -> EvrId {
+        let chunk = self.chunk;
+        let is_evr = |p: &AttrPlace| matches!(chunk.as_bytes().get(p.0.clone()), Some(b"epoch" | b"ver" | b"rel"));
+        let first = places.iter().position(is_evr);
+        let last = places.iter().rposition(is_evr);
+        let (Some(first), Some(last)) = (first, last) else {
+            return NO_EVR;
+        };
+        let together = places.get(first..=last).unwrap_or_default();
+        let read = |strings: &mut Self| {
+            let mut evr = EvrAttributes::default();
+            for (key, value) in attributes_at(chunk, together) {
+                evr.take_plain(strings, key, value);
+            }
+            evr.intern(strings)
+        };
+        let text = together
+            .first()
+            .zip(together.last())
+            .and_then(|(f, l)| chunk_text(chunk, f.0.start..l.1.end));
+        let Some(text) = text else {
+            return read(self);
+        };
+        let low = str_hash(text.text) as u32;
+        if let Some(evr) = self.caches.evr_texts.get(chunk, low, text.text) {
+            return evr;
+        }
+        let evr = read(self);
+        self.caches.evr_texts.insert(low, text, evr);
+        evr
     }
 
     /// Interns the chunk's pending strings, then its pending EVRs, and
@@ -980,9 +1025,7 @@ fn entry_run<'c>(
             return Ok((read - at, false));
         };
         let attributes = places.get(..n).unwrap_or_default();
-        let parse = move |strings: &mut ChunkStrings<'c, '_>| {
-            entry_from_attributes(strings, attributes_at(chunk, attributes), kind)
-        };
+        let parse = move |strings: &mut ChunkStrings<'c, '_>| entry_from_places(strings, attributes, kind);
         let dep = match candidate_low {
             // The text just looked up in vain: its hash is known.
             Some(low) if candidate.is_some_and(|c| c.end == raw.end) => strings.new_entry(raw, low, parse)?,
@@ -1155,11 +1198,7 @@ fn package_run(
                 if b.get(end..end + 2) != Some(b"/>") {
                     return Ok((read - at, None));
                 }
-                let mut evr = EvrAttributes::default();
-                for (key, value) in attributes_at(chunk, places.get(..n).unwrap_or_default()) {
-                    evr.take(strings, key, AttrValue::Plain(value))?;
-                }
-                pkg.evr = evr.intern(strings);
+                pkg.evr = strings.evr_of(places.get(..n).unwrap_or_default());
                 read = end + 2;
                 continue;
             }
@@ -1457,6 +1496,17 @@ impl EvrAttributes {
         Ok(())
     }
 
+    /// As [`take`](Self::take), for a value read by hand (which needs no
+    /// unescaping, so cannot fail).
+    fn take_plain<'c>(&mut self, strings: &mut ChunkStrings<'c, '_>, key: &[u8], value: ChunkText<'c>) {
+        match key {
+            b"epoch" => self.epoch = plain_id_or_absent(strings, value),
+            b"ver" => self.version = strings.cached_id(value),
+            b"rel" => self.release = plain_id_or_absent(strings, value),
+            _ => {}
+        }
+    }
+
     /// The interned EVR, or [`NO_EVR`] without a version.
     fn intern(&self, strings: &mut ChunkStrings<'_, '_>) -> EvrId {
         if self.version == NO_STR {
@@ -1519,17 +1569,32 @@ impl EntryAttributes {
     }
 }
 
-/// A [`Dep`] from the attributes of an `<rpm:entry>` read by hand.
-fn entry_from_attributes<'c, 'k>(
-    strings: &mut ChunkStrings<'c, '_>,
-    attributes: impl Iterator<Item = (&'k [u8], ChunkText<'c>)>,
+/// The id of a value read by hand, an empty one counting as absent.
+fn plain_id_or_absent<'c>(strings: &mut ChunkStrings<'c, '_>, value: ChunkText<'c>) -> StrId {
+    match value.text.is_empty() {
+        true => NO_STR,
+        false => strings.cached_id(value),
+    }
+}
+
+/// A [`Dep`] from the attributes of an `<rpm:entry>` read by hand (at
+/// `places` in the chunk): its EVR through [`ChunkStrings::evr_of`].
+fn entry_from_places(
+    strings: &mut ChunkStrings<'_, '_>,
+    places: &[AttrPlace],
     kind: DepKind,
 ) -> Result<Dep, ParseError> {
     let mut entry = EntryAttributes::new(kind);
-    for (key, value) in attributes {
-        entry.take(strings, key, AttrValue::Plain(value))?;
+    for (key, value) in attributes_at(strings.chunk, places) {
+        if !matches!(key, b"epoch" | b"ver" | b"rel") {
+            entry.take(strings, key, AttrValue::Plain(value))?;
+        }
     }
-    entry.finish(strings)
+    if entry.dep.name == NO_STR {
+        return Err(ParseError::Xml("<rpm:entry> without a name".into()));
+    }
+    entry.dep.evr = strings.evr_of(places);
+    Ok(entry.dep)
 }
 
 /// A [`Dep`] from the attributes of an `<rpm:entry>` quick-xml read.
@@ -2038,6 +2103,44 @@ mod tests {
                 (hand, quick) => panic!("hand {hand:?}, quick-xml {quick:?}\n{xml}"),
             }
         }
+    }
+
+    /// An entry's EVR is looked up by the text of its `epoch`, `ver` and
+    /// `rel` when they lie together; spelled in any order, apart, twice
+    /// or empty, it must read as quick-xml reads it, and as the same text
+    /// read before.
+    #[test]
+    fn entry_evrs_read_by_their_text_read_as_quick_xml_reads_them() {
+        let requires = r#"<rpm:requires><rpm:entry name="bar" flags="GE" epoch="0" ver="2" pre="1"/><rpm:entry name="(a or b)"/></rpm:requires>"#;
+        let entries = [
+            r#"<rpm:entry name="a" flags="EQ" epoch="0" ver="1.0" rel="1.el9"/>"#,
+            r#"<rpm:entry name="b" flags="EQ" epoch="0" ver="1.0" rel="1.el9"/>"#,
+            r#"<rpm:entry name="c" flags="GE" epoch="0" ver="1.0"/>"#,
+            r#"<rpm:entry name="d" flags="GE" ver="1.0" epoch="0"/>"#,
+            r#"<rpm:entry name="e" flags="LT" epoch="2" name="e2" ver="1.0" rel="1.el9"/>"#,
+            r#"<rpm:entry name="f" flags="LT" ver="1.0" ver="2.0" rel=""/>"#,
+            r#"<rpm:entry name="g" flags="LE" epoch="" ver="1.0" rel="1.el9"/>"#,
+            r#"<rpm:entry name="h" flags="EQ" epoch="0" rel="1.el9"/>"#,
+            r#"<rpm:entry epoch="0" ver="1.0" rel="1.el9" name="i" flags="EQ"/>"#,
+            r#"<rpm:entry name="j" flags="EQ" epoch="0" ver="1&#46;0" rel="1.el9"/>"#,
+            r#"<rpm:entry name="k" flags="EQ" epoch="0" ver="1.0" rel="1.el9" pre="1"/>"#,
+        ];
+        assert!(XML.contains(requires));
+        for n in 1..=entries.len() {
+            for list in [entries[..n].concat(), entries[entries.len() - n..].concat()] {
+                let xml = XML.replace(requires, &format!("<rpm:requires>{list}</rpm:requires>"));
+                let hand = packages_as_text(&xml, true).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+                assert_eq!(
+                    hand,
+                    packages_as_text(&xml, false).unwrap_or_else(|e| panic!("{e}")),
+                    "{xml}"
+                );
+            }
+        }
+        // The package's own `<version>` text is the same as its provide's.
+        let xml = XML.replace(requires, &format!("<rpm:requires>{}</rpm:requires>", entries.concat()));
+        let hand = packages_as_text(&xml, true).unwrap_or_else(|e| panic!("{e}"));
+        assert!(hand[0].contains("Requires a Some(Op(8)) 0:1.0-1.el9 false"), "{hand:?}");
     }
 
     /// Found by the fuzz target: a dependency list whose end tag is
