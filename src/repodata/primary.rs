@@ -1560,11 +1560,17 @@ impl EntryAttributes {
         Ok(())
     }
 
-    fn finish(mut self, strings: &mut ChunkStrings<'_, '_>) -> Result<Dep, ParseError> {
+    fn finish(self, strings: &mut ChunkStrings<'_, '_>) -> Result<Dep, ParseError> {
+        let evr = self.evr.intern(strings);
+        self.with_evr(evr)
+    }
+
+    /// The dependency, with `evr` as its EVR; an entry must have a name.
+    fn with_evr(mut self, evr: EvrId) -> Result<Dep, ParseError> {
         if self.dep.name == NO_STR {
             return Err(ParseError::Xml("<rpm:entry> without a name".into()));
         }
-        self.dep.evr = self.evr.intern(strings);
+        self.dep.evr = evr;
         Ok(self.dep)
     }
 }
@@ -1590,11 +1596,8 @@ fn entry_from_places(
             entry.take(strings, key, AttrValue::Plain(value))?;
         }
     }
-    if entry.dep.name == NO_STR {
-        return Err(ParseError::Xml("<rpm:entry> without a name".into()));
-    }
-    entry.dep.evr = strings.evr_of(places);
-    Ok(entry.dep)
+    let evr = strings.evr_of(places);
+    entry.with_evr(evr)
 }
 
 /// A [`Dep`] from the attributes of an `<rpm:entry>` quick-xml read.
