@@ -2015,6 +2015,23 @@ mod tests {
     /// The package's own elements read by hand, spelled as createrepo_c
     /// writes them or otherwise: the same packages as quick-xml alone reads,
     /// or an error from both.
+    /// Read by hand and by quick-xml, `xml` gives the same packages, or an
+    /// error both ways.
+    fn assert_readings_agree(xml: &str) {
+        match (packages_as_text(xml, true), packages_as_text(xml, false)) {
+            (Ok(hand), Ok(quick)) => assert_eq!(hand, quick, "{xml}"),
+            (Err(_), Err(_)) => {}
+            (hand, quick) => panic!("hand {hand:?}, quick-xml {quick:?}\n{xml}"),
+        }
+    }
+
+    /// [`XML`] with these `<rpm:entry>` tags as its requires.
+    fn with_requires(entries: &str) -> String {
+        const REQUIRES: &str = r#"<rpm:requires><rpm:entry name="bar" flags="GE" epoch="0" ver="2" pre="1"/><rpm:entry name="(a or b)"/></rpm:requires>"#;
+        assert!(XML.contains(REQUIRES));
+        XML.replace(REQUIRES, &format!("<rpm:requires>{entries}</rpm:requires>"))
+    }
+
     #[test]
     fn package_runs_agree_with_quick_xml_however_fields_are_spelled() {
         let plain = XML.replace("<name>foo&amp;bar</name>", "<name>foo</name>");
@@ -2068,13 +2085,7 @@ mod tests {
         for (from, to) in variants {
             assert!(plain.contains(from), "{from}");
             let xml = plain.replace(from, to);
-            let hand = packages_as_text(&xml, true);
-            let quick = packages_as_text(&xml, false);
-            match (hand, quick) {
-                (Ok(hand), Ok(quick)) => assert_eq!(hand, quick, "{xml}"),
-                (Err(_), Err(_)) => {}
-                (hand, quick) => panic!("hand {hand:?}, quick-xml {quick:?}\n{xml}"),
-            }
+            assert_readings_agree(&xml);
         }
     }
 
@@ -2082,7 +2093,6 @@ mod tests {
     /// `/>` inside a value must not make it another entry's repeat.
     #[test]
     fn repeated_entries_with_a_gt_inside_a_value_read_as_quick_xml_reads_them() {
-        let requires = r#"<rpm:requires><rpm:entry name="bar" flags="GE" epoch="0" ver="2" pre="1"/><rpm:entry name="(a or b)"/></rpm:requires>"#;
         let entries = [
             r#"<rpm:entry name="x"/>"#,
             r#"<rpm:entry name="x"/>"#,
@@ -2094,27 +2104,17 @@ mod tests {
             r#"<rpm:entry name="y"/>"#,
             r#"<rpm:entry name="y"/>"#,
         ];
-        assert!(XML.contains(requires));
         for n in 1..=entries.len() {
-            let list: String = entries[entries.len() - n..].concat();
-            let xml = XML.replace(requires, &format!("<rpm:requires>{list}</rpm:requires>"));
-            let hand = packages_as_text(&xml, true);
-            let quick = packages_as_text(&xml, false);
-            match (hand, quick) {
-                (Ok(hand), Ok(quick)) => assert_eq!(hand, quick, "{xml}"),
-                (Err(_), Err(_)) => {}
-                (hand, quick) => panic!("hand {hand:?}, quick-xml {quick:?}\n{xml}"),
-            }
+            assert_readings_agree(&with_requires(&entries[entries.len() - n..].concat()));
         }
     }
 
-    /// An entry's EVR is looked up by the text of its `epoch`, `ver` and
-    /// `rel` when they lie together; spelled in any order, apart, twice
-    /// or empty, it must read as quick-xml reads it, and as the same text
-    /// read before.
+    /// An entry's EVR is looked up by its text, from the first of `epoch`,
+    /// `ver` and `rel` to the end of the last one's value; spelled in any
+    /// order, apart, twice or empty, it must read as quick-xml reads it,
+    /// and as the same text read before.
     #[test]
     fn entry_evrs_read_by_their_text_read_as_quick_xml_reads_them() {
-        let requires = r#"<rpm:requires><rpm:entry name="bar" flags="GE" epoch="0" ver="2" pre="1"/><rpm:entry name="(a or b)"/></rpm:requires>"#;
         let entries = [
             r#"<rpm:entry name="a" flags="EQ" epoch="0" ver="1.0" rel="1.el9"/>"#,
             r#"<rpm:entry name="b" flags="EQ" epoch="0" ver="1.0" rel="1.el9"/>"#,
@@ -2128,10 +2128,9 @@ mod tests {
             r#"<rpm:entry name="j" flags="EQ" epoch="0" ver="1&#46;0" rel="1.el9"/>"#,
             r#"<rpm:entry name="k" flags="EQ" epoch="0" ver="1.0" rel="1.el9" pre="1"/>"#,
         ];
-        assert!(XML.contains(requires));
         for n in 1..=entries.len() {
             for list in [entries[..n].concat(), entries[entries.len() - n..].concat()] {
-                let xml = XML.replace(requires, &format!("<rpm:requires>{list}</rpm:requires>"));
+                let xml = with_requires(&list);
                 let hand = packages_as_text(&xml, true).unwrap_or_else(|e| panic!("{e}\n{xml}"));
                 assert_eq!(
                     hand,
@@ -2141,8 +2140,7 @@ mod tests {
             }
         }
         // The package's own `<version>` text is the same as its provide's.
-        let xml = XML.replace(requires, &format!("<rpm:requires>{}</rpm:requires>", entries.concat()));
-        let hand = packages_as_text(&xml, true).unwrap_or_else(|e| panic!("{e}"));
+        let hand = packages_as_text(&with_requires(&entries.concat()), true).unwrap_or_else(|e| panic!("{e}"));
         assert!(hand[0].contains("Requires a Some(Op(8)) 0:1.0-1.el9 false"), "{hand:?}");
     }
 
