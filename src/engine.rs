@@ -315,10 +315,9 @@ impl Loaded {
                 return Ok(Vec::new());
             };
             let wanted: Vec<&str> = scan.paths.iter().map(|&p| self.pool.str(p)).collect();
-            let mut found = Vec::new();
-            let scanned = repo.scan_filelists(&wanted, &mut |id, p| found.push((id.to_owned(), p.to_owned())));
+            let found = repo.scan_filelists(&wanted);
             repo.source().done();
-            scanned.map(|()| found)
+            found
         };
         match parallel {
             true => scans.par_iter().map(read).collect(),

@@ -88,10 +88,11 @@ impl RepoData {
         self.package_count
     }
 
-    /// Streams filelists.xml, calling `sink(pkgid, path)` for each owner of
-    /// one of the `wanted` paths. The error does not yet say which dependency
+    /// Streams filelists.xml and returns the owners of the `wanted` paths,
+    /// (pkgid, path) in document order; they are kept only once the whole
+    /// file matched repomd.xml. The error does not yet say which dependency
     /// needed filelists: [`FilelistsError::needed_by`] adds that.
-    pub fn scan_filelists(&self, wanted: &[&str], sink: &mut dyn FnMut(&str, &str)) -> Result<(), FilelistsError> {
+    pub fn scan_filelists(&self, wanted: &[&str]) -> Result<Vec<(String, String)>, FilelistsError> {
         let fail = |file: &str, problem: FilelistsProblem| FilelistsError {
             repo: self.name.clone(),
             location: self.location.clone(),
@@ -111,10 +112,7 @@ impl RepoData {
             StreamError::Stored(file, msg) => fail(&file, FilelistsProblem::Unreadable(msg)),
             StreamError::Content(msg) => fail(&entry.href, FilelistsProblem::Invalid(msg)),
         })?;
-        for (id, path) in found {
-            sink(&id, &path);
-        }
-        Ok(())
+        Ok(found)
     }
 }
 

@@ -320,21 +320,21 @@ impl<'c> ChunkStrings<'c, '_> {
     /// to the end of the last one's value holds all of them, so it alone
     /// decides the EVR: the chunk's cache of such texts answers a text it
     /// has read.
-    fn evr_of(&mut self, places: &[AttrPlace]) -> EvrId {
+    fn evr_of(&mut self, places: &[AttrPlace]) -> Result<EvrId, ParseError> {
         let chunk = self.chunk;
-        let is_evr = |p: &AttrPlace| matches!(chunk.as_bytes().get(p.0.clone()), Some(b"epoch" | b"ver" | b"rel"));
+        let is_evr = |p: &AttrPlace| chunk.as_bytes().get(p.0.clone()).is_some_and(is_evr_key);
         let first = places.iter().position(is_evr);
         let last = places.iter().rposition(is_evr);
         let (Some(first), Some(last)) = (first, last) else {
-            return NO_EVR;
+            return Ok(NO_EVR);
         };
         let together = places.get(first..=last).unwrap_or_default();
         let read = |strings: &mut Self| {
             let mut evr = EvrAttributes::default();
             for (key, value) in attributes_at(chunk, together) {
-                evr.take_plain(strings, key, value);
+                evr.take(strings, key, AttrValue::Plain(value))?;
             }
-            evr.intern(strings)
+            Ok(evr.intern(strings))
         };
         let text = together
             .first()
@@ -345,11 +345,11 @@ impl<'c> ChunkStrings<'c, '_> {
         };
         let low = str_hash(text.text) as u32;
         if let Some(evr) = self.caches.evr_texts.get(chunk, low, text.text) {
-            return evr;
+            return Ok(evr);
         }
-        let evr = read(self);
+        let evr = read(self)?;
         self.caches.evr_texts.insert(low, text, evr);
-        evr
+        Ok(evr)
     }
 
     /// Interns the chunk's pending strings, then its pending EVRs, and
@@ -1006,9 +1006,8 @@ fn entry_run<'c>(
         // `plain_attributes` read whole up to a `/>`, so an equal text is
         // read the same way here; a `>` inside a value only makes a text
         // that is in no cache (see `seen_entry_text`).
-        let candidate = seen_entry_text(chunk, attrs_start);
-        let candidate_low = candidate.map(|raw| str_hash(raw.text) as u32);
-        if let (Some(raw), Some(low)) = (candidate, candidate_low)
+        let candidate = seen_entry_text(chunk, attrs_start).map(|raw| (raw, str_hash(raw.text) as u32));
+        if let Some((raw, low)) = candidate
             && let Some(dep) = strings.seen_entry(raw, low, kind)
         {
             deps.push(dep);
@@ -1026,9 +1025,9 @@ fn entry_run<'c>(
         };
         let attributes = places.get(..n).unwrap_or_default();
         let parse = move |strings: &mut ChunkStrings<'c, '_>| entry_from_places(strings, attributes, kind);
-        let dep = match candidate_low {
+        let dep = match candidate {
             // The text just looked up in vain: its hash is known.
-            Some(low) if candidate.is_some_and(|c| c.end == raw.end) => strings.new_entry(raw, low, parse)?,
+            Some((seen, low)) if seen.end == raw.end => strings.new_entry(raw, low, parse)?,
             _ => strings.entry(raw, kind, parse)?,
         };
         deps.push(dep);
@@ -1198,7 +1197,7 @@ fn package_run(
                 if b.get(end..end + 2) != Some(b"/>") {
                     return Ok((read - at, None));
                 }
-                pkg.evr = strings.evr_of(places.get(..n).unwrap_or_default());
+                pkg.evr = strings.evr_of(places.get(..n).unwrap_or_default())?;
                 read = end + 2;
                 continue;
             }
@@ -1496,17 +1495,6 @@ impl EvrAttributes {
         Ok(())
     }
 
-    /// As [`take`](Self::take), for a value read by hand (which needs no
-    /// unescaping, so cannot fail).
-    fn take_plain<'c>(&mut self, strings: &mut ChunkStrings<'c, '_>, key: &[u8], value: ChunkText<'c>) {
-        match key {
-            b"epoch" => self.epoch = plain_id_or_absent(strings, value),
-            b"ver" => self.version = strings.cached_id(value),
-            b"rel" => self.release = plain_id_or_absent(strings, value),
-            _ => {}
-        }
-    }
-
     /// The interned EVR, or [`NO_EVR`] without a version.
     fn intern(&self, strings: &mut ChunkStrings<'_, '_>) -> EvrId {
         if self.version == NO_STR {
@@ -1575,12 +1563,9 @@ impl EntryAttributes {
     }
 }
 
-/// The id of a value read by hand, an empty one counting as absent.
-fn plain_id_or_absent<'c>(strings: &mut ChunkStrings<'c, '_>, value: ChunkText<'c>) -> StrId {
-    match value.text.is_empty() {
-        true => NO_STR,
-        false => strings.cached_id(value),
-    }
+/// The attributes [`EvrAttributes`] keeps.
+fn is_evr_key(key: &[u8]) -> bool {
+    matches!(key, b"epoch" | b"ver" | b"rel")
 }
 
 /// A [`Dep`] from the attributes of an `<rpm:entry>` read by hand (at
@@ -1592,11 +1577,11 @@ fn entry_from_places(
 ) -> Result<Dep, ParseError> {
     let mut entry = EntryAttributes::new(kind);
     for (key, value) in attributes_at(strings.chunk, places) {
-        if !matches!(key, b"epoch" | b"ver" | b"rel") {
+        if !is_evr_key(key) {
             entry.take(strings, key, AttrValue::Plain(value))?;
         }
     }
-    let evr = strings.evr_of(places);
+    let evr = strings.evr_of(places)?;
     entry.with_evr(evr)
 }
 
@@ -2012,9 +1997,6 @@ mod tests {
         assert_hand_read_agrees(&root.join("../shared/data/real"), 10);
     }
 
-    /// The package's own elements read by hand, spelled as createrepo_c
-    /// writes them or otherwise: the same packages as quick-xml alone reads,
-    /// or an error from both.
     /// Read by hand and by quick-xml, `xml` gives the same packages, or an
     /// error both ways.
     fn assert_readings_agree(xml: &str) {
@@ -2032,6 +2014,9 @@ mod tests {
         XML.replace(REQUIRES, &format!("<rpm:requires>{entries}</rpm:requires>"))
     }
 
+    /// The package's own elements read by hand, spelled as createrepo_c
+    /// writes them or otherwise: the same packages as quick-xml alone reads,
+    /// or an error from both.
     #[test]
     fn package_runs_agree_with_quick_xml_however_fields_are_spelled() {
         let plain = XML.replace("<name>foo&amp;bar</name>", "<name>foo</name>");
