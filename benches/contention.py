@@ -10,13 +10,20 @@ rpmatrix closure on CS9 AppStream + BaseOS, with --dnf one cold
 compares the runs that met the quickest probe with those that met the
 slowest one.
 
-    python3 benches/contention.py N [--dnf] [BINARY]
+With --profile, each closure runs under `perf record` (cpu-clock, 10 kHz)
+and the end compares, symbol by symbol, the CPU of the runs with the least
+CPU (a third of them) with that of the runs with the most: where the time
+goes that a slow stretch adds. Its wall times include perf's own start.
+
+    python3 benches/contention.py N [--dnf] [--profile] [BINARY]
     python3 benches/contention.py 60
     python3 benches/contention.py 20 --dnf target/release/rpmatrix
+    python3 benches/contention.py 60 --profile
 
 Needs a C compiler (`cc`) for the probe, and ../shared/data/real (REAL).
 """
 
+import collections
 import os
 import shutil
 import statistics
@@ -66,15 +73,44 @@ def timed(argv):
     return (time.perf_counter() - start) * 1000, (usage.ru_utime + usage.ru_stime) * 1000
 
 
+def samples_by_symbol(data):
+    """Samples (0.1 ms of CPU each) per symbol in a `perf record` file."""
+    out = subprocess.run(["perf", "script", "-i", data, "-F", "ip,sym"], capture_output=True, text=True).stdout
+    return collections.Counter(line.split(None, 1)[1].strip() for line in out.splitlines() if len(line.split(None, 1)) > 1)
+
+
+def print_profile_split(profiles):
+    """The symbols whose CPU grows most from the least-CPU third of the runs to the most-CPU third."""
+    order = sorted(profiles, key=lambda c: sum(c.values()))
+    third = max(1, len(order) // 3)
+    low, high = order[:third], order[-third:]
+    print("\nCPU per run (ms, means): least-CPU third %.1f, most-CPU third %.1f"
+          % (statistics.mean(sum(c.values()) for c in low) / 10, statistics.mean(sum(c.values()) for c in high) / 10))
+    symbols = collections.Counter()
+    for c in low + high:
+        symbols.update(c)
+    rows = []
+    for symbol, _ in symbols.most_common(80):
+        a = statistics.mean(c[symbol] for c in low) / 10
+        b = statistics.mean(c[symbol] for c in high) / 10
+        rows.append((b - a, a, b, symbol))
+    rows.sort(reverse=True)
+    print("%8s %8s %8s  %s" % ("least", "most", "added", "symbol (ms of CPU per run)"))
+    for added, a, b, symbol in rows[:25]:
+        print("%8.2f %8.2f %8.2f  %s" % (a, b, added, symbol[:100]))
+
+
 def main():
     args = sys.argv[1:]
     if not args or not args[0].isdigit():
         sys.exit(__doc__)
     n = int(args[0])
     with_dnf = "--dnf" in args
-    rest = [a for a in args[1:] if a != "--dnf"]
+    profile = "--profile" in args
+    rest = [a for a in args[1:] if a not in ("--dnf", "--profile")]
     binary = rest[0] if rest else "target/release/rpmatrix"
     rpmatrix = [binary, "closure", "--repo", "appstream=" + A, "--repo", "baseos=" + B]
+    profiles = []
     with tempfile.TemporaryDirectory() as tmp:
         src, probe = os.path.join(tmp, "probe.c"), os.path.join(tmp, "probe")
         with open(src, "w") as f:
@@ -86,9 +122,13 @@ def main():
             return float(out.stdout)
 
         rows = []
-        for _ in range(n):
+        for i in range(n):
             before = latency(0)
-            wall, cpu = timed(rpmatrix)
+            data = os.path.join(tmp, "run%d.data" % i)
+            perf = ["perf", "record", "-q", "-e", "cpu-clock", "-F", "10000", "-o", data, "--"]
+            wall, cpu = timed(perf + rpmatrix if profile else rpmatrix)
+            if profile:
+                profiles.append(samples_by_symbol(data))
             dnf_wall = None
             if with_dnf:
                 shutil.rmtree(DNF_ROOT, ignore_errors=True)
@@ -118,6 +158,8 @@ def main():
     if len(rows) > 2:
         print("correlation of probe latency and rpmatrix CPU: %.2f"
               % statistics.correlation([r[0] for r in rows], [r[2] for r in rows]))
+    if profiles:
+        print_profile_split(profiles)
 
 
 if __name__ == "__main__":
