@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the benches
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from interleave import A, B, DNF, DNF_ROOT  # noqa: E402  (the same command lines)
 
