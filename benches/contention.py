@@ -13,7 +13,8 @@ slowest one.
 With --profile, each closure runs under `perf record` (cpu-clock, 10 kHz)
 and the end compares, symbol by symbol, the CPU of the runs with the least
 CPU (a third of them) with that of the runs with the most: where the time
-goes that a slow stretch adds. Its wall times include perf's own start.
+goes that a slow stretch adds. Its wall and CPU times then include
+perf's own.
 
     python3 benches/contention.py N [--dnf] [--profile] [BINARY]
     python3 benches/contention.py 60
