@@ -8,7 +8,9 @@ misses the 1 MiB L2 and hits the L3 when neighbours leave it to us), one
 rpmatrix closure on CS9 AppStream + BaseOS, with --dnf one cold
 `dnf repoclosure` on the same repositories, and the probe again. It then
 compares the runs that met the quickest probe with those that met the
-slowest one.
+slowest one. Given several builds (LABEL=BINARY), it runs each in turn
+between the probes, to see whether a change fares differently when the L3
+is contended.
 
 With --profile, each closure runs under `perf record` (cpu-clock, 10 kHz)
 and the end compares, symbol by symbol, the CPU of the runs with the least
@@ -16,10 +18,11 @@ CPU (a third of them) with that of the runs with the most: where the time
 goes that a slow stretch adds. Its wall and CPU times then include
 perf's own.
 
-    python3 benches/contention.py N [--dnf] [--profile] [BINARY]
+    python3 benches/contention.py N [--dnf] [--profile] [[LABEL=]BINARY ...]
     python3 benches/contention.py 60
     python3 benches/contention.py 20 --dnf target/release/rpmatrix
     python3 benches/contention.py 60 --profile
+    python3 benches/contention.py 60 old=/tmp/old/rpmatrix new=target/release/rpmatrix
 
 Needs a C compiler (`cc`) for the probe, and ../shared/data/real (REAL).
 """
@@ -109,9 +112,10 @@ def main():
     n = int(args[0])
     with_dnf = "--dnf" in args
     profile = "--profile" in args
-    rest = [a for a in args[1:] if a not in ("--dnf", "--profile")]
-    binary = rest[0] if rest else "target/release/rpmatrix"
-    rpmatrix = [binary, "closure", "--repo", "appstream=" + A, "--repo", "baseos=" + B]
+    rest = [a for a in args[1:] if a not in ("--dnf", "--profile")] or ["target/release/rpmatrix"]
+    builds = [a.split("=", 1) if "=" in a else ["rpmatrix", a] for a in rest]
+    if profile and len(builds) > 1:
+        sys.exit("--profile records one build: give one BINARY")
     profiles = []
     with tempfile.TemporaryDirectory() as tmp:
         src, probe = os.path.join(tmp, "probe.c"), os.path.join(tmp, "probe")
@@ -123,43 +127,51 @@ def main():
             out = subprocess.run(["taskset", "-c", str(cpu), probe], capture_output=True, text=True, check=True)
             return float(out.stdout)
 
+        # One row per iteration: (probe ns, {label: (wall, cpu)}, dnf wall).
         rows = []
         for i in range(n):
             before = latency(0)
-            data = os.path.join(tmp, "run%d.data" % i)
-            perf = ["perf", "record", "-q", "-e", "cpu-clock", "-F", "10000", "-o", data, "--"]
-            wall, cpu = timed(perf + rpmatrix if profile else rpmatrix)
-            if profile:
-                profiles.append(samples_by_symbol(data))
+            runs = {}
+            # Builds take turns going first, so neither always follows the probe.
+            for label, binary in builds if i % 2 == 0 else builds[::-1]:
+                argv = [binary, "closure", "--repo", "appstream=" + A, "--repo", "baseos=" + B]
+                data = os.path.join(tmp, "run%d.data" % i)
+                perf = ["perf", "record", "-q", "-e", "cpu-clock", "-F", "10000", "-o", data, "--"]
+                runs[label] = timed(perf + argv if profile else argv)
+                if profile:
+                    profiles.append(samples_by_symbol(data))
             dnf_wall = None
             if with_dnf:
                 shutil.rmtree(DNF_ROOT, ignore_errors=True)
                 dnf_wall, _ = timed(DNF)
             after = latency(1)
             probe_ns = (before + after) / 2
-            rows.append((probe_ns, wall, cpu, dnf_wall))
-            line = "probe %5.1f ns  rpmatrix %6.1f ms, cpu %4.0f ms" % (probe_ns, wall, cpu)
+            rows.append((probe_ns, runs, dnf_wall))
+            line = "probe %5.1f ns" % probe_ns
+            for label, _ in builds:
+                line += "  %s %6.1f ms, cpu %4.0f ms" % (label, runs[label][0], runs[label][1])
             if dnf_wall is not None:
                 line += "  dnf %7.1f ms" % dnf_wall
             print(line, flush=True)
 
-    rows.sort()
+    rows.sort(key=lambda r: r[0])
     third = max(1, len(rows) // 3)
     print()
-    for label, part in (("quickest probe third", rows[:third]), ("slowest probe third", rows[-third:])):
-        line = "%s: probe %.1f ns, rpmatrix wall %.1f ms, cpu %.0f ms (medians)" % (
-            label,
-            statistics.median(r[0] for r in part),
-            statistics.median(r[1] for r in part),
-            statistics.median(r[2] for r in part),
-        )
-        if with_dnf:
-            dnf = statistics.median(r[3] for r in part)
-            line += "; dnf %.1f ms; dnf / rpmatrix %.2fx" % (dnf, dnf / statistics.median(r[1] for r in part))
-        print(line)
+    for part_name, part in (("quickest probe third", rows[:third]), ("slowest probe third", rows[-third:])):
+        line = "%s: probe %.1f ns" % (part_name, statistics.median(r[0] for r in part))
+        dnf = statistics.median(r[2] for r in part) if with_dnf else None
+        for label, _ in builds:
+            wall = statistics.median(r[1][label][0] for r in part)
+            line += "; %s wall %.1f ms, cpu %.0f ms" % (label, wall, statistics.median(r[1][label][1] for r in part))
+            if dnf is not None:
+                line += ", dnf / %s %.2fx" % (label, dnf / wall)
+        if dnf is not None:
+            line += "; dnf %.1f ms" % dnf
+        print(line + " (medians)")
     if len(rows) > 2:
-        print("correlation of probe latency and rpmatrix CPU: %.2f"
-              % statistics.correlation([r[0] for r in rows], [r[2] for r in rows]))
+        for label, _ in builds:
+            print("correlation of probe latency and %s CPU: %.2f"
+                  % (label, statistics.correlation([r[0] for r in rows], [r[1][label][1] for r in rows])))
     if profiles:
         print_profile_split(profiles)
 
