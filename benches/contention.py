@@ -29,16 +29,14 @@ Needs a C compiler (`cc`) for the probe, and ../shared/data/real (REAL).
 
 import collections
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.dont_write_bytecode = True  # no __pycache__ beside the benches
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from interleave import A, B, DNF, DNF_ROOT  # noqa: E402  (the same command lines)
+from interleave import command, timed  # noqa: E402  (the same command lines and timing)
 
 PROBE = r"""
 #include <stdint.h>
@@ -68,14 +66,6 @@ int main(void) {
     return 0;
 }
 """
-
-
-def timed(argv):
-    """Wall and user+sys CPU milliseconds of one run."""
-    start = time.perf_counter()
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, _, usage = os.wait4(p.pid, 0)
-    return (time.perf_counter() - start) * 1000, (usage.ru_utime + usage.ru_stime) * 1000
 
 
 def samples_by_symbol(data):
@@ -134,16 +124,14 @@ def main():
             runs = {}
             # Builds take turns going first, so neither always follows the probe.
             for label, binary in builds if i % 2 == 0 else builds[::-1]:
-                argv = [binary, "closure", "--repo", "appstream=" + A, "--repo", "baseos=" + B]
                 data = os.path.join(tmp, "run%d.data" % i)
                 perf = ["perf", "record", "-q", "-e", "cpu-clock", "-F", "10000", "-o", data, "--"]
-                runs[label] = timed(perf + argv if profile else argv)
+                runs[label] = timed(command(binary), perf if profile else ())[:2]
                 if profile:
                     profiles.append(samples_by_symbol(data))
             dnf_wall = None
             if with_dnf:
-                shutil.rmtree(DNF_ROOT, ignore_errors=True)
-                dnf_wall, _ = timed(DNF)
+                dnf_wall = timed(command("dnf"))[0]
             after = latency(1)
             probe_ns = (before + after) / 2
             rows.append((probe_ns, runs, dnf_wall))

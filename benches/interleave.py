@@ -38,6 +38,25 @@ DNF = ["dnf", "repoclosure", "--repofrompath=appstream," + A, "--repofrompath=ba
        "--releasever=9", "--forcearch=x86_64", "-q"]
 
 
+def command(binary):
+    """The closure on A + B as `binary` (an rpmatrix build, or `dnf`) runs it."""
+    if binary == "dnf":
+        return DNF
+    return [binary, "closure", "--repo", "appstream=" + A, "--repo", "baseos=" + B]
+
+
+def timed(argv, prefix=()):
+    """Wall ms, user+sys CPU ms and peak RSS MB of one run of `argv` (after
+    `prefix`, such as a profiler); dnf's cache is removed first, outside the
+    timing, so that every dnf run is cold."""
+    if argv == DNF:
+        shutil.rmtree(DNF_ROOT, ignore_errors=True)
+    start = time.perf_counter()
+    p = subprocess.Popen([*prefix, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(p.pid, 0)
+    return (time.perf_counter() - start) * 1000, (usage.ru_utime + usage.ru_stime) * 1000, usage.ru_maxrss / 1024
+
+
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
@@ -46,18 +65,8 @@ def main():
     results = {label: ([], [], []) for label, _ in builds}
     for _ in range(n):
         for label, binary in builds:
-            if binary == "dnf":
-                shutil.rmtree(DNF_ROOT, ignore_errors=True)
-                argv = DNF
-            else:
-                argv = [binary, "closure", "--repo", "appstream=" + A, "--repo", "baseos=" + B]
-            start = time.perf_counter()
-            p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            _, _, usage = os.wait4(p.pid, 0)
-            wall, cpu, rss = results[label]
-            wall.append((time.perf_counter() - start) * 1000)
-            cpu.append((usage.ru_utime + usage.ru_stime) * 1000)
-            rss.append(usage.ru_maxrss / 1024)
+            for values, value in zip(results[label], timed(command(binary))):
+                values.append(value)
     for label, _ in builds:
         wall, cpu, rss = results[label]
         print("%s: wall %.1f ms  cpu %.0f ms  rss %.1f MB (max %.1f)"
