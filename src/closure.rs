@@ -16,7 +16,7 @@ use crate::pool::{Dep, NO_EVR, NameKind, PkgId, Pool, StrId};
 use crate::repodata::DepKind;
 
 /// How rich (boolean) dependencies are judged.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum RichMode {
     /// As dnf repoclosure (libsolv's whatprovides): `and`/`or`/`if`/`unless`
