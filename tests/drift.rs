@@ -8,9 +8,9 @@ use std::path::PathBuf;
 
 use assert_cmd::Command;
 use predicates::str::contains;
+use rpmatrix::core::evr::Evr;
 use rpmatrix::drift::{self, Distance, DriftPlan, DriftResult, SideSpec, Status, Verdict};
 use rpmatrix::drift_report;
-use rpmatrix::evr::Evr;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
