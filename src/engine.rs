@@ -217,7 +217,7 @@ impl Loaded {
                     // thread reads them itself: a rayon worker it woke would
                     // be queued on the CPU of the thread that woke it, and on
                     // a 2-vCPU VM took turns with the checking thread there
-                    // while the other CPU idled (BENCHMARKS.md, "Stop 14").
+                    // while the other CPU idled.
                     let this = &*self;
                     let (read, ahead) =
                         closure::check_ahead(&this.pool, opts, &mut selection, || this.read_filelists(&scans, false));

@@ -11,7 +11,7 @@ use rpmatrix::engine;
 use rpmatrix::fetch::RepoSpec;
 
 fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/real")
+    common::real_data()
 }
 
 fn oracle(case: &str) -> Vec<String> {
@@ -26,8 +26,8 @@ struct Case {
 }
 
 fn manifest() -> Vec<Case> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/real/manifest.tsv");
-    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let path = common::root().join("tests/oracle/real/manifest.tsv");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     text.lines()
         .skip(1)
         .filter(|l| !l.is_empty())
