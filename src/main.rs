@@ -225,7 +225,7 @@ fn run_matrix(args: RunArgs) -> ExitCode {
     let opts = matrix::RunOptions {
         cells: args.cells.clone(),
         today,
-        load: args.fetch.options(rpmatrix::arch::DEFAULT_BASEARCH),
+        load: args.fetch.options(rpmatrix::core::arch::DEFAULT_BASEARCH),
         baseline,
         fail_on,
         drift: !args.no_drift && (args.cells.is_empty() || args.drift || args.drift_only),

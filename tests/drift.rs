@@ -7,9 +7,9 @@ use std::io::Read;
 
 use assert_cmd::Command;
 use predicates::str::contains;
+use rpmatrix::core::evr::Evr;
 use rpmatrix::drift::{self, Distance, DriftPlan, DriftResult, SideSpec, Status, Verdict};
 use rpmatrix::drift_report;
-use rpmatrix::evr::Evr;
 
 mod common;
 

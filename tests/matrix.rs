@@ -6,7 +6,8 @@
 use std::path::Path;
 
 use rpmatrix::closure::ClosureOptions;
-use rpmatrix::engine::{self, RepoSpec};
+use rpmatrix::engine;
+use rpmatrix::fetch::RepoSpec;
 use rpmatrix::matrix::{MatrixReport, Plan};
 
 mod common;

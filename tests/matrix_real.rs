@@ -11,7 +11,8 @@ use std::path::Path;
 
 use assert_cmd::Command;
 use rpmatrix::closure::ClosureOptions;
-use rpmatrix::engine::{self, RepoSpec};
+use rpmatrix::engine;
+use rpmatrix::fetch::RepoSpec;
 use rpmatrix::matrix::MatrixReport;
 
 const CELLS: [&str; 3] = ["ocata+c75", "mitaka+c75", "cs9-appstream+cs9-baseos"];

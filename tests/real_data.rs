@@ -7,7 +7,8 @@ use std::path::PathBuf;
 mod common;
 
 use rpmatrix::closure::ClosureOptions;
-use rpmatrix::engine::{self, RepoSpec};
+use rpmatrix::engine;
+use rpmatrix::fetch::RepoSpec;
 
 fn data_dir() -> PathBuf {
     common::real_data()

@@ -5,7 +5,7 @@
 
 use std::io::Read;
 
-use rpmatrix::evr::{self, Evr, Op};
+use rpmatrix::core::evr::{self, Evr, Op};
 use rpmatrix::repodata::decompress::decompressor;
 
 mod common;

@@ -20,10 +20,10 @@ use std::time::Duration;
 
 use clap::Args;
 
-use rpmatrix::arch::DEFAULT_BASEARCH;
 use rpmatrix::closure::{ClosureOptions, RichMode};
-use rpmatrix::engine::{self, RepoSpec};
-use rpmatrix::fetch::{self, FetchOptions, ProgressMode, cache::Cache};
+use rpmatrix::core::arch::DEFAULT_BASEARCH;
+use rpmatrix::engine;
+use rpmatrix::fetch::{self, FetchOptions, ProgressMode, RepoSpec, cache::Cache};
 use rpmatrix::repodata::LoadOptions;
 use rpmatrix::{repofile, report};
 
