@@ -5,9 +5,9 @@
 //!
 //! Both snapshots and the lookaside are loaded into one pool; each snapshot
 //! is closed against the lookaside with [`ClosureOptions::providers_from`].
+//! Rendering is [`crate::report::diff`]'s job.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write;
 
 use crate::closure::ClosureOptions;
 use crate::core::evr;
@@ -234,90 +234,4 @@ pub fn diff(old: &str, new: &str, opts: &DiffOptions) -> Result<DiffReport, Engi
         appeared,
         disappeared,
     })
-}
-
-impl DiffReport {
-    fn counts(&self) -> String {
-        let n = |c: Change| self.packages.iter().filter(|p| p.change == c).count();
-        format!(
-            "{} added, {} removed, {} upgraded, {} downgraded, {} rebuilt",
-            n(Change::Added),
-            n(Change::Removed),
-            n(Change::Upgraded),
-            n(Change::Downgraded),
-            n(Change::Rebuilt)
-        )
-    }
-
-    fn evrs(p: &PackageChange) -> String {
-        match (&p.old, &p.new) {
-            (Some(o), Some(n)) => format!("{o} -> {n}"),
-            (Some(o), None) => o.clone(),
-            (None, Some(n)) => n.clone(),
-            (None, None) => String::new(),
-        }
-    }
-
-    /// Plain text.
-    pub fn text(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(out, "packages: {}", self.counts());
-        for p in &self.packages {
-            let _ = writeln!(out, "  {:<10} {} {}", p.change.as_str(), p.key, Self::evrs(p));
-        }
-        let against = if self.lookaside.is_empty() {
-            "alone".to_owned()
-        } else {
-            format!("against {}", self.lookaside.join(", "))
-        };
-        let _ = writeln!(
-            out,
-            "closure ({against}): {} appear, {} disappear",
-            self.appeared.len(),
-            self.disappeared.len()
-        );
-        for f in &self.appeared {
-            let _ = writeln!(out, "  + {}: {}", f.nevra, f.dep);
-        }
-        for f in &self.disappeared {
-            let _ = writeln!(out, "  - {}: {}", f.nevra, f.dep);
-        }
-        out
-    }
-
-    /// JSON.
-    pub fn json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
-    }
-
-    /// Markdown.
-    pub fn markdown(&self) -> String {
-        let esc = |s: &str| s.replace('|', "\\|").replace('`', "'");
-        let mut out = String::new();
-        let _ = writeln!(out, "## rpmatrix diff\n\n`{}` → `{}`\n", esc(&self.old), esc(&self.new));
-        let _ = writeln!(out, "**Packages:** {}\n", self.counts());
-        if !self.packages.is_empty() {
-            let _ = writeln!(out, "| package | change | old | new |\n|---|---|---|---|");
-            for p in &self.packages {
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} | {} |",
-                    esc(&p.key),
-                    p.change.as_str(),
-                    esc(p.old.as_deref().unwrap_or("")),
-                    esc(p.new.as_deref().unwrap_or(""))
-                );
-            }
-        }
-        for (title, list) in [
-            ("Newly unresolved", &self.appeared),
-            ("No longer unresolved", &self.disappeared),
-        ] {
-            let _ = writeln!(out, "\n### {title} ({})\n", list.len());
-            for f in list {
-                let _ = writeln!(out, "- `{}`: `{}`", esc(&f.nevra), esc(&f.dep));
-            }
-        }
-        out
-    }
 }

@@ -23,8 +23,9 @@
 //! * [`engine`]: runs the stages in order, loading filelists only on demand.
 //! * [`diff`]: two snapshots of a repository compared (packages and closure findings).
 //! * [`matrix`]: matrix runs: many cells over shared repositories, waivers, baselines.
-//! * [`report`]: text (dnf's format) and JSON.
-//! * [`drift`], [`drift_report`]: fork drift against reference distributions, and its reports.
+//! * [`report`]: every command's output: closure text (dnf's format) and JSON, matrix JUnit,
+//!   Markdown and table, drift table/JSON/Markdown/CSV/JUnit, diff text/JSON/Markdown.
+//! * [`drift`]: fork drift against reference distributions (rendered by [`report::drift`]).
 //! * [`exit`]: the exit codes every command uses, and what they mean.
 
 #![warn(missing_docs)]
@@ -33,7 +34,6 @@ pub mod closure;
 pub mod core;
 pub mod diff;
 pub mod drift;
-pub mod drift_report;
 pub mod engine;
 pub mod exit;
 pub mod fetch;

@@ -172,7 +172,10 @@ fn run_closure(args: ClosureArgs) -> ExitCode {
                 eprintln!("{line}");
             }
         }
-        ClosureFormat::Json => outln!("{}", report::closure_json(&result, loaded.loaded_repos(), timings)),
+        ClosureFormat::Json => match report::closure_json(&result, loaded.loaded_repos(), timings) {
+            Ok(j) => outln!("{j}"),
+            Err(e) => return fail(&e.to_string()),
+        },
     }
     let code = result.exit_code();
     // The pool holds millions of small allocations; freeing them one by one
@@ -319,16 +322,19 @@ fn diff(args: DiffArgs) -> ExitCode {
         Err(e) => return fail(&e.to_string()),
     };
     match args.format {
-        DiffFormat::Text => out!("{}", d.text()),
-        DiffFormat::Json => outln!("{}", d.json()),
-        DiffFormat::Markdown => out!("{}", d.markdown()),
+        DiffFormat::Text => out!("{}", report::diff::text(&d)),
+        DiffFormat::Json => match report::diff::json(&d) {
+            Ok(j) => outln!("{j}"),
+            Err(e) => return fail(&e.to_string()),
+        },
+        DiffFormat::Markdown => out!("{}", report::diff::markdown(&d)),
     }
     ExitCode::from(d.exit_code())
 }
 
 fn run_drift(args: DriftArgs) -> ExitCode {
     use rpmatrix::drift::{self, DriftPlan, SideSpec};
-    use rpmatrix::drift_report;
+    use rpmatrix::report::drift as drift_report;
     let sides = |v: &[String]| v.iter().map(|s| SideSpec::parse(s)).collect::<Result<Vec<_>, _>>();
     let (ours, theirs) = match (sides(&args.ours), sides(&args.theirs)) {
         (Ok(o), Ok(t)) => (o, t),
@@ -364,7 +370,10 @@ fn run_drift(args: DriftArgs) -> ExitCode {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             drift_report::table(&result, changes, color)
         }
-        DriftFormat::Json => drift_report::json(&result, changes) + "\n",
+        DriftFormat::Json => match drift_report::json(&result, changes) {
+            Ok(j) => j + "\n",
+            Err(e) => return fail(&e.to_string()),
+        },
         DriftFormat::Markdown => drift_report::markdown(&result, changes),
         DriftFormat::Csv => drift_report::csv(&result, changes),
         DriftFormat::Junit => match drift_report::junit(&result) {

@@ -9,7 +9,7 @@ use assert_cmd::Command;
 use predicates::str::contains;
 use rpmatrix::core::evr::Evr;
 use rpmatrix::drift::{self, Distance, DriftPlan, DriftResult, SideSpec, Status, Verdict};
-use rpmatrix::drift_report;
+use rpmatrix::report::drift as drift_report;
 
 mod common;
 
@@ -181,7 +181,8 @@ fn policy_result() -> DriftResult {
 #[test]
 fn json_schema() {
     let r = policy_result();
-    let v: serde_json::Value = serde_json::from_str(&drift_report::json(&r, None)).unwrap_or_default();
+    let v: serde_json::Value =
+        serde_json::from_str(&drift_report::json(&r, None).unwrap_or_else(|e| panic!("{e}"))).unwrap_or_default();
     assert_eq!(v["schema"], 1);
     assert_eq!(v["violations"], 3);
     assert_eq!(v["counts"]["behind"], 6);
@@ -244,7 +245,7 @@ fn junit_counts() {
 fn baseline_changes() {
     let mut pl = plan();
     pl.map = Some(fx("map.toml").into());
-    let before = drift_report::json(&run(&pl), None);
+    let before = drift_report::json(&run(&pl), None).unwrap_or_else(|e| panic!("{e}"));
     let now = run(&plan());
     let ch = drift_report::baseline_changes(&now, &before, "b.json").unwrap_or_else(|e| panic!("{e}"));
     let got: Vec<(String, Option<String>, Option<Status>)> =

@@ -169,7 +169,7 @@ fn real_matrix_matches_dnf_in_every_report() {
 
     // Baseline, then the same repo set: exit 0.
     let baseline = dir.path().join("baseline.json");
-    std::fs::write(&baseline, whole.to_json()).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&baseline, whole.to_json().unwrap_or_else(|e| panic!("{e}"))).unwrap_or_else(|e| panic!("{e}"));
     let b = baseline.display().to_string();
     let (code, same, _, _) = run(&m, &["--baseline", &b], dir.path());
     assert_eq!(code, 0);

@@ -22,7 +22,7 @@
 //! and meant for the matrix runner's `[drift]` section; [`compare`] works on
 //! [`Side`]s that are already built, for callers that loaded pools themselves.
 //!
-//! What it does not do: render anything (that is `drift_report`), resolve
+//! What it does not do: render anything (that is `report::drift`), resolve
 //! dependencies, or fetch rdoinfo from the network. Hidden packages
 //! (excludepkgs, modular filtering) are not counted: drift is about what
 //! users of the repository can install.

@@ -1,7 +1,7 @@
 //! Runs a drift from a description: where each side comes from
 //! ([`SideSpec`]), the files to read ([`DriftPlan`], or a matrix file's
 //! [`DriftSection`]), then load, group, compare and judge ([`run`]).
-//! Rendering is `drift_report`'s job.
+//! Rendering is `report::drift`'s job.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;

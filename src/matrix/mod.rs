@@ -25,9 +25,9 @@ use rayon::prelude::*;
 
 use crate::closure::{self, FilelistsRequest, Outcome};
 use crate::drift::{self, DriftInputs, Side};
-use crate::drift_report::{self, DriftJson};
 use crate::engine;
 use crate::repodata;
+use crate::report::drift::{self as drift_report, DriftJson};
 
 pub use file::MatrixError;
 pub use plan::{Cell, DriftSource, DriftSpec, Plan};
@@ -373,8 +373,8 @@ impl MatrixReport {
     }
 
     /// The JSON document.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    pub fn to_json(&self) -> Result<String, crate::report::JsonError> {
+        crate::report::to_json("matrix result", self)
     }
 
     /// Joins results of cells run separately (CI fan-out) into one report.

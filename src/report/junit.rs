@@ -99,8 +99,8 @@ pub fn render(report: &MatrixReport) -> Result<String, String> {
     if let Some(d) = &report.drift {
         match &d.result {
             Some(doc) => {
-                let result = crate::drift_report::from_document(doc);
-                junit.add_test_suites(crate::drift_report::junit_suites(&result));
+                let result = crate::report::drift::from_document(doc);
+                junit.add_test_suites(crate::report::drift::junit_suites(&result));
             }
             None => {
                 let mut suite = TestSuite::new("drift");

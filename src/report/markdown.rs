@@ -7,9 +7,14 @@ use std::fmt::Write;
 
 use crate::matrix::{Change, Failure, MatrixReport};
 
-fn esc(s: &str) -> String {
+/// Text made safe inside a Markdown table cell or a code span: `|` is
+/// escaped, a backquote becomes `'` and a newline a space. The one escaper
+/// of every Markdown report (matrix, drift, diff).
+pub fn escape(s: &str) -> String {
     s.replace('|', "\\|").replace('`', "'").replace('\n', " ")
 }
+
+use escape as esc;
 
 fn deps(f: &Failure) -> String {
     f.unresolved

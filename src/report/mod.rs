@@ -4,6 +4,8 @@
 //! Matrix results: [`junit`] (JUnit XML), [`markdown`] (summary) and
 //! [`table`] (terminal); their JSON is [`crate::matrix::MatrixReport::to_json`].
 
+pub mod diff;
+pub mod drift;
 pub mod junit;
 pub mod markdown;
 pub mod table;
@@ -75,7 +77,7 @@ pub struct ClosureJson {
 }
 
 /// Renders the JSON document.
-pub fn closure_json(result: &ClosureResult, repos: Vec<LoadedRepo>, timings: Timings) -> String {
+pub fn closure_json(result: &ClosureResult, repos: Vec<LoadedRepo>, timings: Timings) -> Result<String, JsonError> {
     let doc = ClosureJson {
         schema: CLOSURE_SCHEMA,
         rpmatrix: env!("CARGO_PKG_VERSION").to_owned(),
@@ -87,7 +89,24 @@ pub fn closure_json(result: &ClosureResult, repos: Vec<LoadedRepo>, timings: Tim
         problems: result.problems.clone(),
         timings,
     };
-    serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    to_json("closure", &doc)
+}
+
+/// A result document that could not be serialised (a bug, not bad input:
+/// the binary reports it on stderr and exits 2).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the {what} JSON document: {source}")]
+pub struct JsonError {
+    /// Which document.
+    pub what: &'static str,
+    /// serde_json's reason.
+    #[source]
+    pub source: serde_json::Error,
+}
+
+/// `value` as pretty-printed JSON.
+pub(crate) fn to_json<T: serde::Serialize + ?Sized>(what: &'static str, value: &T) -> Result<String, JsonError> {
+    serde_json::to_string_pretty(value).map_err(|source| JsonError { what, source })
 }
 
 /// Writes a matrix report to each file asked for: JUnit XML, the results
@@ -103,7 +122,7 @@ pub fn write_files(
         write_file(p, &junit::render(report)?)?;
     }
     if let Some(p) = json {
-        write_file(p, &report.to_json())?;
+        write_file(p, &report.to_json().map_err(|e| e.to_string())?)?;
     }
     if let Some(p) = summary {
         use std::io::Write;

@@ -168,8 +168,8 @@ fn reasons(v: &Verdict) -> Vec<String> {
 }
 
 /// Renders the JSON document.
-pub fn json(result: &DriftResult, changes: Option<&[Change]>) -> String {
-    serde_json::to_string_pretty(&document(result, changes)).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+pub fn json(result: &DriftResult, changes: Option<&[Change]>) -> Result<String, super::JsonError> {
+    super::to_json("drift", &document(result, changes))
 }
 
 /// The JSON document as a value (what a matrix result embeds as its `drift` member).
@@ -370,9 +370,7 @@ pub fn table(result: &DriftResult, changes: Option<&[Change]>, color: bool) -> S
     out
 }
 
-fn md_escape(s: &str) -> String {
-    s.replace('|', "\\|")
-}
+use super::markdown::escape as md_escape;
 
 /// A Markdown report: a table, the counts and, with a baseline, the changes.
 pub fn markdown(result: &DriftResult, changes: Option<&[Change]>) -> String {
