@@ -19,33 +19,21 @@ use rpmatrix::matrix::{self, FailOn, MatrixReport, Plan};
 use rpmatrix::repodata::LoadOptions;
 use rpmatrix::{repofile, report};
 
-/// Writes to stdout. A closed pipe (`rpmatrix ... | head`) ends the program
-/// quietly, as Unix tools do, instead of panicking.
+/// Writes to stdout. A closed pipe (`rpmatrix ... | head`) ends the
+/// printing, never the program: report files are still written and the exit
+/// code still gives the verdict.
 macro_rules! out {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        if let Err(e) = write!(std::io::stdout(), $($arg)*) {
-            quit_on_stdout_error(e);
-        }
-    }};
+    ($($arg:tt)*) => {
+        rpmatrix::report::output::print(format_args!($($arg)*))
+    };
 }
 
 /// [`out!`] with a newline.
 macro_rules! outln {
     ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
-            quit_on_stdout_error(e);
-        }
+        out!($($arg)*);
+        out!("\n");
     }};
-}
-
-fn quit_on_stdout_error(e: std::io::Error) {
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
-        std::process::exit(0);
-    }
-    eprintln!("error: cannot write to stdout: {e}");
-    std::process::exit(2);
 }
 
 /// Prove that RPM repositories shipped together are dependency-consistent.
@@ -359,6 +347,10 @@ struct FetchArgs {
     /// Refuse to decompress more than this many bytes from one metadata file.
     #[arg(long, default_value_t = rpmatrix::repodata::DEFAULT_MAX_DECOMPRESSED, value_name = "BYTES")]
     max_decompressed_size: u64,
+    /// Load a repository whose repomd.xml names an absent filelists file (dnf
+    /// refuses it) as one without filelists, instead of failing with exit 2.
+    #[arg(long)]
+    allow_missing_filelists: bool,
 }
 
 impl FetchArgs {
@@ -367,6 +359,7 @@ impl FetchArgs {
         engine::Options {
             load: LoadOptions {
                 max_decompressed: self.max_decompressed_size,
+                allow_missing_filelists: self.allow_missing_filelists,
             },
             fetch: FetchOptions {
                 cache_dir: self.cache_dir.clone(),
@@ -523,6 +516,9 @@ fn run_closure(args: ClosureArgs) -> ExitCode {
             None => return fail(&format!("--module-hotfixes {name}: no such --repo")),
         }
     }
+    if let Some(e) = args.arches.iter().find_map(|a| rpmatrix::arch::check_package_arch(a).err()) {
+        return fail(&format!("--arch: {e}"));
+    }
     if specs.is_empty() {
         return fail("no repositories: give at least one --repo NAME=LOCATION or --repos-from FILE.repo");
     }
@@ -561,12 +557,7 @@ fn run_closure(args: ClosureArgs) -> ExitCode {
     let code = if result.problems.is_empty() { 0 } else { 1 };
     // The pool holds millions of small allocations; freeing them one by one
     // costs more than the closure. The OS reclaims them at once.
-    let _ = std::io::Write::flush(&mut std::io::stdout());
-    std::process::exit(code)
-}
-
-fn write_file(path: &Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+    std::process::exit(report::output::exit_code(code).into())
 }
 
 fn write_reports(
@@ -575,22 +566,15 @@ fn write_reports(
     json: Option<&Path>,
     summary: Option<&Path>,
 ) -> Result<(), String> {
+    use report::output::write_report;
     if let Some(p) = junit {
-        write_file(p, &report::junit::render(report)?)?;
+        write_report(p, &report::junit::render(report)?, false)?;
     }
     if let Some(p) = json {
-        write_file(p, &report.to_json())?;
+        write_report(p, &(report.to_json() + "\n"), false)?;
     }
     if let Some(p) = summary {
-        // $GITHUB_STEP_SUMMARY is appended to, as GitHub documents.
-        use std::io::Write;
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(p)
-            .map_err(|e| format!("{}: {e}", p.display()))?;
-        f.write_all(report::markdown::render(report).as_bytes())
-            .map_err(|e| format!("{}: {e}", p.display()))?;
+        write_report(p, &report::markdown::render(report), true)?;
     }
     Ok(())
 }
@@ -607,7 +591,7 @@ fn print_outcome(report: &MatrixReport) {
         count(matrix::Status::Error)
     );
     if let Some(line) = report::table::drift_line(report) {
-        println!("{line}");
+        outln!("{line}");
     }
 }
 
@@ -658,8 +642,7 @@ fn run_matrix(args: RunArgs) -> ExitCode {
         let _guard = out.lock();
         outln!("{}", report::table::row(c));
         if tty {
-            use std::io::Write;
-            let _ = std::io::stdout().flush();
+            report::output::flush();
         }
     };
     let result = match matrix::run(&plan, &opts, &on_done) {
@@ -681,7 +664,7 @@ fn run_matrix(args: RunArgs) -> ExitCode {
     ) {
         return fail(&e);
     }
-    ExitCode::from(result.exit_code())
+    ExitCode::from(report::output::exit_code(result.exit_code()))
 }
 
 fn list_cells(args: CellsArgs) -> ExitCode {
@@ -738,7 +721,7 @@ fn merge(args: MergeArgs) -> ExitCode {
     ) {
         return fail(&e);
     }
-    ExitCode::from(merged.exit_code())
+    ExitCode::from(report::output::exit_code(merged.exit_code()))
 }
 
 fn diff(args: DiffArgs) -> ExitCode {
@@ -757,11 +740,7 @@ fn diff(args: DiffArgs) -> ExitCode {
         DiffFormat::Json => outln!("{}", d.json()),
         DiffFormat::Markdown => out!("{}", d.markdown()),
     }
-    if d.appeared.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    }
+    ExitCode::from(report::output::exit_code(u8::from(!d.appeared.is_empty())))
 }
 
 fn run_drift(args: DriftArgs) -> ExitCode {
@@ -817,9 +796,5 @@ fn run_drift(args: DriftArgs) -> ExitCode {
         },
     };
     out!("{out}");
-    if result.has_violations() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    ExitCode::from(report::output::exit_code(u8::from(result.has_violations())))
 }

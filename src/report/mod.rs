@@ -6,6 +6,7 @@
 
 pub mod junit;
 pub mod markdown;
+pub mod output;
 pub mod table;
 
 use std::fmt::Write;
@@ -37,6 +38,29 @@ pub fn write_dnf_package(out: &mut String, nevra: &str, repo: &str, suffix: &str
     for d in unresolved {
         let _ = writeln!(out, "    {d}");
     }
+}
+
+/// A failing package's problems, each with a note: ` (new)` for a finding
+/// the baseline did not have when the package also has old ones (a package
+/// that now also misses something), ` (waived)` for a waived finding of a
+/// package that is not waived as a whole.
+pub fn annotated_problems(f: &crate::matrix::Failure) -> Vec<(String, &'static str)> {
+    use crate::matrix::Change;
+    let mixed_baseline = f.findings.iter().any(|x| x.baseline == Some(Change::New))
+        && f.findings.iter().any(|x| x.baseline == Some(Change::Still));
+    f.findings
+        .iter()
+        .map(|x| {
+            let note = if f.waived.is_none() && x.waived.is_some() {
+                " (waived)"
+            } else if mixed_baseline && x.baseline == Some(Change::New) {
+                " (new)"
+            } else {
+                ""
+            };
+            (x.problem.clone(), note)
+        })
+        .collect()
 }
 
 /// dnf's closing line (printed on stderr), or `None` when everything closed.
