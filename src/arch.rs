@@ -116,6 +116,9 @@ mod tests {
         assert!(super::check_package_arch("i686").is_ok() && super::check_package_arch("noarch").is_ok());
         assert!(super::check_package_arch("src").is_ok());
         let e = super::check_package_arch("x86-64").err().unwrap_or_default();
-        assert!(e.contains("unknown package arch 'x86-64'") && e.contains("aarch64"), "{e}");
+        assert!(
+            e.contains("unknown package arch 'x86-64'") && e.contains("aarch64"),
+            "{e}"
+        );
     }
 }

@@ -516,7 +516,11 @@ fn run_closure(args: ClosureArgs) -> ExitCode {
             None => return fail(&format!("--module-hotfixes {name}: no such --repo")),
         }
     }
-    if let Some(e) = args.arches.iter().find_map(|a| rpmatrix::arch::check_package_arch(a).err()) {
+    if let Some(e) = args
+        .arches
+        .iter()
+        .find_map(|a| rpmatrix::arch::check_package_arch(a).err())
+    {
         return fail(&format!("--arch: {e}"));
     }
     if specs.is_empty() {

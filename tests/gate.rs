@@ -74,7 +74,11 @@ fn run_with_closed_stdout(args: &[&str]) -> Option<i32> {
 #[test]
 fn closed_stdout_never_changes_the_verdict_and_reports_are_written() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let (junit, json, summary) = (dir.path().join("j.xml"), dir.path().join("r.json"), dir.path().join("s.md"));
+    let (junit, json, summary) = (
+        dir.path().join("j.xml"),
+        dir.path().join("r.json"),
+        dir.path().join("s.md"),
+    );
     let code = run_with_closed_stdout(&[
         "run",
         "matrices/demo.toml",
@@ -159,7 +163,10 @@ fn a_package_that_already_failed_and_misses_a_new_capability_is_new() {
     // The removal: gate-tinyrpc now also misses gate-gevent: new, exit 1.
     let after = gate_matrix(d, "after.toml", "after", "after", only, "");
     let a = d.join("a.json");
-    let out = run_in(d, &["run", &after, "--baseline", &b, "--json", &a.display().to_string()]);
+    let out = run_in(
+        d,
+        &["run", &after, "--baseline", &b, "--json", &a.display().to_string()],
+    );
     assert_eq!(out.status.code(), Some(1), "new capability must gate: {}", text(&out));
     let r = read_report(&a);
     assert_eq!(
@@ -168,14 +175,21 @@ fn a_package_that_already_failed_and_misses_a_new_capability_is_new() {
             ("gate-tinyrpc.i686".into(), "gate-gevent".into(), Some(Change::New)),
             ("gate-tinyrpc.i686".into(), "gate-missing-a".into(), Some(Change::Still)),
             ("gate-tinyrpc.x86_64".into(), "gate-gevent".into(), Some(Change::New)),
-            ("gate-tinyrpc.x86_64".into(), "gate-missing-a".into(), Some(Change::Still)),
+            (
+                "gate-tinyrpc.x86_64".into(),
+                "gate-missing-a".into(),
+                Some(Change::Still)
+            ),
         ]
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("gate-gevent >= 1.0 (new)"), "{stdout}");
 
     // And back: the removal undone is fixed, nothing new.
-    let out = run_in(d, &["run", &rebuilt, "--baseline", &a.display().to_string(), "--json", &b]);
+    let out = run_in(
+        d,
+        &["run", &rebuilt, "--baseline", &a.display().to_string(), "--json", &b],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let fixed: Vec<(String, Vec<String>)> = read_report(Path::new(&b)).cells[0]
         .fixed
@@ -204,7 +218,10 @@ fn waivers_scoped_by_dep_and_stale_waivers_reported() {
     let waived: Vec<(usize, bool)> = r.waivers.iter().map(|w| (w.waived, w.stale)).collect();
     assert_eq!(waived, [(2, false), (0, true)], "gate-client's waiver waived nothing");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("stale waiver") && stdout.contains("gate-client"), "{stdout}");
+    assert!(
+        stdout.contains("stale waiver") && stdout.contains("gate-client"),
+        "{stdout}"
+    );
 
     // After the removal gate-py-three fails on gate-gevent-core: not what
     // the waiver was written for, so it fails the run.
@@ -213,7 +230,10 @@ fn waivers_scoped_by_dep_and_stale_waivers_reported() {
     let out = run_in(d, &["run", &after, "--summary", &s.display().to_string()]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("gate-py-three-1.0-1.noarch") && !stdout.contains("gate-py-one"), "{stdout}");
+    assert!(
+        stdout.contains("gate-py-three-1.0-1.noarch") && !stdout.contains("gate-py-one"),
+        "{stdout}"
+    );
     let summary = std::fs::read_to_string(&s).unwrap_or_default();
     assert!(summary.contains("### Stale waivers"), "{summary}");
 
@@ -234,7 +254,11 @@ fn waivers_scoped_by_dep_and_stale_waivers_reported() {
     );
     let out = run_in(d, &["run", &bad]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.toml:12:7: waiver dep"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("bad.toml:12:7: waiver dep"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
@@ -245,7 +269,10 @@ fn arch_typos_empty_cells_and_empty_matrices_are_errors() {
     let out = run_in(d, &["closure", "--repo", &base, "--basearch", "x86-64"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("unknown basearch 'x86-64'") && err.contains("x86_64, amd64"), "{err}");
+    assert!(
+        err.contains("unknown basearch 'x86-64'") && err.contains("x86_64, amd64"),
+        "{err}"
+    );
     let out = run_in(d, &["closure", "--repo", &base, "--arch", "x86-64"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown package arch 'x86-64'"));
@@ -272,10 +299,18 @@ fn arch_typos_empty_cells_and_empty_matrices_are_errors() {
     assert!(err.contains("checks no package"), "{err}");
 
     // A matrix without cells.
-    let m = write(d, "empty.toml", &format!("[repos.base]\npath = \"{}\"\n", fixture("base")));
+    let m = write(
+        d,
+        "empty.toml",
+        &format!("[repos.base]\npath = \"{}\"\n", fixture("base")),
+    );
     let out = run_in(d, &["run", &m.display().to_string()]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("has no [[cells]]"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("has no [[cells]]"),
+        "{}",
+        text(&out)
+    );
 }
 
 /// Each testsuite's testcases as read by junitparser: `NAME<TAB>RESULT<TAB>MESSAGE`.
@@ -316,7 +351,10 @@ fn junit_has_one_testcase_per_failure_identity_and_agrees_with_the_exit_code() {
 
     let after = gate_matrix(d, "after.toml", "after", "after", "", "");
     let x = d.join("j.xml");
-    let out = run_in(d, &["run", &after, "--baseline", &b, "--junit", &x.display().to_string()]);
+    let out = run_in(
+        d,
+        &["run", &after, "--baseline", &b, "--junit", &x.display().to_string()],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let cases = junitparser_cases(&x);
     let rows: Vec<Vec<&str>> = cases.lines().map(|l| l.split('\t').collect()).collect();
@@ -345,14 +383,29 @@ fn junit_has_one_testcase_per_failure_identity_and_agrees_with_the_exit_code() {
     // With --fail-on any, still failing is a <failure> too (exit 1 for it).
     let out = run_in(
         d,
-        &["run", &after, "--baseline", &b, "--fail-on", "any", "--junit", &x.display().to_string()],
+        &[
+            "run",
+            &after,
+            "--baseline",
+            &b,
+            "--fail-on",
+            "any",
+            "--junit",
+            &x.display().to_string(),
+        ],
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let cases = junitparser_cases(&x);
-    assert!(cases.contains("gate-tinyrpc.x86_64: gate-missing-a\tfailure"), "{cases}");
+    assert!(
+        cases.contains("gate-tinyrpc.x86_64: gate-missing-a\tfailure"),
+        "{cases}"
+    );
 
     // Only still failing: the exit code is 0 and nothing is a <failure>.
-    let out = run_in(d, &["run", &before, "--baseline", &b, "--junit", &x.display().to_string()]);
+    let out = run_in(
+        d,
+        &["run", &before, "--baseline", &b, "--junit", &x.display().to_string()],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let cases = junitparser_cases(&x);
     assert!(!cases.contains("\tfailure\t"), "{cases}");
@@ -379,8 +432,7 @@ fn copy_without_filelists(name: &str, dest: &Path, no_entry: bool) {
             .find("<data type=\"filelists\">")
             .unwrap_or_else(|| panic!("no filelists entry"));
         let len = repomd[start..].find("</data>").unwrap_or_else(|| panic!("unclosed")) + "</data>".len();
-        std::fs::write(&p, format!("{}{}", &repomd[..start], &repomd[start + len..]))
-            .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&p, format!("{}{}", &repomd[..start], &repomd[start + len..])).unwrap_or_else(|e| panic!("{e}"));
     }
 }
 

@@ -537,7 +537,11 @@ fn baseline_flags_only_new_breakage() {
     let old: Vec<(String, String, String)> = b.cells[0]
         .failures
         .iter()
-        .flat_map(|f| f.findings.iter().map(|x| (f.name.clone(), f.arch.clone(), x.key.clone())))
+        .flat_map(|f| {
+            f.findings
+                .iter()
+                .map(|x| (f.name.clone(), f.arch.clone(), x.key.clone()))
+        })
         .collect();
     let fx = root().join("fixtures/repos");
     let mut base = RepoSpec::new("base", &fx.join("base").display().to_string());

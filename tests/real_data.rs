@@ -151,10 +151,15 @@ fn absent_filelists_is_refused_as_dnf_does_and_no_filelists_entry_is_primary_onl
         }
     }
     let repomd = std::fs::read_to_string(src.join("repomd.xml")).unwrap_or_else(|e| panic!("{e}"));
-    let start = repomd.find("<data type=\"filelists\">").unwrap_or_else(|| panic!("no filelists entry"));
+    let start = repomd
+        .find("<data type=\"filelists\">")
+        .unwrap_or_else(|| panic!("no filelists entry"));
     let end = start + repomd[start..].find("</data>").unwrap_or_else(|| panic!("unclosed")) + "</data>".len();
-    std::fs::write(dst.join("repomd.xml"), format!("{}{}", &repomd[..start], &repomd[end..]))
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dst.join("repomd.xml"),
+        format!("{}{}", &repomd[..start], &repomd[end..]),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let copy = Case {
         name: "c72".into(),
         basearch: c72.basearch.clone(),

@@ -28,7 +28,13 @@ pub fn classify(cell: &mut CellReport, baseline: &MatrixReport) {
         let judged: Vec<Change> = f
             .findings
             .iter()
-            .map(|x| if old.contains(&f.id(x)) { Change::Still } else { Change::New })
+            .map(|x| {
+                if old.contains(&f.id(x)) {
+                    Change::Still
+                } else {
+                    Change::New
+                }
+            })
             .collect();
         for (x, change) in f.findings.iter_mut().zip(judged) {
             x.baseline = Some(change);

@@ -531,7 +531,11 @@ fn judge_failures(
             format!(
                 "the cell checks no package (check: {}; arch: {}): fix its repos or filters",
                 cell.check.join(", "),
-                if cell.arch.is_empty() { "any".to_owned() } else { cell.arch.join(", ") }
+                if cell.arch.is_empty() {
+                    "any".to_owned()
+                } else {
+                    cell.arch.join(", ")
+                }
             ),
         );
         finish_cell(&mut r, opts);

@@ -377,7 +377,8 @@ pub fn resolve(src: &Source, file: MatrixFile) -> Result<Plan, MatrixError> {
                 Some(a) => r.subst(a, &b, "basearch", span.clone())?,
                 None => "x86_64".to_owned(),
             };
-            crate::arch::check_basearch(&basearch).map_err(|e| src.error_at(span.clone(), format!("cell '{name}': {e}")))?;
+            crate::arch::check_basearch(&basearch)
+                .map_err(|e| src.error_at(span.clone(), format!("cell '{name}': {e}")))?;
             let arch = r.subst_all(&e.arch, &b, "arch", &span)?;
             for a in &arch {
                 crate::arch::check_package_arch(a)
@@ -448,7 +449,10 @@ pub fn resolve(src: &Source, file: MatrixFile) -> Result<Plan, MatrixError> {
             Some(d) => {
                 let pattern = d.get_ref().trim().to_owned();
                 if pattern.is_empty() {
-                    return Err(src.error_at(d.span(), "waiver: dep is empty (leave it out to waive every dependency)"));
+                    return Err(src.error_at(
+                        d.span(),
+                        "waiver: dep is empty (leave it out to waive every dependency)",
+                    ));
                 }
                 check_globs(src, std::slice::from_ref(&pattern), "waiver dep", &d.span())?;
                 Some(pattern)

@@ -61,9 +61,7 @@ impl Waiver {
     pub fn matches(&self, cell: &str, package: &str, key: &str, problem: &str) -> bool {
         let dep_ok = match &self.dep {
             None => true,
-            Some(d) => {
-                d == key || d == problem || matcher(d).is_some_and(|m| m.is_match(key) || m.is_match(problem))
-            }
+            Some(d) => d == key || d == problem || matcher(d).is_some_and(|m| m.is_match(key) || m.is_match(problem)),
         };
         self.covers_cell(cell)
             && dep_ok
@@ -160,11 +158,17 @@ mod tests {
             w("python-*", Some("ocata*"), Some("2025-06-01")),
             w("app-old", None, None),
         ];
-        assert_eq!(judge(&ws, "ocata-c75", "python-nova", "d", "d", today), Verdict::Expired(&ws[0]));
+        assert_eq!(
+            judge(&ws, "ocata-c75", "python-nova", "d", "d", today),
+            Verdict::Expired(&ws[0])
+        );
         assert_eq!(judge(&ws, "mitaka", "python-nova", "d", "d", today), Verdict::None);
         assert_eq!(judge(&ws, "any", "app-old", "d", "d", today), Verdict::Waived(&ws[1]));
         let earlier: jiff::civil::Date = "2025-05-31".parse().unwrap_or_default();
-        assert_eq!(judge(&ws, "ocata-c75", "python-nova", "d", "d", earlier), Verdict::Waived(&ws[0]));
+        assert_eq!(
+            judge(&ws, "ocata-c75", "python-nova", "d", "d", earlier),
+            Verdict::Waived(&ws[0])
+        );
     }
 
     #[test]
@@ -174,9 +178,19 @@ mod tests {
         scoped.dep = Some("python-oslo-*".into());
         let ws = vec![scoped];
         assert_eq!(
-            judge(&ws, "c", "python-nova", "python-oslo-db", "python-oslo-db >= 4.1", today),
+            judge(
+                &ws,
+                "c",
+                "python-nova",
+                "python-oslo-db",
+                "python-oslo-db >= 4.1",
+                today
+            ),
             Verdict::Waived(&ws[0])
         );
-        assert_eq!(judge(&ws, "c", "python-nova", "python-gevent", "python-gevent", today), Verdict::None);
+        assert_eq!(
+            judge(&ws, "c", "python-nova", "python-gevent", "python-gevent", today),
+            Verdict::None
+        );
     }
 }

@@ -59,7 +59,11 @@ pub fn stdout_closed() -> bool {
 /// A closed pipe never changes the verdict.
 pub fn exit_code(code: u8) -> u8 {
     let _ = std::io::stdout().flush();
-    if FAILED.load(Ordering::Relaxed) { code.max(2) } else { code }
+    if FAILED.load(Ordering::Relaxed) {
+        code.max(2)
+    } else {
+        code
+    }
 }
 
 /// Writes a report to `path`, `-` meaning stdout. With `append` the file is
