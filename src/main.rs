@@ -13,8 +13,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::time::Duration;
 
 use rpmatrix::closure::{ClosureOptions, RichMode};
-use rpmatrix::engine::{self, RepoSpec};
-use rpmatrix::fetch::{self, FetchOptions, ProgressMode, cache::Cache};
+use rpmatrix::engine;
+use rpmatrix::fetch::{self, FetchOptions, ProgressMode, RepoSpec, cache::Cache};
 use rpmatrix::matrix::{self, FailOn, MatrixReport, Plan};
 use rpmatrix::repodata::LoadOptions;
 use rpmatrix::{repofile, report};
@@ -519,7 +519,7 @@ fn run_closure(args: ClosureArgs) -> ExitCode {
     if let Some(e) = args
         .arches
         .iter()
-        .find_map(|a| rpmatrix::arch::check_package_arch(a).err())
+        .find_map(|a| rpmatrix::core::arch::check_package_arch(a).err())
     {
         return fail(&format!("--arch: {e}"));
     }

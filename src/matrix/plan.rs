@@ -9,8 +9,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use crate::closure::{ClosureOptions, RichMode};
-use crate::engine::RepoSpec;
-use crate::pool::PackageFilter;
+use crate::fetch::{PackageFilter, RepoSpec};
 
 use super::file::{DriftEntry, MatrixError, MatrixFile, RepoEntry, Source};
 use super::waiver::Waiver;
@@ -377,11 +376,11 @@ pub fn resolve(src: &Source, file: MatrixFile) -> Result<Plan, MatrixError> {
                 Some(a) => r.subst(a, &b, "basearch", span.clone())?,
                 None => "x86_64".to_owned(),
             };
-            crate::arch::check_basearch(&basearch)
+            crate::core::arch::check_basearch(&basearch)
                 .map_err(|e| src.error_at(span.clone(), format!("cell '{name}': {e}")))?;
             let arch = r.subst_all(&e.arch, &b, "arch", &span)?;
             for a in &arch {
-                crate::arch::check_package_arch(a)
+                crate::core::arch::check_package_arch(a)
                     .map_err(|e| src.error_at(span.clone(), format!("cell '{name}': arch: {e}")))?;
             }
             let pkg = r.subst_all(&e.pkg, &b, "pkg", &span)?;
