@@ -113,3 +113,26 @@ pub fn closure_json(result: &ClosureResult, repos: Vec<LoadedRepo>, timings: Tim
     };
     serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
+
+/// Writes a matrix report to each file asked for: JUnit XML, the results
+/// JSON, and the Markdown summary, appended to (as GitHub documents
+/// `$GITHUB_STEP_SUMMARY`). Errors name the file.
+pub fn write_files(
+    report: &crate::matrix::MatrixReport,
+    junit: Option<&std::path::Path>,
+    json: Option<&std::path::Path>,
+    summary: Option<&std::path::Path>,
+) -> Result<(), String> {
+    use output::write_report;
+    if let Some(p) = junit {
+        write_report(p, &junit::render(report)?, false)?;
+    }
+    if let Some(p) = json {
+        write_report(p, &(report.to_json() + "\n"), false)?;
+    }
+    if let Some(p) = summary {
+        // $GITHUB_STEP_SUMMARY is appended to, as GitHub documents.
+        write_report(p, &markdown::render(report), true)?;
+    }
+    Ok(())
+}
