@@ -310,6 +310,7 @@ fn diff(args: DiffArgs) -> ExitCode {
     let opts = rpmatrix::diff::DiffOptions {
         by_arch: args.by_arch,
         lookaside: args.lookaside,
+        no_filelists: args.no_filelists,
         load: args.fetch.options(&args.basearch.basearch),
         basearch: args.basearch.basearch,
     };

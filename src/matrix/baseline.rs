@@ -89,7 +89,12 @@ pub fn failure_lines(report: &MatrixReport) -> String {
 
 /// The failure lists of two runs as a unified diff (empty when equal).
 pub fn unified_diff(old: &MatrixReport, new: &MatrixReport, old_name: &str, new_name: &str) -> String {
-    let a = failure_lines(old);
+    // Only the cells this run has: with `--cell` the others did not run,
+    // and would read as fixed.
+    let mut old = old.clone();
+    old.cells
+        .retain(|c| new.cells.iter().any(|n| n.cell.name == c.cell.name));
+    let a = failure_lines(&old);
     let b = failure_lines(new);
     if a == b {
         return String::new();
