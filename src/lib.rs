@@ -21,6 +21,7 @@
 //! * [`matrix`]: matrix runs: many cells over shared repositories, waivers, baselines.
 //! * [`report`]: text (dnf's format) and JSON.
 //! * [`drift`], [`drift_report`]: fork drift against reference distributions, and its reports.
+//! * [`threads`]: running out of threads or memory ends in exit 2 with a message.
 
 #![warn(missing_docs)]
 
@@ -38,3 +39,4 @@ pub mod pool;
 pub mod repodata;
 pub mod repofile;
 pub mod report;
+pub mod threads;

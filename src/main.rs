@@ -409,8 +409,16 @@ fn limit_malloc_arenas() {}
 /// See [`limit_malloc_arenas`].
 const MALLOC_ARENAS: i32 = 1;
 
+/// A failed allocation is exit 2 naming the file being read, not an abort.
+#[global_allocator]
+static ALLOCATOR: rpmatrix::threads::ReportingAlloc = rpmatrix::threads::ReportingAlloc;
+
 fn main() -> ExitCode {
     limit_malloc_arenas();
+    if let Err(e) = rpmatrix::threads::init_pool() {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     let cli = Cli::parse();
     match cli.command {
         Command::Closure(args) => run_closure(*args),
@@ -630,7 +638,13 @@ fn run_matrix(args: RunArgs) -> ExitCode {
                 .map_err(|e| format!("{name}: {e}"))
                 .and_then(|t| MatrixReport::from_json(&t, &name))
             {
-                Ok(b) => Some((name, b)),
+                Ok(b) => {
+                    let cells: Vec<&str> = plan.cells.iter().map(|c| c.name.as_str()).collect();
+                    if let Some(why) = matrix::baseline::mismatch(&b, &args.matrix, &cells) {
+                        eprintln!("warning: --baseline {name} {why}");
+                    }
+                    Some((name, b))
+                }
                 Err(e) => return fail(&format!("--baseline {e}")),
             }
         }
