@@ -425,7 +425,11 @@ fn check_in_parallel<'p>(
         while helpers.len() + 1 < threads
             && let Some(slot) = slots.next()
         {
-            helpers.push(crate::threads::spawn_or_defer(scope, slot, Box::new(work) as Work<'_, _>));
+            helpers.push(crate::threads::spawn_or_defer(
+                scope,
+                slot,
+                Box::new(work) as Work<'_, _>,
+            ));
         }
         let mut parts = work();
         for helper in helpers {

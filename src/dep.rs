@@ -138,8 +138,17 @@ fn shortened(text: &str) -> String {
     if text.len() <= 2 * KEEP {
         return format!("{text:?}");
     }
-    let head = text.char_indices().map(|(i, _)| i).take_while(|&i| i <= KEEP).last().unwrap_or(0);
-    let tail = text.char_indices().map(|(i, _)| i).find(|&i| i >= text.len() - KEEP).unwrap_or(text.len());
+    let head = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .take_while(|&i| i <= KEEP)
+        .last()
+        .unwrap_or(0);
+    let tail = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .find(|&i| i >= text.len() - KEEP)
+        .unwrap_or(text.len());
     format!("{:?}...{:?} ({} bytes)", &text[..head], &text[tail..], text.len())
 }
 
@@ -480,13 +489,23 @@ mod tests {
     fn depth_is_bounded_by_nesting_and_by_chains() {
         let nested = |n: usize| format!("{}a{}", "(".repeat(n), ")".repeat(n));
         assert!(parse_rich(&nested(MAX_RICH_DEPTH - 1)).is_ok());
-        let deep = parse_rich(&nested(100_000)).err().map(|e| e.to_string()).unwrap_or_default();
+        let deep = parse_rich(&nested(100_000))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(deep.contains("nested more than"), "{deep}");
-        assert!(deep.len() < 600, "the message quotes all of the text: {} bytes", deep.len());
+        assert!(
+            deep.len() < 600,
+            "the message quotes all of the text: {} bytes",
+            deep.len()
+        );
         let chain = |n: usize| format!("({})", vec!["a"; n].join(" and "));
         let ok = parse_rich(&chain(MAX_RICH_DEPTH - 1)).map(|d| d.to_string());
         assert_eq!(ok.as_deref().ok(), Some(chain(MAX_RICH_DEPTH - 1).as_str()));
-        let long = parse_rich(&chain(70_000)).err().map(|e| e.to_string()).unwrap_or_default();
+        let long = parse_rich(&chain(70_000))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(long.contains("nested more than"), "{long}");
         // Both at once: a chain of groups of chains.
         let inner = chain(MAX_RICH_DEPTH / 2);

@@ -207,8 +207,7 @@ mod tests {
 
     #[test]
     fn deferred_work_runs_on_join() {
-        let slots: Vec<Mutex<Option<Box<dyn FnOnce() -> usize + Send>>>> =
-            (0..3).map(|_| Mutex::new(None)).collect();
+        let slots: Vec<Mutex<Option<Box<dyn FnOnce() -> usize + Send>>>> = (0..3).map(|_| Mutex::new(None)).collect();
         let results: Vec<usize> = std::thread::scope(|scope| {
             let helpers: Vec<_> = slots
                 .iter()
@@ -220,7 +219,10 @@ mod tests {
         assert_eq!(results, [0, 10, 20]);
         // As if the thread had been refused: the work is still in the slot.
         let slot: Mutex<Option<fn() -> i32>> = Mutex::new(Some(|| 7));
-        let h = Helper { handle: None, slot: &slot };
+        let h = Helper {
+            handle: None,
+            slot: &slot,
+        };
         assert_eq!(h.join().ok(), Some(7));
     }
 }

@@ -118,7 +118,11 @@ fn package(name: &str, requires: &[&str]) -> String {
     let reqs: String = requires
         .iter()
         .map(|r| {
-            let r = r.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+            let r = r
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('"', "&quot;");
             format!("<rpm:entry name=\"{r}\"/>")
         })
         .collect();
@@ -152,7 +156,14 @@ fn tempdir() -> tempfile::TempDir {
 }
 
 fn assert_error(r: &Run, what: &[&str]) {
-    assert_eq!(r.code, Some(2), "signal {:?}\nstdout: {}\nstderr: {}", r.signal, r.stdout, r.stderr);
+    assert_eq!(
+        r.code,
+        Some(2),
+        "signal {:?}\nstdout: {}\nstderr: {}",
+        r.signal,
+        r.stdout,
+        r.stderr
+    );
     assert!(r.stderr.starts_with("error: "), "{}", r.stderr);
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
     for w in what {
@@ -177,7 +188,11 @@ fn deep_rich_dependencies_are_an_error_naming_package_and_repo() {
         let repo = format!("bad={}", dir.path().display());
         let r = run(&["closure", "--repo", &repo], None, Duration::from_secs(120));
         assert_error(&r, &["deep-1-1.x86_64", "bad", "nested more than"]);
-        assert!(r.stderr.len() < 2000, "{what}: the whole dependency is quoted: {}", r.stderr.len());
+        assert!(
+            r.stderr.len() < 2000,
+            "{what}: the whole dependency is quoted: {}",
+            r.stderr.len()
+        );
         // As a lookaside of a healthy repository.
         let good = format!("good={}", fixtures().join("base").display());
         let r = run(
@@ -185,7 +200,12 @@ fn deep_rich_dependencies_are_an_error_naming_package_and_repo() {
             None,
             Duration::from_secs(120),
         );
-        assert!(r.signal.is_none() && matches!(r.code, Some(0..=2)), "{what}: {:?} {}", r.signal, r.stderr);
+        assert!(
+            r.signal.is_none() && matches!(r.code, Some(0..=2)),
+            "{what}: {:?} {}",
+            r.signal,
+            r.stderr
+        );
     }
 }
 

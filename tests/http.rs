@@ -707,7 +707,9 @@ fn stalled_mirrors_do_not_add_up() {
         Box::new(move |r: &Req| {
             let port = *p2.lock().unwrap_or_else(|e| e.into_inner());
             if r.path == "/mirrorlist" {
-                let list: String = (0..5).map(|i| format!("http://127.0.0.1:{port}/stall{i}/base\n")).collect();
+                let list: String = (0..5)
+                    .map(|i| format!("http://127.0.0.1:{port}/stall{i}/base\n"))
+                    .collect();
                 Reply::Raw(200, vec![], list.into_bytes())
             } else if r.path.starts_with("/stall") {
                 Reply::Stall
@@ -723,7 +725,11 @@ fn stalled_mirrors_do_not_add_up() {
     let run = rpmatrix(&["closure", "--cache-dir", &c, "--timeout", "2s", "--repo", &loc]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("given up after"), "{}", run.stderr);
-    let stalled = server.take_log().iter().filter(|(p, _)| p.starts_with("/stall")).count();
+    let stalled = server
+        .take_log()
+        .iter()
+        .filter(|(p, _)| p.starts_with("/stall"))
+        .count();
     assert_eq!(stalled, 1, "{}", run.stderr);
 }
 
@@ -750,7 +756,12 @@ fn an_error_page_for_repomd_is_not_cached() {
     let run = remote(&server, &["base"], &cache, &[]);
     assert_fault(&run, "base", &server.url("base"), "html page");
     let offline = remote(&server, &["base"], &cache, &["--offline"]);
-    assert_fault(&offline, "base", &server.url("base/repodata/repomd.xml"), "not in the cache");
+    assert_fault(
+        &offline,
+        "base",
+        &server.url("base/repodata/repomd.xml"),
+        "not in the cache",
+    );
     healthy.store(true, Ordering::SeqCst);
     let want = local(&["base"]);
     assert_same(&remote(&server, &["base"], &cache, &["--max-age", "1h"]), &want);
@@ -854,7 +865,10 @@ fn a_base_url_with_a_query_keeps_it_last() {
     let cache = tempdir();
     let c = cache_arg(&cache);
     let loc = format!("base={}?token=1", server.url("base"));
-    assert_same(&rpmatrix(&["closure", "--cache-dir", &c, "--repo", &loc]), &local(&["base"]));
+    assert_same(
+        &rpmatrix(&["closure", "--cache-dir", &c, "--repo", &loc]),
+        &local(&["base"]),
+    );
 }
 
 /// Temporary files of a killed download go at the next run; those of a

@@ -150,7 +150,10 @@ impl Cache {
             let hour_ago = SystemTime::now()
                 .checked_sub(Duration::from_secs(3600))
                 .unwrap_or(UNIX_EPOCH);
-            for path in files_under(&self.dir.join("objects")).into_iter().chain(files_under(&self.dir.join("repos"))) {
+            for path in files_under(&self.dir.join("objects"))
+                .into_iter()
+                .chain(files_under(&self.dir.join("repos")))
+            {
                 if !is_temp(&path) {
                     continue;
                 }

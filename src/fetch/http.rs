@@ -61,8 +61,23 @@ impl Failure {
 /// Builds the client: connect and read timeouts, User-Agent, redirects followed
 /// (up to 10), HTTP(S)_PROXY/NO_PROXY from the environment, rustls.
 pub fn client(timeout: Duration) -> Result<Client, String> {
+    // Said here, with the URL: reqwest's own refusal names neither.
+    let redirects = reqwest::redirect::Policy::custom(|attempt| {
+        let scheme = attempt.url().scheme();
+        if scheme != "http" && scheme != "https" {
+            let to = attempt.url().to_string();
+            attempt.error(format!(
+                "redirected to {to:?}, which is not an http(s) URL rpmatrix can follow"
+            ))
+        } else if attempt.previous().len() >= 10 {
+            attempt.error("more than 10 redirects")
+        } else {
+            attempt.follow()
+        }
+    });
     Client::builder()
         .user_agent(USER_AGENT)
+        .redirect(redirects)
         .connect_timeout(timeout)
         .timeout(timeout)
         .build()

@@ -270,10 +270,14 @@ impl Remote {
             std::thread::sleep(pause);
         }
         let out_of_time = spent >= opts.timeout;
+        let budget = match out_of_time {
+            true => format!(", given up after {:?} of stalls and waits (--timeout)", opts.timeout),
+            false => String::new(),
+        };
         let tries = |i: usize| match attempts[i] {
+            0 | 1 if out_of_time => format!(" (1 attempt{budget})"),
             0 | 1 => String::new(),
-            k if out_of_time => format!(" ({k} attempts, given up after {:?} of stalls and waits)", opts.timeout),
-            k => format!(" ({k} attempts)"),
+            k => format!(" ({k} attempts{budget})"),
         };
         let all_not_found = last
             .iter()
@@ -304,10 +308,16 @@ impl Remote {
             LocationKind::Mirrorlist(u) => format!("mirrorlist {u}"),
             _ => self.location.clone(),
         };
-        Err(FetchError::Remote {
-            url,
-            message: format!("all {n} mirrors failed: {}", details.join("; ")),
-        })
+        let tried = attempts.iter().filter(|&&k| k > 0).count();
+        let message = if tried == n {
+            format!("all {n} mirrors failed: {}", details.join("; "))
+        } else {
+            format!(
+                "{tried} of {n} mirrors tried and failed, the others not tried{budget}: {}",
+                details.join("; ")
+            )
+        };
+        Err(FetchError::Remote { url, message })
     }
 
     /// Downloads `href` into the cache object `dest`, verifying size and checksum.

@@ -196,7 +196,9 @@ pub fn load(
         ));
     }
     let repomd = repomd::parse(&repomd_bytes).map_err(|m| err("repodata/repomd.xml", m))?;
-    source.keep_repomd().map_err(|e| err("repodata/repomd.xml", e.to_string()))?;
+    source
+        .keep_repomd()
+        .map_err(|e| err("repodata/repomd.xml", e.to_string()))?;
     let mut sha = Hasher::new("sha256").ok_or_else(|| err("repodata/repomd.xml", "sha256 unavailable".into()))?;
     sha.update(&repomd_bytes);
     let repomd_sha256 = sha.finish_hex();

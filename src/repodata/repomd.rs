@@ -118,11 +118,9 @@ pub fn parse(xml: &[u8]) -> Result<Repomd, String> {
                         entry.open_checksum = Some((checksum_type.clone(), value.to_ascii_lowercase()))
                     }
                     ("size", Some(entry)) => {
-                        entry.size = Some(
-                            value
-                                .parse()
-                                .map_err(|_| format!("<size> {value:?} of <data type=\"{}\"> is not a size", entry.data_type))?,
-                        )
+                        entry.size = Some(value.parse().map_err(|_| {
+                            format!("<size> {value:?} of <data type=\"{}\"> is not a size", entry.data_type)
+                        })?)
                     }
                     ("open-size", Some(entry)) => entry.open_size = value.parse().ok(),
                     _ => {}
@@ -153,11 +151,19 @@ pub fn parse(xml: &[u8]) -> Result<Repomd, String> {
         }
     }
     if !saw_root {
-        let head = text.trim_start().get(..512).unwrap_or(text.trim_start()).to_ascii_lowercase();
+        let head = text
+            .trim_start()
+            .get(..512)
+            .unwrap_or(text.trim_start())
+            .to_ascii_lowercase();
         let html = head.starts_with("<!doctype html") || head.contains("<html");
         return Err(format!(
             "no <repomd> element: this is not a repomd.xml{}",
-            if html { " (an HTML page: a proxy's or server's error page?)" } else { "" }
+            if html {
+                " (an HTML page: a proxy's or server's error page?)"
+            } else {
+                ""
+            }
         ));
     }
     Ok(repomd)
