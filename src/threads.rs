@@ -207,7 +207,8 @@ mod tests {
 
     #[test]
     fn deferred_work_runs_on_join() {
-        let slots: Vec<Mutex<Option<Box<dyn FnOnce() -> usize + Send>>>> = (0..3).map(|_| Mutex::new(None)).collect();
+        type Work = Box<dyn FnOnce() -> usize + Send>;
+        let slots: Vec<Mutex<Option<Work>>> = (0..3).map(|_| Mutex::new(None)).collect();
         let results: Vec<usize> = std::thread::scope(|scope| {
             let helpers: Vec<_> = slots
                 .iter()
