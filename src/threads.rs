@@ -161,7 +161,7 @@ fn out_of_memory(layout: Layout) -> ! {
     // unwinding, nothing of the process's state is touched.
     unsafe {
         libc::write(2, msg.as_ptr().cast(), len);
-        libc::_exit(2)
+        libc::_exit(i32::from(crate::exit::ERROR))
     }
 }
 
