@@ -66,6 +66,35 @@ pub fn classify(cell: &mut CellReport, baseline: &MatrixReport) {
     }
 }
 
+/// Why `baseline` does not look like an earlier run of the matrix at
+/// `matrix` with these cells (all its failures would count as new), or
+/// `None` when it does. A different file name alone is fine when the cells
+/// are the same (the file was moved); no cell in common is not.
+pub fn mismatch(baseline: &MatrixReport, matrix: &std::path::Path, cells: &[&str]) -> Option<String> {
+    let file_name = |p: &str| {
+        std::path::Path::new(p)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let theirs = file_name(&baseline.matrix);
+    let ours = file_name(&matrix.display().to_string());
+    let shared = baseline
+        .cells
+        .iter()
+        .filter(|c| cells.contains(&c.cell.name.as_str()))
+        .count();
+    if shared > 0 && (theirs == ours || shared == cells.len()) {
+        return None;
+    }
+    Some(format!(
+        "is a run of matrix {:?}, not of {:?}, and has {shared} of this matrix's {} cells: their failures all count as new",
+        baseline.matrix,
+        matrix.display().to_string(),
+        cells.len()
+    ))
+}
+
 /// One line per failure (`CELL: NEVRA from REPO: DEP; DEP`), sorted: the text the unified diff compares.
 pub fn failure_lines(report: &MatrixReport) -> String {
     let mut lines = Vec::new();
