@@ -27,6 +27,7 @@
 //!   Markdown and table, drift table/JSON/Markdown/CSV/JUnit, diff text/JSON/Markdown.
 //! * [`drift`]: fork drift against reference distributions (rendered by [`report::drift`]).
 //! * [`exit`]: the exit codes every command uses, and what they mean.
+//! * [`threads`]: running out of threads or memory ends in exit 2 with a message.
 
 #![warn(missing_docs)]
 
@@ -42,3 +43,4 @@ pub mod pool;
 pub mod repodata;
 pub mod repofile;
 pub mod report;
+pub mod threads;
