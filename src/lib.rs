@@ -25,6 +25,7 @@
 #![warn(missing_docs)]
 
 pub mod arch;
+pub mod change;
 pub mod closure;
 pub mod dep;
 pub mod diff;

@@ -17,7 +17,7 @@ use rpmatrix::engine::{self, RepoSpec};
 use rpmatrix::fetch::{self, FetchOptions, ProgressMode, cache::Cache};
 use rpmatrix::matrix::{self, FailOn, MatrixReport, Plan};
 use rpmatrix::repodata::LoadOptions;
-use rpmatrix::{repofile, report};
+use rpmatrix::{change, repofile, report};
 
 /// Writes to stdout. A closed pipe (`rpmatrix ... | head`) ends the program
 /// quietly, as Unix tools do, instead of panicking.
@@ -78,6 +78,70 @@ enum Command {
     /// Compare our source packages with reference distributions (fork drift), optionally gated by a policy.
     #[command(after_help = DRIFT_EXAMPLES)]
     Drift(DriftArgs),
+    /// What would tagging (or untagging) these builds break? Before/after, a verdict per build.
+    #[command(after_help = CHANGE_EXAMPLES)]
+    Change(Box<ChangeArgs>),
+}
+
+const CHANGE_EXAMPLES: &str = "Examples:\n  rpmatrix change --repo base=fixtures/change/repos/base --repo rel=fixtures/change/repos/rel --check rel --add fixtures/change/builds/libb-2.0-1\n  rpmatrix change --repo cs9=... --repo release=... --check release --add testing=URL --nvr foo-1.2-1.el9 --json change.json\n  rpmatrix change --repo release=... --remove-source foo --junit junit.xml\n\nExit codes: 0 nothing new breaks, 1 something new breaks, 2 error.";
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ChangeMode {
+    /// Every Requires has a provider (dnf repoclosure's rules).
+    Closure,
+    /// Every package can be installed (installcheck).
+    Install,
+}
+
+#[derive(Args)]
+struct ChangeArgs {
+    /// A target repository (where the builds would be tagged) or a lookaside: NAME=LOCATION. Repeatable.
+    #[arg(long = "repo", value_name = "NAME=LOCATION")]
+    repos: Vec<String>,
+    /// dnf's spelling of --repo: NAME,LOCATION.
+    #[arg(long = "repofrompath", value_name = "NAME,LOCATION")]
+    repofrompath: Vec<String>,
+    /// Also load the enabled repositories of this dnf/yum .repo file (repeatable).
+    #[arg(long, value_name = "FILE.repo")]
+    repos_from: Vec<PathBuf>,
+    /// Check only the packages of this repo (repeatable); the others only provide.
+    #[arg(long, value_name = "NAME")]
+    check: Vec<String>,
+    /// Proposed builds: a directory of .rpm files, or a repository ([NAME=]LOCATION). Repeatable.
+    #[arg(long, value_name = "[NAME=]LOCATION", required_unless_present = "remove_sources")]
+    add: Vec<String>,
+    /// Propose only the build of this source N-V-R from the --add repositories (repeatable).
+    #[arg(long, value_name = "N-V-R")]
+    nvr: Vec<String>,
+    /// Propose only the builds of this source package from the --add repositories (repeatable).
+    #[arg(long, value_name = "NAME")]
+    source: Vec<String>,
+    /// Untag this source package: every binary built from it leaves the targets (repeatable).
+    #[arg(long = "remove-source", value_name = "NAME")]
+    remove_sources: Vec<String>,
+    /// What must hold before and after.
+    #[arg(long, value_enum, default_value = "closure")]
+    mode: ChangeMode,
+    /// Check only packages of this architecture (repeatable, exact match).
+    #[arg(long = "arch", value_name = "ARCH")]
+    arches: Vec<String>,
+    /// The machine architecture deciding which packages can provide.
+    #[arg(long, default_value = "x86_64", value_name = "ARCH")]
+    basearch: String,
+    /// How rich dependencies are judged.
+    #[arg(long, value_enum, default_value = "dnf")]
+    rich: Rich,
+    /// Write the JSON report here (schema in the README).
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Write JUnit XML here: one testcase per proposed build, named with its NVR.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Append a Markdown summary here (a review comment, $GITHUB_STEP_SUMMARY).
+    #[arg(long, value_name = "FILE")]
+    summary: Option<PathBuf>,
+    #[command(flatten)]
+    fetch: FetchArgs,
 }
 
 const RUN_HELP: &str = "Examples:\n  rpmatrix run matrices/demo.toml\n  rpmatrix run matrices/demo.toml --drift-only --json drift.json\n  rpmatrix run matrices/rdo-cs9.toml --cell epoxy-testing-x86_64 --junit junit.xml --json result.json\n  rpmatrix run m.toml --baseline yesterday.json --summary \"$GITHUB_STEP_SUMMARY\"\n\nExit codes: 0 no gating failure, 1 unwaived failures (only new ones with --baseline, unless --fail-on any), 2 matrix error or a repository that cannot be loaded.\nThe [drift] section runs after the cells (not with --cell unless --drift; never with --no-drift); its policy violations count as failures.";
@@ -420,6 +484,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => diff(args),
         Command::Cache(cmd) => run_cache(cmd),
         Command::Drift(args) => run_drift(args),
+        Command::Change(args) => run_change(*args),
     }
 }
 
@@ -563,6 +628,102 @@ fn run_closure(args: ClosureArgs) -> ExitCode {
     // costs more than the closure. The OS reclaims them at once.
     let _ = std::io::Write::flush(&mut std::io::stdout());
     std::process::exit(code)
+}
+
+fn run_change(args: ChangeArgs) -> ExitCode {
+    let mut targets = Vec::new();
+    for r in &args.repos {
+        match parse_repo(r, '=', "--repo") {
+            Ok(s) => targets.push(s),
+            Err(e) => return fail(&e),
+        }
+    }
+    for r in &args.repofrompath {
+        match parse_repo(r, ',', "--repofrompath") {
+            Ok(s) => targets.push(s),
+            Err(e) => return fail(&e),
+        }
+    }
+    for path in &args.repos_from {
+        match repofile::read(path) {
+            Ok(found) => targets.extend(found),
+            Err(e) => return fail(&e),
+        }
+    }
+    if targets.is_empty() {
+        return fail("no target repositories: give at least one --repo NAME=LOCATION");
+    }
+    if let ChangeMode::Install = args.mode {
+        return fail("--mode install: installcheck is not available in this build yet; use --mode closure");
+    }
+    let adds = args
+        .add
+        .iter()
+        .enumerate()
+        .map(|(i, a)| match a.split_once('=') {
+            Some((name, loc)) if !name.is_empty() && !name.contains('/') => change::Add {
+                name: name.to_owned(),
+                location: loc.to_owned(),
+            },
+            _ => change::Add {
+                name: match (i, args.add.len()) {
+                    (_, 1) => "proposed".to_owned(),
+                    (i, _) => format!("proposed{}", i + 1),
+                },
+                location: a.clone(),
+            },
+        })
+        .collect();
+    let request = change::ChangeRequest {
+        targets,
+        adds,
+        nvrs: args.nvr,
+        sources: args.source,
+        remove_sources: args.remove_sources,
+        closure: ClosureOptions {
+            check: args.check,
+            arches: args.arches,
+            basearch: args.basearch.clone(),
+            rich: match args.rich {
+                Rich::Dnf => RichMode::Dnf,
+                Rich::Strict => RichMode::Strict,
+            },
+            ..ClosureOptions::default()
+        },
+        load: args.fetch.options(&args.basearch),
+    };
+    let result = match change::run(&request) {
+        Ok(r) => r,
+        Err(e) => return fail(&e.to_string()),
+    };
+    out!("{}", report::change::text(&result));
+    let written = (|| {
+        if let Some(p) = &args.json {
+            write_file(p, &report::change::json(&result))?;
+        }
+        if let Some(p) = &args.junit {
+            write_file(p, &report::change::junit(&result)?)?;
+        }
+        if let Some(p) = &args.summary {
+            append_file(p, &report::change::markdown(&result))?;
+        }
+        Ok::<(), String>(())
+    })();
+    if let Err(e) = written {
+        return fail(&e);
+    }
+    ExitCode::from(u8::from(result.breaks()))
+}
+
+/// Appends to a file, creating it: $GITHUB_STEP_SUMMARY is appended to, as GitHub documents.
+fn append_file(path: &Path, text: &str) -> Result<(), String> {
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), String> {
