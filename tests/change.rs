@@ -88,6 +88,10 @@ fn source_name(rpm: &Path) -> String {
 
 /// dnf repoclosure's (nevra, dep) findings for the packages of `check`.
 fn dnf_closure(repos: &[(&str, &Path)], check: &str) -> BTreeSet<(String, String)> {
+    dnf_closure_of(repos, &[check])
+}
+
+fn dnf_closure_of(repos: &[(&str, &Path)], check: &[&str]) -> BTreeSet<(String, String)> {
     let root_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut cmd = Command::new(tool("dnf"));
     cmd.arg("repoclosure");
@@ -95,7 +99,10 @@ fn dnf_closure(repos: &[(&str, &Path)], check: &str) -> BTreeSet<(String, String
         cmd.arg(format!("--repofrompath={name},{}", path.display()));
         cmd.arg(format!("--repo={name}"));
     }
-    cmd.args(["--check", check, "--setopt=reposdir=/dev/null", "--releasever=9", "--forcearch=x86_64", "-q"]);
+    for c in check {
+        cmd.args(["--check", c]);
+    }
+    cmd.args(["--setopt=reposdir=/dev/null", "--releasever=9", "--forcearch=x86_64", "-q"]);
     cmd.arg(format!("--installroot={}", root_dir.path().display()));
     let out = cmd.output().unwrap_or_else(|e| panic!("dnf: {e}"));
     let text = String::from_utf8_lossy(&out.stdout);
@@ -426,4 +433,53 @@ fn cli_reports_and_exit_codes() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--remove-source nope"));
+}
+
+/// CentOS Stream 9 BaseOS + AppStream, and as the change newer builds of 20
+/// source packages made by editing a copy of AppStream's metadata
+/// (tests/oracle/gen_change_real.py: release + ".chg1", two of them drop a
+/// subpackage). Before and after agree with dnf on the original and the
+/// edited repositories.
+#[test]
+#[ignore = "needs ../shared/data/real"]
+fn change_on_cs9_agrees_with_dnf() {
+    let real = root().join("../shared/data/real");
+    let appstream = real.join("cs9-appstream-x86_64-2025-01");
+    let baseos = real.join("cs9-baseos-x86_64-2022-02");
+    let work = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let status = Command::new("/usr/bin/python3")
+        .arg(root().join("tests/oracle/gen_change_real.py"))
+        .arg(&appstream)
+        .arg(work.path())
+        .status()
+        .unwrap_or_else(|e| panic!("/usr/bin/python3: {e}"));
+    assert!(status.success(), "gen_change_real.py failed");
+    let request = ChangeRequest {
+        targets: vec![
+            RepoSpec::new("baseos", &baseos.display().to_string()),
+            RepoSpec::new("appstream", &appstream.display().to_string()),
+        ],
+        adds: vec![Add {
+            name: "proposed".into(),
+            location: work.path().join("proposed").display().to_string(),
+        }],
+        closure: ClosureOptions {
+            basearch: "x86_64".into(),
+            ..ClosureOptions::default()
+        },
+        ..ChangeRequest::default()
+    };
+    let report = change::run(&request).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.changes.len(), 20);
+    assert!(!report.new.is_empty(), "the edited builds were meant to break something");
+    assert!(report.new.iter().all(|f| !f.blame.is_empty()), "{:#?}", report.new);
+    let before = dnf_closure_of(&[("baseos", &baseos), ("appstream", &appstream)], &["baseos", "appstream"]);
+    let mut expect = rows(&report.fixed);
+    expect.extend(rows(&report.still_broken));
+    assert_eq!(before, expect, "before-state differs from dnf");
+    let after_dir = work.path().join("after");
+    let after = dnf_closure_of(&[("baseos", &baseos), ("after", &after_dir)], &["baseos", "after"]);
+    let mut expect = rows(&report.new);
+    expect.extend(rows(&report.still_broken));
+    assert_eq!(after, expect, "after-state differs from dnf");
 }
