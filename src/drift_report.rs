@@ -10,8 +10,8 @@ use std::fmt::Write;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use serde::{Deserialize, Serialize};
 
+use crate::core::evr::Evr;
 use crate::drift::{Build, Distance, DriftResult, DriftTimings, PackageDrift, RefEntry, Status, Verdict};
-use crate::evr::Evr;
 
 /// Version of the drift JSON schema.
 pub const DRIFT_SCHEMA: u32 = 1;

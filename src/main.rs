@@ -13,8 +13,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::time::Duration;
 
 use rpmatrix::closure::{ClosureOptions, RichMode};
-use rpmatrix::engine::{self, RepoSpec};
-use rpmatrix::fetch::{self, FetchOptions, ProgressMode, cache::Cache};
+use rpmatrix::engine;
+use rpmatrix::fetch::{self, FetchOptions, ProgressMode, RepoSpec, cache::Cache};
 use rpmatrix::matrix::{self, FailOn, MatrixReport, Plan};
 use rpmatrix::repodata::LoadOptions;
 use rpmatrix::{change, repofile, report};

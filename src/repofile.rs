@@ -5,7 +5,7 @@
 //! It neither substitutes `$releasever` & co. (fetch does, for every
 //! LOCATION) nor reads `gpgkey`, `priority` or `cost`: unknown keys are ignored.
 
-use crate::engine::RepoSpec;
+use crate::fetch::RepoSpec;
 
 /// Keys this module reads; the others are ignored.
 const KNOWN: &[&str] = &[

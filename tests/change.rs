@@ -11,7 +11,7 @@ use std::process::Command;
 use common::{root, rpmatrix};
 use rpmatrix::change::{self, Add, ChangeReport, ChangeRequest, Verdict};
 use rpmatrix::closure::ClosureOptions;
-use rpmatrix::engine::RepoSpec;
+use rpmatrix::fetch::RepoSpec;
 
 fn fx() -> PathBuf {
     root().join("fixtures/change")
@@ -305,7 +305,7 @@ fn rpm_headers_read_as_createrepo_c_writes_them() {
                     .iter()
                     .map(move |d| {
                         let evr = match d.evr {
-                            rpmatrix::pool::NO_EVR => String::new(),
+                            rpmatrix::core::ids::NO_EVR => String::new(),
                             e => pool.evr(e).to_string(),
                         };
                         format!("{nevra} {src} {:?} {} {:?} {evr} {}", d.kind, pool.str(d.name), d.op, d.pre)

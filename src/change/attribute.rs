@@ -10,9 +10,10 @@ use super::state::{ChangeKind, ChangeSet};
 use super::{ChangeError, ChangeRequest, SCHEMA};
 use crate::closure::{ClosureOptions, ClosureResult};
 use crate::engine::Loaded;
-use crate::evr;
-use crate::pool::{NO_EVR, NameKind, PkgId, Pool, StrId};
-use crate::repodata::DepKind;
+use crate::core::dep::DepKind;
+use crate::core::evr;
+use crate::core::ids::{EvrId, NO_EVR, PkgId, StrId};
+use crate::pool::{NameKind, Pool};
 
 /// Accept or reject.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -515,7 +516,7 @@ fn together(pool: &Pool, set: &ChangeSet, base: &ClosureOptions) -> Vec<Together
 }
 
 /// Whether provide `di` of `pkg` meets a Requires' range (as closure judges it).
-fn provide_meets(pool: &Pool, pkg: PkgId, di: u32, op: Option<evr::Op>, want: crate::pool::EvrId) -> bool {
+fn provide_meets(pool: &Pool, pkg: PkgId, di: u32, op: Option<evr::Op>, want: EvrId) -> bool {
     let Some(op) = op.filter(|_| want != NO_EVR) else {
         return true;
     };

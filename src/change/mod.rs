@@ -18,7 +18,8 @@ pub mod builds;
 pub mod state;
 
 use crate::closure::ClosureOptions;
-use crate::engine::{self, RepoSpec};
+use crate::engine;
+use crate::fetch::RepoSpec;
 
 pub use attribute::{ChangeReport, ChangeVerdict, Finding, Together, Verdict};
 pub use state::ChangeSet;

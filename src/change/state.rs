@@ -4,9 +4,10 @@
 use rustc_hash::FxHashMap;
 
 use super::{ChangeError, ChangeRequest};
-use crate::arch;
+use crate::core::arch;
 use crate::closure::ClosureOptions;
-use crate::pool::{NO_STR, PkgId, Pool};
+use crate::core::ids::{NO_STR, PkgId};
+use crate::pool::Pool;
 
 /// What one change does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

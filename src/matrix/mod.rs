@@ -532,7 +532,7 @@ pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync
         }
         v
     };
-    let specs: Vec<engine::RepoSpec> = plan
+    let specs: Vec<crate::fetch::RepoSpec> = plan
         .repos
         .iter()
         .filter(|r| needed.contains(&r.name))
@@ -716,7 +716,11 @@ pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync
 }
 
 /// Repositories the drift loaded itself: specs, what loaded, what failed.
-type ExtraRepos = (Vec<engine::RepoSpec>, Vec<engine::LoadedRepo>, BTreeMap<String, String>);
+type ExtraRepos = (
+    Vec<crate::fetch::RepoSpec>,
+    Vec<engine::LoadedRepo>,
+    BTreeMap<String, String>,
+);
 
 /// Runs `[drift]`. Repos the cells already loaded are read from their pool
 /// (`Side::from_pool`); only repos no selected cell needs are loaded, into a
@@ -732,7 +736,7 @@ fn run_drift(
 ) -> (DriftReport, Option<ExtraRepos>) {
     let started = Instant::now();
     let in_cells = |name: &str| cells_pool.pool.repos.iter().any(|r| r.name == name) || cells_failed.contains_key(name);
-    let extra_specs: Vec<engine::RepoSpec> = spec
+    let extra_specs: Vec<crate::fetch::RepoSpec> = spec
         .repos()
         .iter()
         .filter(|r| !in_cells(r))

@@ -9,8 +9,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use crate::closure::{ClosureOptions, RichMode};
-use crate::engine::RepoSpec;
-use crate::pool::PackageFilter;
+use crate::fetch::{PackageFilter, RepoSpec};
 
 use super::file::{DriftEntry, MatrixError, MatrixFile, RepoEntry, Source};
 use super::waiver::Waiver;
