@@ -9,10 +9,10 @@ use rustc_hash::FxHashSet;
 use super::state::{ChangeKind, ChangeSet};
 use super::{ChangeError, ChangeRequest, SCHEMA};
 use crate::closure::{ClosureOptions, ClosureResult};
-use crate::engine::Loaded;
 use crate::core::dep::DepKind;
 use crate::core::evr;
 use crate::core::ids::{EvrId, NO_EVR, PkgId, StrId};
+use crate::engine::Loaded;
 use crate::pool::{NameKind, Pool};
 
 /// Accept or reject.
@@ -45,6 +45,10 @@ pub struct Finding {
     /// How the change causes (or fixes) it.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub why: String,
+    /// For a still-broken finding of a proposed package: the NEVRA of the
+    /// package it replaces, which was missing the same capability.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub was: Option<String>,
 }
 
 /// A change's verdict.
@@ -131,9 +135,7 @@ impl ChangeReport {
     }
 }
 
-/// (name, arch, requires): a finding's identity across before and after, so
-/// that a rebuilt package still missing the same capability is still broken,
-/// not newly broken.
+/// (NEVRA, repository, requires): one finding of one state.
 type Key = (String, String, String);
 
 fn findings(result: &ClosureResult) -> BTreeMap<Key, Finding> {
@@ -141,7 +143,7 @@ fn findings(result: &ClosureResult) -> BTreeMap<Key, Finding> {
     for p in &result.problems {
         for dep in &p.unresolved {
             out.insert(
-                (p.name.clone(), p.arch.clone(), dep.clone()),
+                (p.nevra.clone(), p.repo.clone(), dep.clone()),
                 Finding {
                     nevra: p.nevra.clone(),
                     name: p.name.clone(),
@@ -150,11 +152,66 @@ fn findings(result: &ClosureResult) -> BTreeMap<Key, Finding> {
                     requires: dep.clone(),
                     blame: Vec::new(),
                     why: String::new(),
+                    was: None,
                 },
             );
         }
     }
     out
+}
+
+/// Splits the findings of after into new and still broken, and those of
+/// before into fixed. A proposed package missing what the package of the
+/// same name and arch it replaces was already missing is still broken (its
+/// finding carries the old NEVRA in `was`), not new.
+fn split(
+    pool: &Pool,
+    set: &ChangeSet,
+    before: &BTreeMap<Key, Finding>,
+    after: &BTreeMap<Key, Finding>,
+) -> (Vec<Finding>, Vec<Finding>, Vec<Finding>) {
+    let replaced: FxHashSet<(String, String)> = set
+        .changes
+        .iter()
+        .flat_map(|c| {
+            c.replaces
+                .iter()
+                .map(|&p| (pool.nevra(p), pool.repo_name(p).to_owned()))
+        })
+        .collect();
+    // (name, arch, requires) → the before-finding of a replaced package.
+    let mut carried: BTreeMap<(&str, &str, &str), &Finding> = BTreeMap::new();
+    for f in before.values() {
+        if replaced.contains(&(f.nevra.clone(), f.repo.clone())) {
+            carried.insert((&f.name, &f.arch, &f.requires), f);
+        }
+    }
+    let mut used = FxHashSet::default();
+    let (mut new, mut still) = (Vec::new(), Vec::new());
+    for (key, f) in after {
+        if before.contains_key(key) {
+            still.push(f.clone());
+        } else if let Some(old) = set
+            .adds
+            .contains(&f.repo)
+            .then(|| carried.get(&(f.name.as_str(), f.arch.as_str(), f.requires.as_str())))
+            .flatten()
+        {
+            used.insert((old.nevra.clone(), old.repo.clone(), old.requires.clone()));
+            still.push(Finding {
+                was: Some(old.nevra.clone()),
+                ..f.clone()
+            });
+        } else {
+            new.push(f.clone());
+        }
+    }
+    let fixed = before
+        .iter()
+        .filter(|(k, _)| !after.contains_key(*k) && !used.contains(*k))
+        .map(|(_, f)| f.clone())
+        .collect();
+    (new, fixed, still)
 }
 
 /// Runs the closures of before and after on the one pool and compares them.
@@ -171,21 +228,8 @@ pub fn compare(loaded: &mut Loaded, set: &ChangeSet, request: &ChangeRequest) ->
     let after_ms = ms(timed);
     let timed = std::time::Instant::now();
     let outcome = after.map_err(ChangeError::from).and_then(|(after, _)| {
-        let b = findings(&before);
-        let a = findings(&after);
-        let mut new = Vec::new();
-        let mut still = Vec::new();
-        for (key, f) in &a {
-            match b.get(key) {
-                Some(_) => still.push(f.clone()),
-                None => new.push(f.clone()),
-            }
-        }
-        let fixed: Vec<Finding> = b
-            .iter()
-            .filter(|(k, _)| !a.contains_key(*k))
-            .map(|(_, f)| explain_fixed(&loaded.pool, set, f.clone()))
-            .collect();
+        let (mut new, fixed, still) = split(&loaded.pool, set, &findings(&before), &findings(&after));
+        let fixed: Vec<Finding> = fixed.into_iter().map(|f| explain_fixed(&loaded.pool, set, f)).collect();
         let mut memo: BTreeMap<String, (Vec<usize>, String)> = BTreeMap::new();
         for f in &mut new {
             attribute(loaded, set, &after_opts, f, &mut memo)?;
@@ -385,7 +429,11 @@ fn took_out(set: &ChangeSet, i: usize, gone: &BTreeSet<String>) -> String {
             set.changes[i].label,
             gone.join(", ")
         ),
-        ChangeKind::Untag => format!("untagging {} removes {}, which provided it", set.changes[i].label, gone.join(", ")),
+        ChangeKind::Untag => format!(
+            "untagging {} removes {}, which provided it",
+            set.changes[i].label,
+            gone.join(", ")
+        ),
     }
 }
 
@@ -498,7 +546,11 @@ fn together(pool: &Pool, set: &ChangeSet, base: &ClosureOptions) -> Vec<Together
                     _ => pool.str(d.name).to_owned(),
                 };
                 let names: Vec<&str> = others.iter().map(|&o| set.changes[o].label.as_str()).collect();
-                through.push(format!("{} requires {text}, only {} provides it", pool.nevra(pkg), names.join(", ")));
+                through.push(format!(
+                    "{} requires {text}, only {} provides it",
+                    pool.nevra(pkg),
+                    names.join(", ")
+                ));
                 needs.extend(others.iter().map(|&o| set.changes[o].label.clone()));
             }
         }

@@ -136,7 +136,8 @@ fn read_rpm(path: &Path) -> Result<Entry, String> {
     let mut requires = deps(meta.get_requires(), "requires")?;
     // createrepo_c leaves out rpmlib() requires and the requires a package
     // meets with its own primary files.
-    requires.retain(|d| !d.name.starts_with("rpmlib(") && !(is_primary_file(&d.name) && files.contains(&d.name)));
+    let own_primary_file = |name: &str| is_primary_file(name) && files.iter().any(|f| f == name);
+    requires.retain(|d| !(d.name.starts_with("rpmlib(") || own_primary_file(&d.name)));
     let mut lists = vec![
         ("provides", deps(meta.get_provides(), "provides")?),
         ("requires", requires),

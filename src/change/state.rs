@@ -4,8 +4,8 @@
 use rustc_hash::FxHashMap;
 
 use super::{ChangeError, ChangeRequest};
-use crate::core::arch;
 use crate::closure::ClosureOptions;
+use crate::core::arch;
 use crate::core::ids::{NO_STR, PkgId};
 use crate::pool::Pool;
 
@@ -105,9 +105,8 @@ impl ChangeSet {
                 if let Some(i) = by_source {
                     source_seen[i] = true;
                 }
-                let picked = (request.nvrs.is_empty() && request.sources.is_empty())
-                    || by_nvr.is_some()
-                    || by_source.is_some();
+                let picked =
+                    (request.nvrs.is_empty() && request.sources.is_empty()) || by_nvr.is_some() || by_source.is_some();
                 if !picked {
                     unproposed.push(pkg);
                     continue;
@@ -132,9 +131,15 @@ impl ChangeSet {
                 request.sources[i]
             )));
         }
-        // Which target packages each source package name built.
+        // Which packages of the repositories the change is made to each
+        // source package name built: the checked targets (all of them
+        // without --check); a lookaside keeps its packages.
+        let changed = match request.closure.check.is_empty() {
+            true => &targets,
+            false => &request.closure.check,
+        };
         let mut by_source: FxHashMap<&str, Vec<PkgId>> = FxHashMap::default();
-        for target in &targets {
+        for target in changed {
             let Some(r) = repo_of(target) else { continue };
             for pkg in pool.repos[r].packages.clone() {
                 if let Some(name) = source_name(pool, pkg) {
@@ -242,7 +247,10 @@ mod tests {
     #[test]
     fn sourcerpm_names() {
         assert_eq!(source_of("foo-1.0-1.el9.src.rpm"), Some(("foo", "foo-1.0-1.el9")));
-        assert_eq!(source_of("python-foo-bar-2-3.nosrc.rpm"), Some(("python-foo-bar", "python-foo-bar-2-3")));
+        assert_eq!(
+            source_of("python-foo-bar-2-3.nosrc.rpm"),
+            Some(("python-foo-bar", "python-foo-bar-2-3"))
+        );
         assert_eq!(source_of("foo.src.rpm"), None);
         assert_eq!(source_of("foo-1.0-1.noarch.rpm"), None);
     }
