@@ -129,9 +129,18 @@ pub struct ChangeReport {
 }
 
 impl ChangeReport {
-    /// Whether the change breaks something new (exit 1).
+    /// Whether the change breaks something new.
     pub fn breaks(&self) -> bool {
         !self.new.is_empty()
+    }
+
+    /// [`exit::FINDINGS`](crate::exit::FINDINGS) when the change breaks
+    /// something new, else [`exit::SUCCESS`](crate::exit::SUCCESS).
+    pub fn exit_code(&self) -> u8 {
+        match self.breaks() {
+            true => crate::exit::FINDINGS,
+            false => crate::exit::SUCCESS,
+        }
     }
 }
 

@@ -4,44 +4,62 @@
 
 use std::collections::BTreeSet;
 
-use super::{CellReport, Change, Fixed, MatrixReport};
+use super::{CellReport, Change, FailureId, Fixed, MatrixReport};
 
-/// The key a failure keeps from night to night: package name and arch.
-fn key(name: &str, arch: &str) -> (String, String) {
-    (name.to_owned(), arch.to_owned())
-}
-
-/// Marks each failure of `cell` new or still failing and lists what was fixed,
-/// against the same cell of `baseline`. A cell the baseline does not have, or
-/// that had an infrastructure error there, counts all its failures as new.
+/// Marks each finding of `cell` new or still failing, by its identity
+/// ([`FailureId`]: package name, arch, kind, problem without versions), and
+/// lists what was fixed, against the same cell of `baseline`. A cell the
+/// baseline does not have, or that had an infrastructure error there,
+/// counts all its findings as new. A package that already failed and now
+/// also misses another capability has a new finding.
 pub fn classify(cell: &mut CellReport, baseline: &MatrixReport) {
     let before = baseline
         .cells
         .iter()
         .find(|c| c.cell.name == cell.cell.name && c.error.is_none());
-    let old: BTreeSet<(String, String)> = before
-        .map(|b| b.failures.iter().map(|f| key(&f.name, &f.arch)).collect())
-        .unwrap_or_default();
+    let ids = |c: &CellReport| -> BTreeSet<FailureId> {
+        c.failures
+            .iter()
+            .flat_map(|f| f.findings.iter().map(move |x| f.id(x)))
+            .collect()
+    };
+    let old = before.map(ids).unwrap_or_default();
     for f in &mut cell.failures {
-        f.baseline = Some(if old.contains(&key(&f.name, &f.arch)) {
-            Change::Still
-        } else {
-            Change::New
-        });
+        let judged: Vec<Change> = f
+            .findings
+            .iter()
+            .map(|x| {
+                if old.contains(&f.id(x)) {
+                    Change::Still
+                } else {
+                    Change::New
+                }
+            })
+            .collect();
+        for (x, change) in f.findings.iter_mut().zip(judged) {
+            x.baseline = Some(change);
+        }
     }
     cell.fixed.clear();
     if cell.error.is_some() {
         return;
     }
     if let Some(b) = before {
-        let now: BTreeSet<(String, String)> = cell.failures.iter().map(|f| key(&f.name, &f.arch)).collect();
+        let now = ids(cell);
+        let mut seen = BTreeSet::new();
         for f in &b.failures {
-            if !now.contains(&key(&f.name, &f.arch)) {
+            let gone: Vec<String> = f
+                .findings
+                .iter()
+                .filter(|x| !now.contains(&f.id(x)) && seen.insert((f.nevra.clone(), f.id(x))))
+                .map(|x| x.problem.clone())
+                .collect();
+            if !gone.is_empty() {
                 cell.fixed.push(Fixed {
                     name: f.name.clone(),
                     arch: f.arch.clone(),
                     nevra: f.nevra.clone(),
-                    unresolved: f.unresolved.clone(),
+                    unresolved: gone,
                 });
             }
         }
@@ -81,4 +99,13 @@ pub fn unified_diff(old: &MatrixReport, new: &MatrixReport, old_name: &str, new_
         .context_radius(3)
         .header(old_name, new_name)
         .to_string()
+}
+
+/// Reads a results file written by `run --json` or `merge --json` (a
+/// baseline, or a part to merge), checking its kind and schema; errors name
+/// the file.
+pub fn read(path: &std::path::Path) -> Result<MatrixReport, String> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{name}: {e}"))?;
+    MatrixReport::from_json(&text, &name)
 }

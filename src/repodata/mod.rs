@@ -30,12 +30,18 @@ pub const DEFAULT_MAX_DECOMPRESSED: u64 = 4 << 30;
 pub struct LoadOptions {
     /// Refuse to decompress more than this many bytes from one file.
     pub max_decompressed: u64,
+    /// Load a repository whose repomd.xml names a filelists file that is
+    /// absent, as a repository without filelists (file dependencies answered
+    /// by primary.xml's files only). dnf refuses such a repository, so by
+    /// default rpmatrix does too.
+    pub allow_missing_filelists: bool,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
         LoadOptions {
             max_decompressed: DEFAULT_MAX_DECOMPRESSED,
+            allow_missing_filelists: false,
         }
     }
 }
@@ -100,9 +106,15 @@ impl RepoData {
             file: file.to_owned(),
             problem,
         };
+        // Without filelists, dnf answers file dependencies from the files
+        // primary.xml lists, as the pool already does: nothing more to find.
+        // (A listed but absent file was refused at load, or allowed there.)
         let Some(entry) = self.repomd.entry("filelists").cloned() else {
-            return Err(fail("repodata/repomd.xml", FilelistsProblem::NoEntry));
+            return Ok(Vec::new());
         };
+        if self.options.allow_missing_filelists && !self.source.exists(&entry.href) {
+            return Ok(Vec::new());
+        }
         let mut found = Vec::new();
         parse_streamed(self.source.as_ref(), &entry, self.options.max_decompressed, |reader| {
             filelists::scan_filelists_for(reader, wanted, &mut |id, path| {
@@ -133,8 +145,6 @@ pub struct FilelistsError {
 
 #[derive(Clone, Debug)]
 enum FilelistsProblem {
-    /// repomd.xml has no filelists entry.
-    NoEntry,
     /// The file cannot be read or fails verification.
     Unreadable(String),
     /// The file does not decompress or parse.
@@ -145,9 +155,6 @@ impl FilelistsError {
     /// The error as reported when file dependency `why` needed these filelists.
     pub fn needed_by(&self, why: &str) -> LoadError {
         let message = match &self.problem {
-            FilelistsProblem::NoEntry => {
-                format!("no filelists entry, but it is needed to resolve the file dependency {why}")
-            }
             FilelistsProblem::Unreadable(msg) => {
                 format!("{msg} (filelists is needed to resolve the file dependency {why})")
             }
@@ -199,6 +206,17 @@ pub fn load(
     sha.update(&repomd_bytes);
     let repomd_sha256 = sha.finish_hex();
 
+    if let Some(filelists) = repomd.entry("filelists")
+        && !options.allow_missing_filelists
+        && !source.exists(&filelists.href)
+    {
+        return Err(err(
+            &filelists.href,
+            "named by repomd.xml but absent: dnf refuses this repository (every dnf/yum client fails on it); \
+             --allow-missing-filelists loads it without filelists"
+                .to_owned(),
+        ));
+    }
     let primary = repomd
         .entry("primary")
         .cloned()

@@ -7,6 +7,7 @@
 pub mod change;
 pub mod junit;
 pub mod markdown;
+pub mod output;
 pub mod table;
 
 use std::fmt::Write;
@@ -38,6 +39,29 @@ pub fn write_dnf_package(out: &mut String, nevra: &str, repo: &str, suffix: &str
     for d in unresolved {
         let _ = writeln!(out, "    {d}");
     }
+}
+
+/// A failing package's problems, each with a note: ` (new)` for a finding
+/// the baseline did not have when the package also has old ones (a package
+/// that now also misses something), ` (waived)` for a waived finding of a
+/// package that is not waived as a whole.
+pub fn annotated_problems(f: &crate::matrix::Failure) -> Vec<(String, &'static str)> {
+    use crate::matrix::Change;
+    let mixed_baseline = f.findings.iter().any(|x| x.baseline == Some(Change::New))
+        && f.findings.iter().any(|x| x.baseline == Some(Change::Still));
+    f.findings
+        .iter()
+        .map(|x| {
+            let note = if f.waived.is_none() && x.waived.is_some() {
+                " (waived)"
+            } else if mixed_baseline && x.baseline == Some(Change::New) {
+                " (new)"
+            } else {
+                ""
+            };
+            (x.problem.clone(), note)
+        })
+        .collect()
 }
 
 /// dnf's closing line (printed on stderr), or `None` when everything closed.
@@ -89,4 +113,27 @@ pub fn closure_json(result: &ClosureResult, repos: Vec<LoadedRepo>, timings: Tim
         timings,
     };
     serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+/// Writes a matrix report to each file asked for: JUnit XML, the results
+/// JSON, and the Markdown summary, appended to (as GitHub documents
+/// `$GITHUB_STEP_SUMMARY`). Errors name the file.
+pub fn write_files(
+    report: &crate::matrix::MatrixReport,
+    junit: Option<&std::path::Path>,
+    json: Option<&std::path::Path>,
+    summary: Option<&std::path::Path>,
+) -> Result<(), String> {
+    use output::write_report;
+    if let Some(p) = junit {
+        write_report(p, &junit::render(report)?, false)?;
+    }
+    if let Some(p) = json {
+        write_report(p, &(report.to_json() + "\n"), false)?;
+    }
+    if let Some(p) = summary {
+        // $GITHUB_STEP_SUMMARY is appended to, as GitHub documents.
+        write_report(p, &markdown::render(report), true)?;
+    }
+    Ok(())
 }

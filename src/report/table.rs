@@ -56,7 +56,11 @@ pub fn details(report: &MatrixReport) -> String {
                 Some(crate::matrix::Change::New) => " (new)",
                 _ => "",
             };
-            super::write_dnf_package(&mut out, &f.nevra, &f.repo, tag, &f.unresolved);
+            let deps: Vec<String> = super::annotated_problems(f)
+                .into_iter()
+                .map(|(d, note)| format!("{d}{note}"))
+                .collect();
+            super::write_dnf_package(&mut out, &f.nevra, &f.repo, tag, &deps);
         }
     }
     if let Some(d) = &report.drift {
@@ -85,6 +89,14 @@ pub fn details(report: &MatrixReport) -> String {
             out,
             "\nexpired waiver ({}): {} — {}",
             w.waiver.origin, w.waiver.package, w.waiver.reason
+        );
+    }
+    for w in report.waivers.iter().filter(|w| w.stale) {
+        let dep = w.waiver.dep.as_deref().map(|d| format!(" dep {d}")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "\nstale waiver ({}): {}{dep} waived nothing — remove it",
+            w.waiver.origin, w.waiver.package
         );
     }
     out
