@@ -65,8 +65,15 @@ fn limit_malloc_arenas() {}
 /// See [`limit_malloc_arenas`].
 const MALLOC_ARENAS: i32 = 1;
 
+/// A failed allocation is exit 2 naming the file being read, not an abort.
+#[global_allocator]
+static ALLOCATOR: rpmatrix::threads::ReportingAlloc = rpmatrix::threads::ReportingAlloc;
+
 fn main() -> ExitCode {
     limit_malloc_arenas();
+    if let Err(e) = rpmatrix::threads::init_pool() {
+        return fail(&e);
+    }
     let cli = Cli::parse();
     match cli.command {
         Command::Closure(args) => run_closure(*args),
@@ -287,7 +294,14 @@ fn run_matrix(args: RunArgs) -> ExitCode {
     };
     let baseline = match &args.baseline {
         Some(p) => match matrix::baseline::read(p) {
-            Ok(b) => Some((p.display().to_string(), b)),
+            Ok(b) => {
+                let name = p.display().to_string();
+                let cells: Vec<&str> = plan.cells.iter().map(|c| c.name.as_str()).collect();
+                if let Some(why) = matrix::baseline::mismatch(&b, &args.matrix, &cells) {
+                    eprintln!("warning: --baseline {name} {why}");
+                }
+                Some((name, b))
+            }
             Err(e) => return fail(&format!("--baseline {e}")),
         },
         None => None,
@@ -386,6 +400,7 @@ fn diff(args: DiffArgs) -> ExitCode {
     let opts = rpmatrix::diff::DiffOptions {
         by_arch: args.by_arch,
         lookaside: args.lookaside,
+        no_filelists: args.no_filelists,
         load: args.fetch.options(&args.basearch.basearch),
         basearch: args.basearch.basearch,
     };

@@ -493,3 +493,103 @@ fn repos_dnf_cannot_load_are_errors_and_a_repo_without_filelists_follows_dnf() {
     assert_eq!(closure_pairs(&String::from_utf8_lossy(&ours.stdout)), want);
     assert_eq!(closure_pairs(&String::from_utf8_lossy(&allowed.stdout)), want);
 }
+
+#[test]
+fn results_read_the_same_every_night() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path();
+    let demo = root().join("matrices/demo.toml").display().to_string();
+    let whole = d.join("whole.json").display().to_string();
+    let out = run_in(d, &["run", &demo, "--today", "2025-06-01", "--json", &whole]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    // The table lists cells in matrix order, not completion order.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<&str> = stdout
+        .lines()
+        .skip(1)
+        .take(6)
+        .map(|l| l.split_whitespace().next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        rows,
+        ["app-on-base", "app-old", "rich-x86_64", "rich-aarch64", "sem", "files"],
+        "{stdout}"
+    );
+
+    // With --cell, the baseline is compared for the selected cells only.
+    let out = run_in(
+        d,
+        &[
+            "run",
+            &demo,
+            "--today",
+            "2025-06-01",
+            "--cell",
+            "files",
+            "--baseline",
+            &whole,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !stdout.contains("-app-on-base") && !stdout.contains("-sem:"),
+        "{stdout}"
+    );
+
+    // A repository that does not load is reported once, naming its cells.
+    let m = write(
+        d,
+        "broken.toml",
+        "[repos.gone]\npath = \"/nonexistent/repo\"\n\
+         [[cells]]\nname = \"one\"\ncheck = [\"gone\"]\n[[cells]]\nname = \"two\"\ncheck = [\"gone\"]\n",
+    );
+    let out = run_in(d, &["run", &m.display().to_string()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.matches("/nonexistent/repo").count(), 1, "{stdout}");
+    assert!(stdout.contains("[one, two] ERROR: repo 'gone'"), "{stdout}");
+    assert!(!stdout.contains("cannot be loaded: repo 'gone'"), "{stdout}");
+}
+
+#[test]
+fn diff_takes_one_lookaside_per_flag_and_no_filelists() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (base, app) = (fixture("base"), fixture("app"));
+    let out = run_in(
+        dir.path(),
+        &["diff", "--lookaside", &base, &base, &app, "--format", "json"],
+    );
+    assert_ne!(out.status.code(), Some(2), "{}", text(&out));
+    let files = fixture("files");
+    let out = run_in(
+        dir.path(),
+        &["diff", "--no-filelists", &files, &files, "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn one_policy_violation_is_singular() {
+    let drift = root().join("fixtures/drift");
+    let ours = format!("ours={}", drift.join("ours").display());
+    let fedora = format!("fedora={}", drift.join("fedora").display());
+    let policy = drift.join("policy.toml").display().to_string();
+    let out = run_in(
+        &root(),
+        &[
+            "drift",
+            "--ours",
+            &ours,
+            "--theirs",
+            &fedora,
+            "--policy",
+            &policy,
+            "--only",
+            "epoch-pkg",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("\n1 policy violation\n"), "{stdout}");
+}

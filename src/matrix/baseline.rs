@@ -66,6 +66,35 @@ pub fn classify(cell: &mut CellReport, baseline: &MatrixReport) {
     }
 }
 
+/// Why `baseline` does not look like an earlier run of the matrix at
+/// `matrix` with these cells (all its failures would count as new), or
+/// `None` when it does. A different file name alone is fine when the cells
+/// are the same (the file was moved); no cell in common is not.
+pub fn mismatch(baseline: &MatrixReport, matrix: &std::path::Path, cells: &[&str]) -> Option<String> {
+    let file_name = |p: &str| {
+        std::path::Path::new(p)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let theirs = file_name(&baseline.matrix);
+    let ours = file_name(&matrix.display().to_string());
+    let shared = baseline
+        .cells
+        .iter()
+        .filter(|c| cells.contains(&c.cell.name.as_str()))
+        .count();
+    if shared > 0 && (theirs == ours || shared == cells.len()) {
+        return None;
+    }
+    Some(format!(
+        "is a run of matrix {:?}, not of {:?}, and has {shared} of this matrix's {} cells: their failures all count as new",
+        baseline.matrix,
+        matrix.display().to_string(),
+        cells.len()
+    ))
+}
+
 /// One line per failure (`CELL: NEVRA from REPO: DEP; DEP`), sorted: the text the unified diff compares.
 pub fn failure_lines(report: &MatrixReport) -> String {
     let mut lines = Vec::new();
@@ -89,7 +118,12 @@ pub fn failure_lines(report: &MatrixReport) -> String {
 
 /// The failure lists of two runs as a unified diff (empty when equal).
 pub fn unified_diff(old: &MatrixReport, new: &MatrixReport, old_name: &str, new_name: &str) -> String {
-    let a = failure_lines(old);
+    // Only the cells this run has: with `--cell` the others did not run,
+    // and would read as fixed.
+    let mut old = old.clone();
+    old.cells
+        .retain(|c| new.cells.iter().any(|n| n.cell.name == c.cell.name));
+    let a = failure_lines(&old);
     let b = failure_lines(new);
     if a == b {
         return String::new();

@@ -601,7 +601,9 @@ fn finish_cell(report: &mut CellReport, opts: &RunOptions) {
 }
 
 /// Runs the plan's (selected) cells. Every repository they need is loaded
-/// once into one pool; cells run in parallel; `on_done` is called as each
+/// once into one pool; cells run in parallel; `on_done` is called for each
+/// cell in plan order (a cell that finishes early waits for those before it:
+/// the table reads the same every night)
 /// cell finishes (from worker threads). A repository that does not load
 /// makes the cells using it errors; the others run. `Err` only for problems
 /// that stop everything (an unknown `--cell`, a bad filter).
@@ -640,20 +642,24 @@ pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync
     let (mut loaded, failed) = engine::load_partial(&specs, &opts.load).map_err(|e| e.to_string())?;
     let failed: BTreeMap<String, String> = failed.into_iter().map(|(n, e)| (n, e.to_string())).collect();
 
+    let in_order = InOrder {
+        state: Mutex::new((0, vec![None; cells.len()])),
+        on_done,
+    };
     let mut done: Vec<Option<CellReport>> = vec![None; cells.len()];
     let mut pending: Vec<usize> = Vec::new();
     for (i, c) in cells.iter().enumerate() {
         let broken: Vec<String> = c
             .repos()
             .iter()
-            .filter_map(|r| failed.get(r).map(|e| format!("repo '{r}' cannot be loaded: {e}")))
+            .filter_map(|r| failed.get(r).map(|e| load_failure(r, e)))
             .collect();
         if broken.is_empty() {
             pending.push(i);
         } else {
             let mut report = CellReport::errored(c, broken.join("\n"));
             finish_cell(&mut report, opts);
-            on_done(&report);
+            in_order.done(i, &report);
             done[i] = Some(report);
         }
     }
@@ -691,7 +697,7 @@ pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync
                         r
                     }
                 };
-                on_done(&report);
+                in_order.done(i, &report);
                 (i, Ok(report))
             })
             .collect();
@@ -733,7 +739,7 @@ pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync
             };
             let mut r = CellReport::errored(&cells[*i], msg);
             finish_cell(&mut r, opts);
-            on_done(&r);
+            in_order.done(*i, &r);
             done[*i] = Some(r);
         }
         pending.retain(|&i| done[i].is_none());
@@ -803,6 +809,40 @@ pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync
     })
 }
 
+/// A repository's load error as its cells report it: the error already
+/// names the repository (and its location); say it only once.
+fn load_failure(repo: &str, error: &str) -> String {
+    if error.starts_with(&format!("repo '{repo}'")) {
+        error.to_owned()
+    } else {
+        format!("repo '{repo}': {error}")
+    }
+}
+
+/// Hands finished cells to a callback in plan order, whatever order they
+/// finish in.
+struct InOrder<'a> {
+    /// The next cell to hand over, and the finished cells waiting for it.
+    state: Mutex<(usize, Vec<Option<CellReport>>)>,
+    on_done: &'a (dyn Fn(&CellReport) + Sync),
+}
+
+impl InOrder<'_> {
+    fn done(&self, i: usize, report: &CellReport) {
+        let Ok(mut state) = self.state.lock() else {
+            return;
+        };
+        let (next, waiting) = &mut *state;
+        if let Some(slot) = waiting.get_mut(i) {
+            *slot = Some(report.clone());
+        }
+        while let Some(r) = waiting.get_mut(*next).and_then(Option::take) {
+            (self.on_done)(&r);
+            *next += 1;
+        }
+    }
+}
+
 /// Repositories the drift loaded itself: specs, what loaded, what failed.
 type ExtraRepos = (
     Vec<crate::fetch::RepoSpec>,
@@ -856,7 +896,7 @@ fn run_drift(
             cells_failed
                 .get(r)
                 .or_else(|| extra.as_ref().and_then(|(_, _, f)| f.get(r)))
-                .map(|e| format!("repo '{r}' cannot be loaded: {e}"))
+                .map(|e| load_failure(r, e))
         })
         .collect();
     broken.dedup();
