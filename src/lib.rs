@@ -16,6 +16,9 @@
 //! * [`pool`]: interned strings, packages, providers and file indexes, modular filtering.
 //! * [`evr`], [`dep`], [`arch`]: rpm's version order, range overlap, rich deps, arch policy.
 //! * [`closure`]: dnf repoclosure's rules.
+//! * [`installcheck`]: can each package be installed (Requires, Conflicts, Obsoletes, one
+//!   version per name), as libsolv answers, and why not: greedy picks, an exact SAT search
+//!   where they fail, root causes.
 //! * [`engine`]: runs the stages in order, loading filelists only on demand.
 //! * [`diff`]: two snapshots of a repository compared (packages and closure findings).
 //! * [`matrix`]: matrix runs: many cells over shared repositories, waivers, baselines.
@@ -33,6 +36,7 @@ pub mod drift_report;
 pub mod engine;
 pub mod evr;
 pub mod fetch;
+pub mod installcheck;
 pub mod matrix;
 pub mod pool;
 pub mod repodata;

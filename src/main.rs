@@ -63,6 +63,9 @@ enum Command {
     /// Check that every Requires of the checked packages can be satisfied (dnf repoclosure).
     #[command(after_help = CLOSURE_EXAMPLES)]
     Closure(Box<ClosureArgs>),
+    /// Check that each checked package can be installed: Requires, Conflicts, Obsoletes, one version per name (as libsolv).
+    #[command(after_help = INSTALLCHECK_EXAMPLES)]
+    Installcheck(Box<ClosureArgs>),
     /// Run a matrix of closures over shared repositories (exit 0 ok, 1 failures, 2 error).
     #[command(after_help = RUN_HELP)]
     Run(RunArgs),
@@ -267,6 +270,8 @@ struct DriftArgs {
 
 const CLOSURE_EXAMPLES: &str = "Examples:\n  rpmatrix closure --repo base=fixtures/repos/base --repo app=fixtures/repos/app --check app\n  rpmatrix closure --repofrompath c75,/srv/centos/7.5/os/x86_64 --repo ocata=./ocata --check ocata --newest\n\nExit codes: 0 closed, 1 unresolved dependencies, 2 error.";
 
+const INSTALLCHECK_EXAMPLES: &str = "Examples:\n  rpmatrix installcheck --repo ocata=./ocata --repo c75=/srv/centos/7.5/os/x86_64 --check ocata\n  rpmatrix installcheck --repo app=fixtures/repos/install --format json\n\nThe flags are closure's (--rich does not apply: rich dependencies are boolean, as in libsolv).\nExit codes: 0 all installable, 1 some cannot be installed, 2 error.";
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     /// dnf repoclosure's format (summary line on stderr).
@@ -414,6 +419,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Closure(args) => run_closure(*args),
+        Command::Installcheck(args) => run_installcheck(*args),
         Command::Run(args) => run_matrix(args),
         Command::Cells(args) => list_cells(args),
         Command::Merge(args) => merge(args),
@@ -497,41 +503,33 @@ fn fail(msg: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn run_closure(args: ClosureArgs) -> ExitCode {
+/// The repositories and the closure options the closure flags describe.
+fn closure_inputs(args: &ClosureArgs) -> Result<(Vec<RepoSpec>, ClosureOptions), String> {
     let mut specs = Vec::new();
     for r in &args.repos {
-        match parse_repo(r, '=', "--repo") {
-            Ok(s) => specs.push(s),
-            Err(e) => return fail(&e),
-        }
+        specs.push(parse_repo(r, '=', "--repo")?);
     }
     for r in &args.repofrompath {
-        match parse_repo(r, ',', "--repofrompath") {
-            Ok(s) => specs.push(s),
-            Err(e) => return fail(&e),
-        }
+        specs.push(parse_repo(r, ',', "--repofrompath")?);
     }
     for path in &args.repos_from {
-        match repofile::read(path) {
-            Ok(found) => specs.extend(found),
-            Err(e) => return fail(&e),
-        }
+        specs.extend(repofile::read(path)?);
     }
     for name in &args.module_hotfixes {
         match specs.iter_mut().find(|s| &s.name == name) {
             Some(s) => s.module_hotfixes = true,
-            None => return fail(&format!("--module-hotfixes {name}: no such --repo")),
+            None => return Err(format!("--module-hotfixes {name}: no such --repo")),
         }
     }
     if specs.is_empty() {
-        return fail("no repositories: give at least one --repo NAME=LOCATION or --repos-from FILE.repo");
+        return Err("no repositories: give at least one --repo NAME=LOCATION or --repos-from FILE.repo".to_owned());
     }
     let opts = ClosureOptions {
-        check: args.check,
-        arches: args.arches,
+        check: args.check.clone(),
+        arches: args.arches.clone(),
         newest: args.newest,
         best: args.best,
-        pkgs: args.pkgs,
+        pkgs: args.pkgs.clone(),
         basearch: args.basearch.clone(),
         no_filelists: args.no_filelists,
         providers_from: Vec::new(),
@@ -539,6 +537,40 @@ fn run_closure(args: ClosureArgs) -> ExitCode {
             Rich::Dnf => RichMode::Dnf,
             Rich::Strict => RichMode::Strict,
         },
+    };
+    Ok((specs, opts))
+}
+
+fn run_installcheck(args: ClosureArgs) -> ExitCode {
+    let (specs, opts) = match closure_inputs(&args) {
+        Ok(x) => x,
+        Err(e) => return fail(&e),
+    };
+    let load_opts = args.fetch.options(&args.basearch);
+    let mut loaded = match engine::load(&specs, &load_opts) {
+        Ok(l) => l,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let (result, timings) = match loaded.installcheck(&opts) {
+        Ok(r) => r,
+        Err(e) => return fail(&e.to_string()),
+    };
+    match args.format {
+        Format::Text => {
+            out!("{}", report::installcheck::text(&result));
+            eprintln!("{}", report::installcheck::summary_line(&result));
+        }
+        Format::Json => outln!("{}", report::installcheck::json(&result, &timings)),
+    }
+    let code = if result.uninstallable.is_empty() { 0 } else { 1 };
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    std::process::exit(code)
+}
+
+fn run_closure(args: ClosureArgs) -> ExitCode {
+    let (specs, opts) = match closure_inputs(&args) {
+        Ok(x) => x,
+        Err(e) => return fail(&e),
     };
     let load_opts = args.fetch.options(&args.basearch);
     let mut loaded = match engine::load(&specs, &load_opts) {
