@@ -239,7 +239,7 @@ impl Explainer<'_> {
                 (
                     ProblemKind::SameName,
                     format!(
-                        "cannot install both {} and {}: two versions of one name",
+                        "both {} and {} are needed, but only one version of a name can be installed",
                         self.nevra(x),
                         self.nevra(y)
                     ),
