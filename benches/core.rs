@@ -10,9 +10,10 @@ use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use rpmatrix::closure::ClosureOptions;
-use rpmatrix::engine::{self, RepoSpec};
-use rpmatrix::evr::{self, Evr};
+use rpmatrix::core::evr::{self, Evr};
+use rpmatrix::engine;
 use rpmatrix::fetch::LocalDir;
+use rpmatrix::fetch::RepoSpec;
 use rpmatrix::pool::{Pool, SharedInterner};
 use rpmatrix::repodata::{self, LoadOptions};
 

@@ -8,9 +8,10 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use rpmatrix::core::evr::Evr;
 use rpmatrix::drift::{self, CompareOptions, Side};
-use rpmatrix::engine::{self, RepoSpec};
-use rpmatrix::evr::Evr;
+use rpmatrix::engine;
+use rpmatrix::fetch::RepoSpec;
 
 fn specs() -> Option<Vec<RepoSpec>> {
     let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/real");

@@ -9,14 +9,14 @@
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::arch;
-use crate::dep::{self, RichDep, RichOp, SimpleDep};
-use crate::evr::{self, Op};
-use crate::pool::{Dep, NO_EVR, NameKind, PkgId, Pool, StrId};
-use crate::repodata::DepKind;
+use crate::core::arch;
+use crate::core::dep::{self, Dep, DepKind, RichDep, RichOp, SimpleDep};
+use crate::core::evr::{self, Op};
+use crate::core::ids::{NO_EVR, NO_STR, PkgId, StrId};
+use crate::pool::{NameKind, Pool};
 
 /// How rich (boolean) dependencies are judged.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum RichMode {
     /// As dnf repoclosure (libsolv's whatprovides): `and`/`or`/`if`/`unless`
@@ -526,16 +526,8 @@ fn subject_forms(pool: &Pool, pkg: PkgId) -> Vec<String> {
     let arch = pool.str(p.arch);
     let e = pool.evr_parts(p.evr);
     let version = pool.str(e.version);
-    let release = if e.release == crate::pool::NO_STR {
-        ""
-    } else {
-        pool.str(e.release)
-    };
-    let epoch = if e.epoch == crate::pool::NO_STR {
-        "0"
-    } else {
-        pool.str(e.epoch)
-    };
+    let release = if e.release == NO_STR { "" } else { pool.str(e.release) };
+    let epoch = if e.epoch == NO_STR { "0" } else { pool.str(e.epoch) };
     vec![
         name.to_owned(),
         format!("{name}.{arch}"),

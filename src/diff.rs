@@ -10,9 +10,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use crate::closure::ClosureOptions;
-use crate::engine::{self, EngineError, RepoSpec};
-use crate::evr;
-use crate::pool::{PkgId, Pool};
+use crate::core::evr;
+use crate::core::ids::PkgId;
+use crate::engine::{self, EngineError};
+use crate::fetch::RepoSpec;
+use crate::pool::Pool;
 
 /// Version of the diff JSON document.
 pub const DIFF_SCHEMA: u32 = 1;

@@ -10,8 +10,8 @@ use std::fmt::Write;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use serde::{Deserialize, Serialize};
 
+use crate::core::evr::Evr;
 use crate::drift::{Build, Distance, DriftResult, DriftTimings, PackageDrift, RefEntry, Status, Verdict};
-use crate::evr::Evr;
 
 /// Version of the drift JSON schema.
 pub const DRIFT_SCHEMA: u32 = 1;
@@ -52,6 +52,14 @@ pub fn baseline_changes(result: &DriftResult, previous_json: &str, file: &str) -
     }
     let before: BTreeMap<String, String> = doc.packages.into_iter().map(|p| (p.name, p.status)).collect();
     Ok(changes_between(result, &before))
+}
+
+/// Reads the previous `--format json` output at `path` and lists the
+/// packages whose status changed since (see [`baseline_changes`]).
+pub fn read_baseline(result: &DriftResult, path: &std::path::Path) -> Result<Vec<Change>, String> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("baseline {file}: {e}"))?;
+    baseline_changes(result, &text, &file)
 }
 
 /// The changes of [`baseline_changes`] against a previous document already read

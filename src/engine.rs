@@ -11,35 +11,10 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::closure::{self, ClosureOptions, ClosureResult, FilelistsRequest, Outcome};
-use crate::fetch::{self, Source};
-use crate::pool::{PackageFilter, Pool, SharedInterner, StrId};
+use crate::core::ids::StrId;
+use crate::fetch::{self, RepoSpec, Source};
+use crate::pool::{Pool, SharedInterner};
 use crate::repodata::{self, FilelistsError, LoadOptions, RepoData};
-
-/// One repository to load: its name, where it is, and what to keep of it.
-#[derive(Clone, Debug)]
-pub struct RepoSpec {
-    /// The name used in reports and `--check`.
-    pub name: String,
-    /// A LOCATION: a directory, `file://` URL, `http(s)://` base URL,
-    /// `metalink:URL` or `mirrorlist:URL` (see [`fetch::Session::open`]).
-    pub location: String,
-    /// includepkgs/excludepkgs.
-    pub filter: PackageFilter,
-    /// dnf's `module_hotfixes`.
-    pub module_hotfixes: bool,
-}
-
-impl RepoSpec {
-    /// A repository with no filters.
-    pub fn new(name: &str, location: &str) -> RepoSpec {
-        RepoSpec {
-            name: name.to_owned(),
-            location: location.to_owned(),
-            filter: PackageFilter::default(),
-            module_hotfixes: false,
-        }
-    }
-}
 
 /// Anything that stops a run before it has findings; the CLI exits 2.
 #[derive(Debug, thiserror::Error)]
@@ -242,7 +217,7 @@ impl Loaded {
                     // thread reads them itself: a rayon worker it woke would
                     // be queued on the CPU of the thread that woke it, and on
                     // a 2-vCPU VM took turns with the checking thread there
-                    // while the other CPU idled (BENCHMARKS.md, "Stop 14").
+                    // while the other CPU idled.
                     let this = &*self;
                     let (read, ahead) =
                         closure::check_ahead(&this.pool, opts, &mut selection, || this.read_filelists(&scans, false));

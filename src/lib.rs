@@ -3,18 +3,22 @@
 //! across a whole matrix of repository combinations, and measure how far
 //! packages have drifted from a reference distribution.
 //!
-//! Data flows one way through the modules:
+//! Data flows one way through the modules, all of them standing on `core`:
 //!
 //! ```text
 //! fetch → repodata → pool → closure → engine → report
+//! ─────────────────── core ───────────────────────────
 //! ```
 //!
+//! * [`core`](crate::core): the shared vocabulary, importing nothing of the crate: interned
+//!   ids and the `Intern` trait, `Dep`/`DepKind` and rich dependencies, rpm's version order
+//!   and range overlap (EVR), arch policy.
 //! * [`fetch`]: a LOCATION (directory, URL, metalink, mirrorlist) becomes readable files,
-//!   through a content-addressed download cache (the one I/O seam).
+//!   through a content-addressed download cache (the one I/O seam); `RepoSpec` says
+//!   which repository to load from where and what to keep of it.
 //! * [`repofile`]: dnf `.repo` files become repository specs.
 //! * [`repodata`]: repomd.xml, decompression, streaming primary/filelists/modules parsing.
 //! * [`pool`]: interned strings, packages, providers and file indexes, modular filtering.
-//! * [`evr`], [`dep`], [`arch`]: rpm's version order, range overlap, rich deps, arch policy.
 //! * [`closure`]: dnf repoclosure's rules.
 //! * [`installcheck`]: can each package be installed (Requires, Conflicts, Obsoletes, one
 //!   version per name), as libsolv answers, and why not: greedy picks, an exact SAT search
@@ -24,17 +28,17 @@
 //! * [`matrix`]: matrix runs: many cells over shared repositories, waivers, baselines.
 //! * [`report`]: text (dnf's format) and JSON.
 //! * [`drift`], [`drift_report`]: fork drift against reference distributions, and its reports.
+//! * [`exit`]: the exit codes every command uses, and what they mean.
 
 #![warn(missing_docs)]
 
-pub mod arch;
 pub mod closure;
-pub mod dep;
+pub mod core;
 pub mod diff;
 pub mod drift;
 pub mod drift_report;
 pub mod engine;
-pub mod evr;
+pub mod exit;
 pub mod fetch;
 pub mod installcheck;
 pub mod matrix;

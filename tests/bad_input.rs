@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use sha2::Digest;
 
+mod common;
+
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/repos")
-        .join(name)
+    common::root().join("fixtures/repos").join(name)
 }
 
 /// A scratch copy of a fixture repository.

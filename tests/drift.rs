@@ -4,17 +4,16 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::PathBuf;
 
 use assert_cmd::Command;
 use predicates::str::contains;
+use rpmatrix::core::evr::Evr;
 use rpmatrix::drift::{self, Distance, DriftPlan, DriftResult, SideSpec, Status, Verdict};
 use rpmatrix::drift_report;
-use rpmatrix::evr::Evr;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+
+use common::root;
 
 fn fx(p: &str) -> String {
     root().join("fixtures/drift").join(p).display().to_string()
@@ -359,7 +358,7 @@ fn real_oracle() -> Vec<Vec<String>> {
 }
 
 fn real_case(case: &str, ours: &str, theirs: &str) {
-    let data = root().join("../shared/data/real");
+    let data = common::real_data();
     let pl = DriftPlan {
         ours: vec![side(&format!("ours={}", data.join(ours).display()))],
         theirs: vec![side(&format!("theirs={}", data.join(theirs).display()))],

@@ -2,13 +2,13 @@
 //! `dnf repoclosure` printed on them (fixtures/golden, made by
 //! fixtures/golden/regen.sh), and exit the same way.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+
+use common::root;
 
 /// The one place rpmatrix's exit code deliberately differs from dnf's: dnf
 /// exits 1 on every error, rpmatrix keeps 1 for "unresolved" and uses 2 for

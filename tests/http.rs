@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+
+use common::root;
 
 /// A request as the handler sees it.
 struct Req {
@@ -643,7 +643,7 @@ fn repos_from_a_dnf_repo_file() {
 #[test]
 #[ignore = "needs ../shared/data/real"]
 fn http_gives_the_local_findings_on_cs9() {
-    let real = root().join("../shared/data/real");
+    let real = common::real_data();
     let server = Server::start(&real, plain());
     let cache = tempdir();
     let repos = ["cs9-appstream-x86_64-2025-01", "cs9-baseos-x86_64-2022-02"];

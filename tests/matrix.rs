@@ -6,12 +6,13 @@
 use std::path::Path;
 
 use rpmatrix::closure::ClosureOptions;
-use rpmatrix::engine::{self, RepoSpec};
+use rpmatrix::engine;
+use rpmatrix::fetch::RepoSpec;
 use rpmatrix::matrix::{MatrixReport, Plan};
 
 mod common;
 
-use common::{matrix_parse_error, read_junit, root, rpmatrix, run_bad_matrix, write};
+use common::{JunitReader, junit_suite_counts, matrix_parse_error, read_junit, root, rpmatrix, run_bad_matrix, write};
 
 const REPOS: &str = "[repos.base]\npath = \"FIX/base\"\n[repos.app]\npath = \"FIX/app\"\n";
 
@@ -125,61 +126,13 @@ fn shipped_matrices_resolve() {
     assert_eq!(t.map(|c| c.basearch.as_str()), Some("aarch64"));
 }
 
-/// tests, failures, errors, skipped of each testsuite, counted from the
-/// testcases by a reader that is not quick-junit: Python's ElementTree.
-fn python_counts(xml: &Path) -> Option<String> {
-    let script = r#"
-import sys, xml.etree.ElementTree as ET
-root = ET.parse(sys.argv[1]).getroot()
-for s in root.findall('testsuite'):
-    cases = s.findall('testcase')
-    f = sum(1 for c in cases if c.find('failure') is not None)
-    e = sum(1 for c in cases if c.find('error') is not None)
-    k = sum(1 for c in cases if c.find('skipped') is not None)
-    assert (int(s.get('tests')), int(s.get('failures')), int(s.get('errors')), int(s.get('skipped'))) == (len(cases), f, e, k), s.get('name')
-    print(s.get('name'), len(cases), f, e, k)
-"#;
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .arg(xml)
-        .output()
-        .ok()?;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    Some(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-/// The same through junitparser (PyPI), when installed (`.ci/run` installs it).
-fn junitparser_counts(xml: &Path) -> Option<String> {
-    let script = r#"
-import sys
-from junitparser import JUnitXml, Failure, Error, Skipped
-x = JUnitXml.fromfile(sys.argv[1])
-for s in x:
-    f = e = k = n = 0
-    for c in s:
-        n += 1
-        for r in c.result:
-            f += isinstance(r, Failure); e += isinstance(r, Error); k += isinstance(r, Skipped)
-    assert (s.tests, s.failures, s.errors, s.skipped) == (n, f, e, k), s.name
-    print(s.name, n, f, e, k)
-"#;
-    let probe = std::process::Command::new("python3")
-        .args(["-c", "import junitparser"])
-        .output()
-        .ok()?;
-    if !probe.status.success() {
-        eprintln!("note: junitparser not installed (python3 -m pip install junitparser); skipping that reader");
-        return None;
-    }
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .arg(xml)
-        .output()
-        .ok()?;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+/// Each testsuite's tests, failures, errors and skipped as `reader` counts
+/// them, one `NAME T F E K` line each.
+fn suite_lines(xml: &Path, reader: JunitReader) -> String {
+    junit_suite_counts(xml, reader)
+        .into_iter()
+        .map(|(name, (t, f, e, k))| format!("{name} {t} {f} {e} {k}\n"))
+        .collect()
 }
 
 #[test]
@@ -209,12 +162,8 @@ fn demo_run() {
     assert!(xml.contains("waived: dup-missing is dropped"));
     assert!(xml.contains("name=\"repo.app.repomd_sha256\""));
     let expected = "app-on-base 6 2 0 1\napp-old 1 0 0 0\nrich-x86_64 10 0 0 4\nrich-aarch64 10 0 0 4\nsem 11 9 0 0\nfiles 2 1 0 0\ndrift drift-ours vs fedora 16 3 0 1\ndrift drift-ours vs f39 15 0 0 1\n";
-    if let Some(py) = python_counts(&junit) {
-        assert_eq!(py, expected);
-    }
-    if let Some(jp) = junitparser_counts(&junit) {
-        assert_eq!(jp, expected);
-    }
+    assert_eq!(suite_lines(&junit, JunitReader::ElementTree), expected);
+    assert_eq!(suite_lines(&junit, JunitReader::Junitparser), expected);
 
     let summary = std::fs::read_to_string(&md).unwrap_or_default();
     assert!(summary.contains("| app-old | ✅ pass |"), "{summary}");
@@ -381,9 +330,10 @@ fn unloadable_repo_is_an_error_of_its_cells_only() {
         xml.contains("repo &apos;gone&apos; cannot be loaded") || xml.contains("repo 'gone' cannot be loaded"),
         "{xml}"
     );
-    if let Some(py) = python_counts(&junit) {
-        assert_eq!(py, "ok 1 0 0 0\nbroken.cell 1 0 1 0\n");
-    }
+    assert_eq!(
+        suite_lines(&junit, JunitReader::ElementTree),
+        "ok 1 0 0 0\nbroken.cell 1 0 1 0\n"
+    );
 }
 
 #[test]

@@ -12,7 +12,7 @@ use rpmatrix::matrix::{DriftSource, MatrixReport, Plan};
 
 mod common;
 
-use common::{matrix_parse_error, read_junit, root, rpmatrix, run_bad_matrix, write};
+use common::{JunitReader, junit_suite_counts, matrix_parse_error, read_junit, root, rpmatrix, run_bad_matrix, write};
 
 fn fx(p: &str) -> String {
     root().join("fixtures").join(p).display().to_string()
@@ -151,34 +151,10 @@ fn shipped_matrices_have_drift_sections() {
     }
 }
 
-/// (tests, failures, errors, skipped) of each testsuite, counted from its
+/// Each testsuite's tests, failures, errors and skipped, counted from the
 /// testcases by Python's ElementTree (a reader that is not quick-junit).
-fn python_suites(xml: &Path) -> Option<BTreeMap<String, (usize, usize, usize, usize)>> {
-    let script = r#"
-import sys, xml.etree.ElementTree as ET
-root = ET.parse(sys.argv[1]).getroot()
-for s in root.findall('testsuite'):
-    cases = s.findall('testcase')
-    f = sum(1 for c in cases if c.find('failure') is not None)
-    e = sum(1 for c in cases if c.find('error') is not None)
-    k = sum(1 for c in cases if c.find('skipped') is not None)
-    assert (int(s.get('tests')), int(s.get('failures')), int(s.get('errors')), int(s.get('skipped'))) == (len(cases), f, e, k), s.get('name')
-    print("%s\t%d\t%d\t%d\t%d" % (s.get('name'), len(cases), f, e, k))
-"#;
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .arg(xml)
-        .output()
-        .ok()?;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let mut m = BTreeMap::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let c: Vec<&str> = line.split('\t').collect();
-        let n = |i: usize| c.get(i).and_then(|s| s.parse().ok()).unwrap_or(usize::MAX);
-        m.insert(c[0].to_owned(), (n(1), n(2), n(3), n(4)));
-    }
-    Some(m)
+fn python_suites(xml: &Path) -> BTreeMap<String, (usize, usize, usize, usize)> {
+    junit_suite_counts(xml, JunitReader::ElementTree).into_iter().collect()
 }
 
 #[test]
@@ -270,6 +246,7 @@ fn demo_run_reports_the_drift_everywhere() {
     // JUnit: one suite per reference; counts agree with the JSON.
     let (xml, r) = read_junit(&junit);
     assert_eq!(r.test_suites.len(), 8);
+    let py = python_suites(&junit);
     for (i, reference) in doc.references.iter().enumerate() {
         let name = format!("drift drift-ours vs {reference}");
         let suite = r.test_suites.iter().find(|s| s.name.as_str() == name);
@@ -285,9 +262,7 @@ fn demo_run_reports_the_drift_everywhere() {
             (cases.len(), failures, 0, skipped),
             "{name}"
         );
-        if let Some(py) = python_suites(&junit) {
-            assert_eq!(py.get(&name), Some(&(cases.len(), failures, 0, skipped)), "{name}");
-        }
+        assert_eq!(py.get(&name), Some(&(cases.len(), failures, 0, skipped)), "{name}");
     }
     assert_eq!(
         r.test_suites
@@ -554,7 +529,5 @@ fn unloadable_drift_repo_is_an_infrastructure_error() {
     assert!(d.result.is_none() && d.error.is_some_and(|e| e.contains("'gone'")));
     let (_, r) = read_junit(&junit);
     assert_eq!((r.tests, r.failures, r.errors), (2, 0, 1));
-    if let Some(py) = python_suites(&junit) {
-        assert_eq!(py.get("drift"), Some(&(1, 0, 1, 0)));
-    }
+    assert_eq!(python_suites(&junit).get("drift"), Some(&(1, 0, 1, 0)));
 }

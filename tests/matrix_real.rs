@@ -7,23 +7,20 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
 use rpmatrix::closure::ClosureOptions;
-use rpmatrix::engine::{self, RepoSpec};
+use rpmatrix::engine;
+use rpmatrix::fetch::RepoSpec;
 use rpmatrix::matrix::MatrixReport;
 
 const CELLS: [&str; 3] = ["ocata+c75", "mitaka+c75", "cs9-appstream+cs9-baseos"];
 /// Excluded from c75 to simulate an untagged build: ocata and mitaka packages link against it.
 const REMOVED: &str = "libxml2";
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn data(dir: &str) -> String {
-    root().join("../shared/data/real").join(dir).display().to_string()
+    common::real_repo(dir).display().to_string()
 }
 
 fn matrix(exclude: Option<&str>) -> String {

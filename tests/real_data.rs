@@ -7,10 +7,11 @@ use std::path::PathBuf;
 mod common;
 
 use rpmatrix::closure::ClosureOptions;
-use rpmatrix::engine::{self, RepoSpec};
+use rpmatrix::engine;
+use rpmatrix::fetch::RepoSpec;
 
 fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/real")
+    common::real_data()
 }
 
 fn oracle(case: &str) -> Vec<String> {
@@ -25,8 +26,8 @@ struct Case {
 }
 
 fn manifest() -> Vec<Case> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/real/manifest.tsv");
-    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let path = common::root().join("tests/oracle/real/manifest.tsv");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     text.lines()
         .skip(1)
         .filter(|l| !l.is_empty())

@@ -5,17 +5,19 @@
 
 use std::io::Read;
 
-use rpmatrix::evr::{self, Evr, Op};
+use rpmatrix::core::evr::{self, Evr, Op};
 use rpmatrix::repodata::decompress::decompressor;
 
+mod common;
+
 fn rows(file: &str) -> Vec<Vec<String>> {
-    let path = format!("{}/tests/oracle/{file}", env!("CARGO_MANIFEST_DIR"));
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let path = common::root().join("tests/oracle").join(file);
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     // Plain or gzipped, told apart by content as the loader does.
     let mut text = String::new();
     decompressor(Box::new(&bytes[..]))
         .and_then(|(mut reader, _)| reader.read_to_string(&mut text))
-        .unwrap_or_else(|e| panic!("{path}: {e}"));
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     text.lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())
         .map(|l| l.split('\t').map(str::to_owned).collect())

@@ -12,7 +12,8 @@ use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
 use rpmatrix::closure::{ClosureOptions, RichMode};
-use rpmatrix::engine::{self, Options, RepoSpec};
+use rpmatrix::engine::{self, Options};
+use rpmatrix::fetch::RepoSpec;
 use sha2::{Digest, Sha256};
 
 const SPLIT: &[u8] = b"\n<!--filelists-->\n";

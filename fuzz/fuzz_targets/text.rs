@@ -8,7 +8,8 @@ use std::cmp::Ordering;
 use std::io::Read;
 
 use libfuzzer_sys::fuzz_target;
-use rpmatrix::{dep, evr, matrix, repodata, repofile};
+use rpmatrix::core::{dep, evr};
+use rpmatrix::{matrix, repodata, repofile};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&which, rest)) = data.split_first() else {

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::evr::{self, Evr};
+use crate::core::evr::{self, Evr};
 
 /// Where a package stands against a reference, after dist-tag stripping.
 ///

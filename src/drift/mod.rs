@@ -39,9 +39,10 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
+use crate::core::evr::{self, Evr};
+use crate::core::ids::NO_STR;
 use crate::engine;
-use crate::evr::{self, Evr};
-use crate::pool::{NO_STR, Pool};
+use crate::pool::Pool;
 
 pub use classify::{
     Distance, Status, classify, compare_ev, compare_stripped, compare_stripped_release, distance, parse_nvr,

@@ -9,7 +9,8 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::{CompareOptions, DriftError, DriftResult, DriftTimings, NameMap, Policy, Side, compare, rdoinfo};
-use crate::engine::{self, RepoSpec};
+use crate::engine;
+use crate::fetch::RepoSpec;
 
 /// Where one side's packages come from.
 #[derive(Clone, Debug)]

@@ -28,6 +28,42 @@ use std::time::Duration;
 pub use hash::Hasher;
 pub use progress::ProgressMode;
 
+/// One repository to load: its name, where it is, and what to keep of it.
+#[derive(Clone, Debug)]
+pub struct RepoSpec {
+    /// The name used in reports and `--check`.
+    pub name: String,
+    /// A LOCATION: a directory, `file://` URL, `http(s)://` base URL,
+    /// `metalink:URL` or `mirrorlist:URL` (see [`Session::open`]).
+    pub location: String,
+    /// includepkgs/excludepkgs.
+    pub filter: PackageFilter,
+    /// dnf's `module_hotfixes`.
+    pub module_hotfixes: bool,
+}
+
+impl RepoSpec {
+    /// A repository with no filters.
+    pub fn new(name: &str, location: &str) -> RepoSpec {
+        RepoSpec {
+            name: name.to_owned(),
+            location: location.to_owned(),
+            filter: PackageFilter::default(),
+            module_hotfixes: false,
+        }
+    }
+}
+
+/// Which packages of a repository to keep, as dnf's `includepkgs` and
+/// `excludepkgs` (globs on the package name); the pool applies it.
+#[derive(Clone, Debug, Default)]
+pub struct PackageFilter {
+    /// When not empty, only names matching one of these are kept.
+    pub include: Vec<String>,
+    /// Names matching one of these are dropped.
+    pub exclude: Vec<String>,
+}
+
 /// repomd.xml larger than this is refused (also while downloading).
 pub const MAX_REPOMD_BYTES: u64 = 8 << 20;
 
@@ -282,7 +318,7 @@ impl Default for FetchOptions {
             timeout: Duration::from_secs(30),
             retries: 3,
             releasever: None,
-            basearch: "x86_64".into(),
+            basearch: crate::core::arch::DEFAULT_BASEARCH.into(),
             progress: ProgressMode::Auto,
         }
     }
@@ -291,6 +327,13 @@ impl Default for FetchOptions {
 /// The XDG cache directory for rpmatrix (`~/.cache/rpmatrix`), if the platform has one.
 pub fn default_cache_dir() -> Option<PathBuf> {
     dirs::cache_dir().map(|d| d.join("rpmatrix"))
+}
+
+/// The download cache at `dir`, or at [`default_cache_dir`] when none is given.
+pub fn cache_at(dir: Option<PathBuf>) -> Result<cache::Cache, String> {
+    dir.or_else(default_cache_dir)
+        .map(|d| cache::Cache::new(&d))
+        .ok_or_else(|| "no cache directory on this platform: give --cache-dir".to_owned())
 }
 
 /// Replaces `$releasever`, `$basearch` and `$arch` (also `${...}`) in a LOCATION.

@@ -13,8 +13,9 @@ use rustc_hash::FxHashMap;
 
 use super::rules::{Exclusion, Rules, is_neg, pkg_of};
 use super::{Problem, ProblemKind};
-use crate::pool::{Dep, NO_EVR, PkgId, Pool};
-use crate::repodata::DepKind;
+use crate::core::dep::{Dep, DepKind};
+use crate::core::ids::{NO_EVR, PkgId};
+use crate::pool::Pool;
 
 /// What a SAT refutation used, beside the checked package's own unit.
 #[derive(Clone, Debug)]

@@ -7,7 +7,7 @@
 //! A pick that fails proves nothing: the SAT search decides.
 
 use super::rules::{Rules, is_neg, pkg_of};
-use crate::pool::PkgId;
+use crate::core::ids::PkgId;
 
 /// Scratch space of one worker: a stamp per package marks the current pick.
 pub struct Scratch {

@@ -34,8 +34,9 @@ pub mod rules;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::closure::{self, ClosureError, ClosureOptions};
-use crate::pool::{NameKind, PkgId, Pool, StrId};
-use crate::repodata::DepKind;
+use crate::core::dep::DepKind;
+use crate::core::ids::{PkgId, StrId};
+use crate::pool::{NameKind, Pool};
 use explain::{Death, Explainer, ProofStep};
 use rules::{Rules, is_neg, pkg_of};
 
@@ -198,7 +199,7 @@ pub fn check_selection(
         .checked()
         .iter()
         .copied()
-        .filter(|&p| !crate::arch::is_source(pool.str(pool.packages[p as usize].arch)))
+        .filter(|&p| !crate::core::arch::is_source(pool.str(pool.packages[p as usize].arch)))
         .collect();
     let rules =
         Rules::build(pool, selection.available()).map_err(|rules::TooLarge(dep, pkg)| InstallcheckError::TooLarge {

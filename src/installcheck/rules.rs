@@ -20,11 +20,11 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::arch;
-use crate::dep::{RichDep, RichOp, SimpleDep};
-use crate::evr::{self, Op};
-use crate::pool::{Dep, NO_EVR, NameKind, PkgId, Pool, StrId};
-use crate::repodata::DepKind;
+use crate::core::arch;
+use crate::core::dep::{Dep, DepKind, RichDep, RichOp, SimpleDep};
+use crate::core::evr::{self, Op};
+use crate::core::ids::{NO_EVR, PkgId, StrId};
+use crate::pool::{NameKind, Pool};
 
 /// A literal: a package id shifted left once, the low bit set when negated.
 pub type Lit = u32;

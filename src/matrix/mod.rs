@@ -343,13 +343,13 @@ impl MatrixReport {
     pub fn exit_code(&self) -> u8 {
         let drift = self.drift.as_ref();
         if self.cells.iter().any(|c| c.status == Status::Error) || drift.is_some_and(|d| d.error.is_some()) {
-            2
+            crate::exit::ERROR
         } else if self.cells.iter().any(|c| c.gating(self.fail_on) > 0)
             || drift.is_some_and(|d| d.gating(self.fail_on) > 0)
         {
-            1
+            crate::exit::FINDINGS
         } else {
-            0
+            crate::exit::SUCCESS
         }
     }
 
@@ -532,7 +532,7 @@ pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync
         }
         v
     };
-    let specs: Vec<engine::RepoSpec> = plan
+    let specs: Vec<crate::fetch::RepoSpec> = plan
         .repos
         .iter()
         .filter(|r| needed.contains(&r.name))
@@ -716,7 +716,11 @@ pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync
 }
 
 /// Repositories the drift loaded itself: specs, what loaded, what failed.
-type ExtraRepos = (Vec<engine::RepoSpec>, Vec<engine::LoadedRepo>, BTreeMap<String, String>);
+type ExtraRepos = (
+    Vec<crate::fetch::RepoSpec>,
+    Vec<engine::LoadedRepo>,
+    BTreeMap<String, String>,
+);
 
 /// Runs `[drift]`. Repos the cells already loaded are read from their pool
 /// (`Side::from_pool`); only repos no selected cell needs are loaded, into a
@@ -732,7 +736,7 @@ fn run_drift(
 ) -> (DriftReport, Option<ExtraRepos>) {
     let started = Instant::now();
     let in_cells = |name: &str| cells_pool.pool.repos.iter().any(|r| r.name == name) || cells_failed.contains_key(name);
-    let extra_specs: Vec<engine::RepoSpec> = spec
+    let extra_specs: Vec<crate::fetch::RepoSpec> = spec
         .repos()
         .iter()
         .filter(|r| !in_cells(r))

@@ -9,8 +9,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use crate::closure::{ClosureOptions, RichMode};
-use crate::engine::RepoSpec;
-use crate::pool::PackageFilter;
+use crate::fetch::{PackageFilter, RepoSpec};
 
 use super::file::{DriftEntry, MatrixError, MatrixFile, RepoEntry, Source};
 use super::waiver::Waiver;
@@ -375,7 +374,7 @@ pub fn resolve(src: &Source, file: MatrixFile) -> Result<Plan, MatrixError> {
             let check = lists.pop().unwrap_or_default();
             let basearch = match &e.basearch {
                 Some(a) => r.subst(a, &b, "basearch", span.clone())?,
-                None => "x86_64".to_owned(),
+                None => crate::core::arch::DEFAULT_BASEARCH.to_owned(),
             };
             let pkg = r.subst_all(&e.pkg, &b, "pkg", &span)?;
             check_globs(src, &pkg, "pkg", &span)?;

@@ -13,8 +13,8 @@ use std::sync::Mutex;
 use hashbrown::HashTable;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
-use crate::repodata::primary::locked;
-use crate::repodata::{EvrId, Intern, NO_EVR, NO_STR, StrId, str_hash, table_hash};
+use crate::core::ids::{EvrId, Intern, NO_EVR, NO_STR, StrId, str_hash, table_hash};
+use crate::core::locked;
 
 /// An interned epoch:version-release, parts kept apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

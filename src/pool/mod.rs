@@ -17,14 +17,12 @@ use rustc_hash::{FxHashMap, FxHashSet};
 mod intern;
 pub use intern::{EvrParts, Interner, SharedInterner};
 
-use crate::arch;
-use crate::dep::{RichDep, RichParseError};
-use crate::evr::{self, Evr, EvrRef, Op};
-use crate::repodata::{DepKind, ModuleIndex, RepoData};
-
-pub use crate::repodata::{Dep, EvrId, NO_EVR, NO_STR, StrId};
-/// A package's index in [`Pool::packages`].
-pub type PkgId = u32;
+use crate::core::arch;
+use crate::core::dep::{Dep, DepKind, RichDep, RichParseError};
+use crate::core::evr::{self, Evr, EvrRef, Op};
+use crate::core::ids::{EvrId, NO_EVR, NO_STR, PkgId, StrId};
+use crate::fetch::PackageFilter;
+use crate::repodata::{ModuleIndex, RepoData};
 
 /// A package of the pool.
 #[derive(Clone, Debug)]
@@ -69,16 +67,6 @@ pub struct Repo {
     pub packages: Range<PkgId>,
     /// dnf's `module_hotfixes`: modular filtering does not apply.
     pub module_hotfixes: bool,
-}
-
-/// Which packages of a repository to keep, as dnf's `includepkgs` and
-/// `excludepkgs` (globs on the package name).
-#[derive(Clone, Debug, Default)]
-pub struct PackageFilter {
-    /// When not empty, only names matching one of these are kept.
-    pub include: Vec<String>,
-    /// Names matching one of these are dropped.
-    pub exclude: Vec<String>,
 }
 
 /// All loaded repositories and their packages.
@@ -437,7 +425,7 @@ impl Pool {
             this.strings.for_each(|id, name| {
                 let kind = NameKind::of(name);
                 if kind == NameKind::Rich {
-                    rich_deps.insert(id, crate::dep::parse_rich(name));
+                    rich_deps.insert(id, crate::core::dep::parse_rich(name));
                 }
                 if let Some(k) = kinds.get_mut(id as usize) {
                     *k = kind;
@@ -854,7 +842,7 @@ pub type PendingModules = Vec<(u32, ModuleIndex)>;
 #[cfg(test)]
 mod tests {
     use super::{Artifact, paths_inside};
-    use crate::dep::parse_rich;
+    use crate::core::dep::parse_rich;
 
     #[test]
     fn artifacts_need_an_epoch_as_dnf_matches_them() {

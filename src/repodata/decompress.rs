@@ -106,7 +106,7 @@ pub fn decompressor<'a>(
 /// checksum: gzip's own CRC-32 of the decompressed bytes is not computed
 /// (its trailer's size still is). Corruption in the stored bytes is
 /// already caught by the stronger checksum of those very bytes, and the
-/// CRC cost 2 % of a whole closure's CPU (BENCHMARKS.md, "Stop 14").
+/// CRC cost 2 % of a whole closure's CPU.
 pub fn decompressor_of_checked<'a>(
     stored: Box<dyn io::BufRead + Send + 'a>,
 ) -> io::Result<(Box<dyn Read + Send + 'a>, Compression)> {

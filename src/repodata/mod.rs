@@ -15,10 +15,11 @@ use std::io::{BufRead, BufReader, Read};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::core::ids::Intern;
 use crate::fetch::{Expect, FetchError, Source};
 use decompress::{Hasher, LimitedReader, decompressor, decompressor_of_checked};
 pub use modules::ModuleIndex;
-pub use primary::{Batch, Dep, DepKind, EvrId, Intern, NO_EVR, NO_STR, PkgRec, StrId, str_hash, table_hash};
+pub use primary::{Batch, PkgRec};
 pub use repomd::{Repomd, RepomdEntry};
 
 /// Default cap on the decompressed size of one metadata file (4 GiB).

@@ -15,58 +15,18 @@
 //! two readings to the same packages.
 
 use std::borrow::Cow;
-use std::hash::BuildHasher;
 use std::io::Read;
 use std::ops::Range;
 
 use hashbrown::HashTable;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
-use rustc_hash::{FxBuildHasher, FxHashMap};
+use rustc_hash::FxHashMap;
 
-use crate::evr::Op;
-
-/// An interned string (see [`Intern`]).
-pub type StrId = u32;
-
-/// Marks an absent value.
-pub const NO_STR: StrId = u32::MAX;
-
-/// An interned epoch:version-release (see [`Intern::intern_evr`]).
-pub type EvrId = u32;
-
-/// Marks an absent EVR (an unversioned dependency).
-pub const NO_EVR: EvrId = u32::MAX;
-
-/// Where parsed strings go: the pool's interner, shared by the threads that
-/// parse chunks, so equal strings become equal integers as they are read.
-pub trait Intern: Sync {
-    /// The id of `s`, adding it if new.
-    fn intern(&self, s: &str) -> StrId;
-    /// As [`intern`](Self::intern), `hash` being `s`'s [`str_hash`]: the
-    /// parser hashed it already for its own cache.
-    fn intern_hashed(&self, hash: u64, s: &str) -> StrId {
-        let _ = hash;
-        self.intern(s)
-    }
-    /// The id of an EVR from interned parts, adding it if new; an absent
-    /// epoch or release is [`NO_STR`]. Interning EVRs while parsing, on the
-    /// parser threads, leaves a dependency record in its final form.
-    fn intern_evr(&self, epoch: StrId, version: StrId, release: StrId) -> EvrId;
-    /// Interns a chunk's new strings at once: `ids[i]` becomes the id of
-    /// `strings[i]`, whose [`str_hash`] is given beside it. A shared
-    /// interner takes each lock once per batch instead of once per string.
-    fn intern_all(&self, strings: &[(u64, &str)], ids: &mut Vec<StrId>) {
-        ids.clear();
-        ids.extend(strings.iter().map(|&(hash, s)| self.intern_hashed(hash, s)));
-    }
-    /// As [`intern_all`](Self::intern_all) for EVRs, given as (epoch,
-    /// version, release) ids.
-    fn intern_evrs(&self, evrs: &[(StrId, StrId, StrId)], ids: &mut Vec<EvrId>) {
-        ids.clear();
-        ids.extend(evrs.iter().map(|&(e, v, r)| self.intern_evr(e, v, r)));
-    }
-}
+use crate::core::dep::{Dep, DepKind};
+use crate::core::evr::Op;
+use crate::core::ids::{EvrId, Intern, NO_EVR, NO_STR, StrId, str_hash, table_hash};
+use crate::core::locked;
 
 /// Marks a chunk-local id: a string (or EVR) first seen in the chunk being
 /// parsed is named by its place in the chunk's pending list until the
@@ -77,18 +37,6 @@ const PENDING: u32 = 1 << 31;
 /// Whether `id` is a chunk-local id (absent values are not).
 fn is_pending(id: u32) -> bool {
     id != NO_STR && id & PENDING != 0
-}
-
-/// Locks `m`, a poisoned lock included: what it guards stays consistent
-/// between statements (a panicking holder re-raises its panic anyway).
-pub(crate) fn locked<V>(m: &std::sync::Mutex<V>) -> std::sync::MutexGuard<'_, V> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// The hash strings are interned by, in the parser's caches and in the
-/// pool's interner alike, so a string is hashed once.
-pub fn str_hash(s: &str) -> u64 {
-    FxBuildHasher.hash_one(s)
 }
 
 /// What a parser remembers of the chunk it is parsing, so that the
@@ -200,13 +148,6 @@ struct ChunkStrings<'c, 'i> {
     chunk: &'c str,
     interner: &'i dyn Intern,
     caches: &'i mut ChunkCaches,
-}
-
-/// A hash table's hash made from the low half of a [`str_hash`], which the
-/// tables keep instead of the whole: its low bits pick the bucket, its top
-/// seven are hashbrown's tag.
-pub fn table_hash(low: u32) -> u64 {
-    (u64::from(low) << 32) | u64::from(low)
 }
 
 impl<'c> ChunkStrings<'c, '_> {
@@ -394,73 +335,33 @@ impl<'c> ChunkStrings<'c, '_> {
     }
 }
 
-/// The dependency kinds of rpm-md.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DepKind {
-    /// `rpm:provides`
-    Provides,
-    /// `rpm:requires` (every kind: pre, post, preun... with `pre="1"` for the ordering ones)
-    Requires,
-    /// `rpm:conflicts`
-    Conflicts,
-    /// `rpm:obsoletes`
-    Obsoletes,
-    /// `rpm:recommends`
-    Recommends,
-    /// `rpm:suggests`
-    Suggests,
-    /// `rpm:supplements`
-    Supplements,
-    /// `rpm:enhances`
-    Enhances,
+/// The dependency kind whose list `tag` opens (`rpm:requires`...).
+fn dep_kind_of_tag(tag: &[u8]) -> Option<DepKind> {
+    Some(match tag {
+        b"rpm:provides" => DepKind::Provides,
+        b"rpm:requires" => DepKind::Requires,
+        b"rpm:conflicts" => DepKind::Conflicts,
+        b"rpm:obsoletes" => DepKind::Obsoletes,
+        b"rpm:recommends" => DepKind::Recommends,
+        b"rpm:suggests" => DepKind::Suggests,
+        b"rpm:supplements" => DepKind::Supplements,
+        b"rpm:enhances" => DepKind::Enhances,
+        _ => return None,
+    })
 }
 
-impl DepKind {
-    fn from_tag(tag: &[u8]) -> Option<DepKind> {
-        Some(match tag {
-            b"rpm:provides" => DepKind::Provides,
-            b"rpm:requires" => DepKind::Requires,
-            b"rpm:conflicts" => DepKind::Conflicts,
-            b"rpm:obsoletes" => DepKind::Obsoletes,
-            b"rpm:recommends" => DepKind::Recommends,
-            b"rpm:suggests" => DepKind::Suggests,
-            b"rpm:supplements" => DepKind::Supplements,
-            b"rpm:enhances" => DepKind::Enhances,
-            _ => return None,
-        })
+/// The end tag of `kind`'s list.
+fn dep_list_end_tag(kind: DepKind) -> &'static [u8] {
+    match kind {
+        DepKind::Provides => b"</rpm:provides>",
+        DepKind::Requires => b"</rpm:requires>",
+        DepKind::Conflicts => b"</rpm:conflicts>",
+        DepKind::Obsoletes => b"</rpm:obsoletes>",
+        DepKind::Recommends => b"</rpm:recommends>",
+        DepKind::Suggests => b"</rpm:suggests>",
+        DepKind::Supplements => b"</rpm:supplements>",
+        DepKind::Enhances => b"</rpm:enhances>",
     }
-
-    /// The end tag of this kind's list.
-    fn end_tag(self) -> &'static [u8] {
-        match self {
-            DepKind::Provides => b"</rpm:provides>",
-            DepKind::Requires => b"</rpm:requires>",
-            DepKind::Conflicts => b"</rpm:conflicts>",
-            DepKind::Obsoletes => b"</rpm:obsoletes>",
-            DepKind::Recommends => b"</rpm:recommends>",
-            DepKind::Suggests => b"</rpm:suggests>",
-            DepKind::Supplements => b"</rpm:supplements>",
-            DepKind::Enhances => b"</rpm:enhances>",
-        }
-    }
-}
-
-/// One dependency of a package: an `<rpm:entry>`, parsed once into the form
-/// the pool keeps.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Dep {
-    /// Provides, Requires, ... (the list it was in).
-    pub kind: DepKind,
-    /// Capability name (or the whole text of a rich dependency, starting
-    /// with `(`).
-    pub name: StrId,
-    /// Operator (`flags`), when versioned.
-    pub op: Option<Op>,
-    /// `epoch`, `ver` and `rel`, or [`NO_EVR`] when unversioned. An empty
-    /// `epoch` or `rel` counts as absent.
-    pub evr: EvrId,
-    /// `Requires(pre)` and friends (`pre="1"`).
-    pub pre: bool,
 }
 
 /// One `<package>` of primary.xml.
@@ -859,7 +760,7 @@ fn parse_chunk(
                             b"rpm:sourcerpm" if !empty => field = Field::SourceRpm,
                             b"file" if !empty => field = Field::File,
                             t => {
-                                if let Some(k) = DepKind::from_tag(t)
+                                if let Some(k) = dep_kind_of_tag(t)
                                     && !empty
                                 {
                                     kind = Some(k);
@@ -903,7 +804,7 @@ fn parse_chunk(
                         doc.parsed += 1;
                     }
                     b"metadata" => doc.root_closed = true,
-                    t if DepKind::from_tag(t).is_some() => kind = None,
+                    t if dep_kind_of_tag(t).is_some() => kind = None,
                     _ => {
                         if let Some(pkg) = current.as_mut() {
                             field.store(value.as_str(), &mut strings, pkg, &mut batch);
@@ -993,8 +894,8 @@ fn entry_run<'c>(
     loop {
         let i = skip_whitespace(b, read);
         let rest = b.get(i..).unwrap_or_default();
-        if rest.starts_with(kind.end_tag()) {
-            return Ok((i + kind.end_tag().len() - at, true));
+        if rest.starts_with(dep_list_end_tag(kind)) {
+            return Ok((i + dep_list_end_tag(kind).len() - at, true));
         }
         if !rest.starts_with(TAG) {
             return Ok((read - at, false));
@@ -1202,7 +1103,7 @@ fn package_run(
                 continue;
             }
             _ => {
-                let Some(kind) = DepKind::from_tag(name).filter(|_| b.get(after_name) == Some(&b'>')) else {
+                let Some(kind) = dep_kind_of_tag(name).filter(|_| b.get(after_name) == Some(&b'>')) else {
                     return Ok((read - at, None));
                 };
                 let (n, closed) = entry_run(strings, after_name + 1, kind, &mut batch.deps)?;

@@ -12,6 +12,138 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Debian's python3, the one `.ci/run` installs python3-rpm, python3-solv
+/// and python3-junitparser for. A `python3` earlier on PATH (pyenv's) lacks
+/// those modules, so tests never run `python3` by name.
+pub const PYTHON3: &str = "/usr/bin/python3";
+
+/// The path of `tool` (a name looked up on PATH, or an absolute path).
+/// Panics, naming the tool, when it is missing: a test that needs a tool
+/// fails without it rather than passing without having run (`.ci/run`
+/// installs every tool the tests call).
+pub fn require_tool(tool: &str) -> PathBuf {
+    let found = if tool.contains('/') {
+        Some(PathBuf::from(tool)).filter(|p| p.is_file())
+    } else {
+        std::env::var_os("PATH").and_then(|path| {
+            std::env::split_paths(&path)
+                .map(|dir| dir.join(tool))
+                .find(|p| p.is_file())
+        })
+    };
+    found.unwrap_or_else(|| {
+        panic!("this test needs `{tool}`, which is missing: install it (.ci/run installs every tool the tests call)")
+    })
+}
+
+/// A command running [`PYTHON3`], after checking that it exists and can
+/// import each of `modules` (Python module names, such as `rpm`, `solv`,
+/// `junitparser`). Panics, naming what is missing, otherwise.
+pub fn python3_with(modules: &[&str]) -> std::process::Command {
+    let python = require_tool(PYTHON3);
+    for module in modules {
+        let probe = std::process::Command::new(&python)
+            .args(["-c", &format!("import {module}")])
+            .output()
+            .unwrap_or_else(|e| panic!("{PYTHON3}: {e}"));
+        assert!(
+            probe.status.success(),
+            "this test needs the Python module `{module}` for {PYTHON3}, which is missing \
+             (.ci/run installs Debian's python3-{module}):\n{}",
+            String::from_utf8_lossy(&probe.stderr)
+        );
+    }
+    std::process::Command::new(python)
+}
+
+/// The real distribution metadata the `#[ignore]`d tests run on:
+/// `../shared/data/real` beside the project, or the directory `$REAL` names
+/// (as for the scripts in `benches/`). Panics when it is missing, so that
+/// `--include-ignored` fails rather than passes without the data.
+pub fn real_data() -> PathBuf {
+    let dir = std::env::var_os("REAL").map_or_else(|| root().join("../shared/data/real"), PathBuf::from);
+    assert!(
+        dir.is_dir(),
+        "this test needs the real metadata in {} (../shared/data/real beside the project, or set REAL)",
+        dir.display()
+    );
+    dir
+}
+
+/// The directory of one repository in [`real_data`], which must exist.
+pub fn real_repo(name: &str) -> PathBuf {
+    let dir = real_data().join(name);
+    assert!(dir.is_dir(), "this test needs {} (real metadata)", dir.display());
+    dir
+}
+
+/// A JUnit reader that is not quick-junit (the library rpmatrix writes with).
+#[derive(Clone, Copy, Debug)]
+pub enum JunitReader {
+    /// Python's `xml.etree.ElementTree`, counting the testcases itself.
+    ElementTree,
+    /// junitparser (Debian's python3-junitparser), as CI dashboards read it.
+    Junitparser,
+}
+
+/// Each testsuite of a JUnit file, in document order, with its tests,
+/// failures, errors and skipped as `reader` counts them from the
+/// testcases. The reader also asserts that the suite's own attributes say
+/// the same, so a count that disagrees with the testcases fails here.
+pub fn junit_suite_counts(xml: &Path, reader: JunitReader) -> Vec<(String, (usize, usize, usize, usize))> {
+    let (modules, script): (&[&str], &str) = match reader {
+        JunitReader::ElementTree => (
+            &[],
+            r#"
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+for s in root.findall('testsuite'):
+    cases = s.findall('testcase')
+    f = sum(1 for c in cases if c.find('failure') is not None)
+    e = sum(1 for c in cases if c.find('error') is not None)
+    k = sum(1 for c in cases if c.find('skipped') is not None)
+    assert (int(s.get('tests')), int(s.get('failures')), int(s.get('errors')), int(s.get('skipped'))) == (len(cases), f, e, k), s.get('name')
+    print("%s\t%d\t%d\t%d\t%d" % (s.get('name'), len(cases), f, e, k))
+"#,
+        ),
+        JunitReader::Junitparser => (
+            &["junitparser"],
+            r#"
+import sys
+from junitparser import JUnitXml, Failure, Error, Skipped
+for s in JUnitXml.fromfile(sys.argv[1]):
+    f = e = k = n = 0
+    for c in s:
+        n += 1
+        for r in c.result:
+            f += isinstance(r, Failure); e += isinstance(r, Error); k += isinstance(r, Skipped)
+    assert (s.tests, s.failures, s.errors, s.skipped) == (n, f, e, k), s.name
+    print("%s\t%d\t%d\t%d\t%d" % (s.name, n, f, e, k))
+"#,
+        ),
+    };
+    let out = python3_with(modules)
+        .arg("-c")
+        .arg(script)
+        .arg(xml)
+        .output()
+        .unwrap_or_else(|e| panic!("{PYTHON3}: {e}"));
+    assert!(
+        out.status.success(),
+        "{reader:?} on {}: {}",
+        xml.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|line| {
+            let f: Vec<&str> = line.split('\t').collect();
+            let n = |i: usize| f.get(i).and_then(|s| s.parse().ok()).unwrap_or(usize::MAX);
+            (f[0].to_owned(), (n(1), n(2), n(3), n(4)))
+        })
+        .collect()
+}
+
 /// The `rpmatrix` binary, run from the project root.
 pub fn rpmatrix() -> Command {
     let mut c = Command::cargo_bin("rpmatrix").unwrap_or_else(|e| panic!("{e}"));
@@ -86,7 +218,7 @@ pub fn run_demo(dir: &Path) -> (Output, DemoReports) {
 /// The lines `dnf repoclosure` produced for a case of `tests/oracle/real`
 /// (`NEVRA<TAB>REPO<TAB>DEP`), from `CASE.txt` or `CASE.txt.gz`.
 pub fn oracle_lines(case: &str) -> Vec<String> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/real");
+    let dir = root().join("tests/oracle/real");
     let plain = dir.join(format!("{case}.txt"));
     let text = if plain.exists() {
         std::fs::read_to_string(&plain).unwrap_or_default()

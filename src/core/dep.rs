@@ -1,5 +1,6 @@
-//! Dependencies as rpm writes them: simple (`name`, `name >= [E:]V[-R]`) and
-//! rich (`(a and (b or c >= 2))`).
+//! Dependencies as rpm writes them: the interned record a package's
+//! dependency lists are parsed into ([`Dep`], [`DepKind`]), simple
+//! (`name`, `name >= [E:]V[-R]`) and rich (`(a and (b or c >= 2))`).
 //!
 //! Parsing rich dependencies and printing them back the way libsolv does
 //! (so `--format text` matches `dnf repoclosure` byte for byte) is all this
@@ -7,7 +8,47 @@
 
 use std::fmt;
 
-use crate::evr::{Evr, Op};
+use super::evr::{Evr, Op};
+use super::ids::{EvrId, StrId};
+
+/// The dependency kinds of rpm-md.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DepKind {
+    /// `rpm:provides`
+    Provides,
+    /// `rpm:requires` (every kind: pre, post, preun... with `pre="1"` for the ordering ones)
+    Requires,
+    /// `rpm:conflicts`
+    Conflicts,
+    /// `rpm:obsoletes`
+    Obsoletes,
+    /// `rpm:recommends`
+    Recommends,
+    /// `rpm:suggests`
+    Suggests,
+    /// `rpm:supplements`
+    Supplements,
+    /// `rpm:enhances`
+    Enhances,
+}
+
+/// One dependency of a package: an `<rpm:entry>`, parsed once into the form
+/// the pool keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Dep {
+    /// Provides, Requires, ... (the list it was in).
+    pub kind: DepKind,
+    /// Capability name (or the whole text of a rich dependency, starting
+    /// with `(`).
+    pub name: StrId,
+    /// Operator (`flags`), when versioned.
+    pub op: Option<Op>,
+    /// `epoch`, `ver` and `rel`, or [`NO_EVR`](super::ids::NO_EVR) when unversioned. An empty
+    /// `epoch` or `rel` counts as absent.
+    pub evr: EvrId,
+    /// `Requires(pre)` and friends (`pre="1"`).
+    pub pre: bool,
+}
 
 /// A simple dependency: a name, optionally constrained by an operator and an EVR.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -8,7 +8,7 @@ a stage that leaves one CPU idle shows as ~5 ms unused.
 
     perf sched record -o /tmp/sched.data target/release/rpmatrix closure \\
         --repo appstream=$A --repo baseos=$B > /dev/null
-    python3 benches/sched_busy.py /tmp/sched.data [SLICE_US] [CPUS]
+    python3 benches/tools/sched_busy.py /tmp/sched.data [SLICE_US] [CPUS]
 
 SLICE_US defaults to 5000, CPUS to 2.
 """

@@ -18,11 +18,11 @@ CPU (a third of them) with that of the runs with the most: where the time
 goes that a slow stretch adds. Its wall and CPU times then include
 perf's own.
 
-    python3 benches/contention.py N [--dnf] [--profile] [[LABEL=]BINARY ...]
-    python3 benches/contention.py 60
-    python3 benches/contention.py 20 --dnf target/release/rpmatrix
-    python3 benches/contention.py 60 --profile
-    python3 benches/contention.py 60 old=/tmp/old/rpmatrix new=target/release/rpmatrix
+    python3 benches/tools/contention.py N [--dnf] [--profile] [[LABEL=]BINARY ...]
+    python3 benches/tools/contention.py 60
+    python3 benches/tools/contention.py 20 --dnf target/release/rpmatrix
+    python3 benches/tools/contention.py 60 --profile
+    python3 benches/tools/contention.py 60 old=/tmp/old/rpmatrix new=target/release/rpmatrix
 
 Needs a C compiler (`cc`) for the probe, and ../shared/data/real (REAL).
 """

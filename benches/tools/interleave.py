@@ -6,9 +6,9 @@ than the builds do; running the builds one run each in turn lets both see
 the same machine. Prints, per build, the median wall time, user+sys CPU and
 peak RSS of N runs.
 
-    python3 benches/interleave.py N LABEL=BINARY [LABEL=BINARY ...]
-    python3 benches/interleave.py 40 old=/tmp/old/rpmatrix new=target/release/rpmatrix
-    python3 benches/interleave.py 20 rpmatrix=target/release/rpmatrix dnf=dnf
+    python3 benches/tools/interleave.py N LABEL=BINARY [LABEL=BINARY ...]
+    python3 benches/tools/interleave.py 40 old=/tmp/old/rpmatrix new=target/release/rpmatrix
+    python3 benches/tools/interleave.py 20 rpmatrix=target/release/rpmatrix dnf=dnf
 
 The BINARY `dnf` runs `dnf repoclosure` on the same repositories, cold (its
 installroot, hence its cache, removed before each run, outside the timing),
@@ -27,7 +27,7 @@ import subprocess
 import sys
 import time
 
-REAL = os.environ.get("REAL", os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../shared/data/real"))
+REAL = os.environ.get("REAL", os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../../shared/data/real"))
 A = os.path.join(REAL, "cs9-appstream-x86_64-2025-01")
 B = os.path.join(REAL, "cs9-baseos-x86_64-2022-02")
 DNF_ROOT = "/tmp/rpmatrix-bench-root"
