@@ -10,7 +10,8 @@ use std::path::PathBuf;
 mod common;
 
 use rpmatrix::closure::ClosureOptions;
-use rpmatrix::engine::{self, RepoSpec};
+use rpmatrix::engine;
+use rpmatrix::fetch::RepoSpec;
 use rpmatrix::installcheck::{InstallcheckResult, ProblemKind};
 
 fn root() -> PathBuf {
