@@ -24,14 +24,18 @@
 //!   version per name), as libsolv answers, and why not: greedy picks, an exact SAT search
 //!   where they fail, root causes.
 //! * [`engine`]: runs the stages in order, loading filelists only on demand.
+//! * [`change`]: what tagging (or untagging) builds would break: before/after on one pool,
+//!   source-package replacement, a verdict per build.
 //! * [`diff`]: two snapshots of a repository compared (packages and closure findings).
 //! * [`matrix`]: matrix runs: many cells over shared repositories, waivers, baselines.
 //! * [`report`]: text (dnf's format) and JSON.
 //! * [`drift`], [`drift_report`]: fork drift against reference distributions, and its reports.
 //! * [`exit`]: the exit codes every command uses, and what they mean.
+//! * [`threads`]: running out of threads or memory ends in exit 2 with a message.
 
 #![warn(missing_docs)]
 
+pub mod change;
 pub mod closure;
 pub mod core;
 pub mod diff;
@@ -46,3 +50,4 @@ pub mod pool;
 pub mod repodata;
 pub mod repofile;
 pub mod report;
+pub mod threads;

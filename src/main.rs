@@ -17,37 +17,30 @@ use rpmatrix::matrix::{self, FailOn, MatrixReport, Plan};
 use rpmatrix::{engine, report};
 
 use cli::{
-    CacheCommand, CellsArgs, CellsFormat, Cli, ClosureArgs, ClosureFormat, Command, CompletionsArgs, DiffArgs,
-    DiffFormat, DriftArgs, DriftFormat, InstallcheckArgs, MergeArgs, RunArgs,
+    CacheCommand, CellsArgs, CellsFormat, ChangeArgs, ChangeMode, Cli, ClosureArgs, ClosureFormat, Command,
+    CompletionsArgs, DiffArgs, DiffFormat, DriftArgs, DriftFormat, InstallcheckArgs, MergeArgs, RunArgs,
 };
 
-/// Writes to stdout. A closed pipe (`rpmatrix ... | head`) ends the program
-/// quietly, as Unix tools do, instead of panicking.
+/// Writes to stdout. A closed pipe (`rpmatrix ... | head`) ends the
+/// printing, never the program: report files are still written and the exit
+/// code still gives the verdict.
 macro_rules! out {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        if let Err(e) = write!(std::io::stdout(), $($arg)*) {
-            quit_on_stdout_error(e);
-        }
-    }};
+    ($($arg:tt)*) => {
+        rpmatrix::report::output::print(format_args!($($arg)*))
+    };
 }
 
 /// [`out!`] with a newline.
 macro_rules! outln {
     ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
-            quit_on_stdout_error(e);
-        }
+        out!($($arg)*);
+        out!("\n");
     }};
 }
 
-fn quit_on_stdout_error(e: std::io::Error) {
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
-        std::process::exit(0);
-    }
-    eprintln!("error: cannot write to stdout: {e}");
-    std::process::exit(2);
+/// The exit code of a verdict (see [`rpmatrix::report::output::exit_code`]).
+fn verdict(code: u8) -> ExitCode {
+    ExitCode::from(report::output::exit_code(code))
 }
 
 /// glibc gives every thread that allocates its own arena, and memory freed
@@ -72,8 +65,15 @@ fn limit_malloc_arenas() {}
 /// See [`limit_malloc_arenas`].
 const MALLOC_ARENAS: i32 = 1;
 
+/// A failed allocation is exit 2 naming the file being read, not an abort.
+#[global_allocator]
+static ALLOCATOR: rpmatrix::threads::ReportingAlloc = rpmatrix::threads::ReportingAlloc;
+
 fn main() -> ExitCode {
     limit_malloc_arenas();
+    if let Err(e) = rpmatrix::threads::init_pool() {
+        return fail(&e);
+    }
     let cli = Cli::parse();
     match cli.command {
         Command::Closure(args) => run_closure(*args),
@@ -84,6 +84,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => diff(args),
         Command::Cache(cmd) => run_cache(cmd),
         Command::Drift(args) => run_drift(args),
+        Command::Change(args) => run_change(*args),
         Command::Completions(args) => completions(args),
         Command::Man => man(),
     }
@@ -155,6 +156,14 @@ fn run_closure(args: ClosureArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
+    if let Some(e) = args
+        .selection
+        .arches
+        .iter()
+        .find_map(|a| rpmatrix::core::arch::check_package_arch(a).err())
+    {
+        return fail(&format!("--arch: {e}"));
+    }
     let basearch = &args.basearch.basearch;
     let opts = args.selection.closure_options(basearch, args.rich, args.no_filelists);
     let load_opts = args.fetch.options(basearch);
@@ -178,8 +187,82 @@ fn run_closure(args: ClosureArgs) -> ExitCode {
     let code = result.exit_code();
     // The pool holds millions of small allocations; freeing them one by one
     // costs more than the closure. The OS reclaims them at once.
-    let _ = std::io::Write::flush(&mut std::io::stdout());
-    std::process::exit(i32::from(code))
+    std::process::exit(i32::from(report::output::exit_code(code)))
+}
+
+fn run_change(args: ChangeArgs) -> ExitCode {
+    use rpmatrix::change;
+    let targets = match args.repos.specs() {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    if targets.is_empty() {
+        return fail("no target repositories: give at least one --repo NAME=LOCATION");
+    }
+    if let ChangeMode::Install = args.mode {
+        return fail("--mode install: installcheck is not available in this build yet; use --mode closure");
+    }
+    let adds = args
+        .add
+        .iter()
+        .enumerate()
+        .map(|(i, a)| match a.split_once('=') {
+            Some((name, loc)) if !name.is_empty() && !name.contains('/') => change::Add {
+                name: name.to_owned(),
+                location: loc.to_owned(),
+            },
+            _ => change::Add {
+                name: match args.add.len() {
+                    1 => "proposed".to_owned(),
+                    _ => format!("proposed{}", i + 1),
+                },
+                location: a.clone(),
+            },
+        })
+        .collect();
+    let basearch = &args.basearch.basearch;
+    let request = change::ChangeRequest {
+        targets,
+        adds,
+        nvrs: args.nvr,
+        sources: args.source,
+        remove_sources: args.remove_sources,
+        closure: rpmatrix::closure::ClosureOptions {
+            check: args.check,
+            arches: args.arches,
+            basearch: basearch.clone(),
+            rich: args.rich,
+            ..Default::default()
+        },
+        load: args.fetch.options(basearch),
+    };
+    let result = match change::run(&request) {
+        Ok(r) => r,
+        Err(e) => return fail(&e.to_string()),
+    };
+    out!("{}", report::change::text(&result));
+    let written = (|| {
+        if let Some(p) = &args.json {
+            std::fs::write(p, report::change::json(&result)).map_err(|e| format!("{}: {e}", p.display()))?;
+        }
+        if let Some(p) = &args.junit {
+            std::fs::write(p, report::change::junit(&result)?).map_err(|e| format!("{}: {e}", p.display()))?;
+        }
+        if let Some(p) = &args.summary {
+            use std::io::Write;
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)
+                .and_then(|mut f| f.write_all(report::change::markdown(&result).as_bytes()))
+                .map_err(|e| format!("{}: {e}", p.display()))?;
+        }
+        Ok::<(), String>(())
+    })();
+    if let Err(e) = written {
+        return fail(&e);
+    }
+    verdict(result.exit_code())
 }
 
 fn run_installcheck(args: InstallcheckArgs) -> ExitCode {
@@ -224,7 +307,7 @@ fn print_outcome(report: &MatrixReport) {
         count(matrix::Status::Error)
     );
     if let Some(line) = report::table::drift_line(report) {
-        println!("{line}");
+        outln!("{line}");
     }
 }
 
@@ -242,7 +325,14 @@ fn run_matrix(args: RunArgs) -> ExitCode {
     };
     let baseline = match &args.baseline {
         Some(p) => match matrix::baseline::read(p) {
-            Ok(b) => Some((p.display().to_string(), b)),
+            Ok(b) => {
+                let name = p.display().to_string();
+                let cells: Vec<&str> = plan.cells.iter().map(|c| c.name.as_str()).collect();
+                if let Some(why) = matrix::baseline::mismatch(&b, &args.matrix, &cells) {
+                    eprintln!("warning: --baseline {name} {why}");
+                }
+                Some((name, b))
+            }
             Err(e) => return fail(&format!("--baseline {e}")),
         },
         None => None,
@@ -269,8 +359,7 @@ fn run_matrix(args: RunArgs) -> ExitCode {
         let _guard = out.lock();
         outln!("{}", report::table::row(c));
         if tty {
-            use std::io::Write;
-            let _ = std::io::stdout().flush();
+            report::output::flush();
         }
     };
     let result = match matrix::run(&plan, &opts, &on_done) {
@@ -287,7 +376,7 @@ fn run_matrix(args: RunArgs) -> ExitCode {
     if let Err(e) = args.reports.write(&result) {
         return fail(&e);
     }
-    ExitCode::from(result.exit_code())
+    verdict(result.exit_code())
 }
 
 fn list_cells(args: CellsArgs) -> ExitCode {
@@ -335,13 +424,14 @@ fn merge(args: MergeArgs) -> ExitCode {
     if let Err(e) = args.reports.write(&merged) {
         return fail(&e);
     }
-    ExitCode::from(merged.exit_code())
+    verdict(merged.exit_code())
 }
 
 fn diff(args: DiffArgs) -> ExitCode {
     let opts = rpmatrix::diff::DiffOptions {
         by_arch: args.by_arch,
         lookaside: args.lookaside,
+        no_filelists: args.no_filelists,
         load: args.fetch.options(&args.basearch.basearch),
         basearch: args.basearch.basearch,
     };
@@ -354,7 +444,7 @@ fn diff(args: DiffArgs) -> ExitCode {
         DiffFormat::Json => outln!("{}", d.json()),
         DiffFormat::Markdown => out!("{}", d.markdown()),
     }
-    ExitCode::from(d.exit_code())
+    verdict(d.exit_code())
 }
 
 fn run_drift(args: DriftArgs) -> ExitCode {
@@ -404,7 +494,7 @@ fn run_drift(args: DriftArgs) -> ExitCode {
         },
     };
     out!("{out}");
-    ExitCode::from(result.exit_code())
+    verdict(result.exit_code())
 }
 
 fn completions(args: CompletionsArgs) -> ExitCode {
