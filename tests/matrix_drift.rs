@@ -520,7 +520,7 @@ fn unloadable_drift_repo_is_an_infrastructure_error() {
     assert_eq!(out.status.code(), Some(2));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("drift: ERROR (repo 'gone' cannot be loaded"),
+        stdout.contains("drift: ERROR (repo 'gone': unusable location"),
         "{stdout}"
     );
     let report = read_report(&json);
