@@ -6,8 +6,8 @@
 //! Data flows one way through the modules, all of them standing on `core`:
 //!
 //! ```text
-//! fetch → repodata → pool → closure / diff / drift → engine, matrix → report, drift_report
-//! ──────────────────────────────── core ─────────────────────────────────────────────────
+//! fetch → repodata → pool → closure / diff / drift / change → engine, matrix → report, drift_report
+//! ───────────────────────────────────── core ───────────────────────────────────────────────────────
 //! ```
 //!
 //! * [`core`](crate::core): the shared vocabulary, importing nothing of the crate: interned
@@ -21,6 +21,8 @@
 //! * [`pool`]: interned strings, packages, providers and file indexes, modular filtering.
 //! * [`closure`]: dnf repoclosure's rules.
 //! * [`engine`]: runs the stages in order, loading filelists only on demand.
+//! * [`change`]: what tagging (or untagging) builds would break: before/after on one pool,
+//!   source-package replacement, a verdict per build.
 //! * [`diff`]: two snapshots of a repository compared (packages and closure findings).
 //! * [`matrix`]: matrix runs: many cells over shared repositories, waivers, baselines.
 //! * [`report`]: every output of the closure and matrix commands: dnf's text format, JSON,
@@ -31,6 +33,7 @@
 
 #![warn(missing_docs)]
 
+pub mod change;
 pub mod closure;
 pub mod core;
 pub mod diff;
