@@ -16,7 +16,7 @@ use crate::core::ids::{NO_EVR, NO_STR, PkgId, StrId};
 use crate::pool::{NameKind, Pool};
 
 /// How rich (boolean) dependencies are judged.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum RichMode {
     /// As dnf repoclosure (libsolv's whatprovides): `and`/`or`/`if`/`unless`

@@ -54,6 +54,14 @@ pub fn baseline_changes(result: &DriftResult, previous_json: &str, file: &str) -
     Ok(changes_between(result, &before))
 }
 
+/// Reads the previous `--format json` output at `path` and lists the
+/// packages whose status changed since (see [`baseline_changes`]).
+pub fn read_baseline(result: &DriftResult, path: &std::path::Path) -> Result<Vec<Change>, String> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("baseline {file}: {e}"))?;
+    baseline_changes(result, &text, &file)
+}
+
 /// The changes of [`baseline_changes`] against a previous document already read
 /// (the `drift` member of a matrix baseline).
 pub fn changes_since(result: &DriftResult, previous: &DriftJson) -> Vec<Change> {

@@ -25,6 +25,7 @@
 //! * [`matrix`]: matrix runs: many cells over shared repositories, waivers, baselines.
 //! * [`report`]: text (dnf's format) and JSON.
 //! * [`drift`], [`drift_report`]: fork drift against reference distributions, and its reports.
+//! * [`exit`]: the exit codes every command uses, and what they mean.
 
 #![warn(missing_docs)]
 
@@ -34,6 +35,7 @@ pub mod diff;
 pub mod drift;
 pub mod drift_report;
 pub mod engine;
+pub mod exit;
 pub mod fetch;
 pub mod matrix;
 pub mod pool;

@@ -1,23 +1,25 @@
-//! The `rpmatrix` command: parses arguments, calls the library, prints, and
-//! maps outcomes to exit codes (closure: 0 closed, 1 unresolved dependencies;
-//! drift: 0 no policy violation, 1 a violation; 2 error for both).
+//! The `rpmatrix` command: dispatches the parsed arguments ([`cli`]) to the
+//! library and prints what it returns, exiting with the codes of
+//! [`rpmatrix::exit`].
 
-use std::process::ExitCode;
+mod cli;
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::sync::Mutex;
-
-use clap::{Args, Parser, Subcommand, ValueEnum};
-
 use std::time::Duration;
 
-use rpmatrix::closure::{ClosureOptions, RichMode};
-use rpmatrix::engine;
-use rpmatrix::fetch::{self, FetchOptions, ProgressMode, RepoSpec, cache::Cache};
+use clap::{CommandFactory, Parser};
+
+use rpmatrix::exit;
+use rpmatrix::fetch;
 use rpmatrix::matrix::{self, FailOn, MatrixReport, Plan};
-use rpmatrix::repodata::LoadOptions;
-use rpmatrix::{repofile, report};
+use rpmatrix::{engine, report};
+
+use cli::{
+    CacheCommand, CellsArgs, CellsFormat, Cli, ClosureArgs, ClosureFormat, Command, CompletionsArgs, DiffArgs,
+    DiffFormat, DriftArgs, DriftFormat, MergeArgs, RunArgs,
+};
 
 /// Writes to stdout. A closed pipe (`rpmatrix ... | head`) ends the program
 /// quietly, as Unix tools do, instead of panicking.
@@ -46,345 +48,6 @@ fn quit_on_stdout_error(e: std::io::Error) {
     }
     eprintln!("error: cannot write to stdout: {e}");
     std::process::exit(2);
-}
-
-/// Prove that RPM repositories shipped together are dependency-consistent.
-#[derive(Parser)]
-#[command(name = "rpmatrix", version, about, long_about = None, after_help = EXIT_CODES)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-const EXIT_CODES: &str = "Exit codes (every command):\n  0  success: everything closed, no gating failure, no policy violation\n  1  findings: unresolved dependencies, unwaived (new) matrix failures, drift policy violations\n  2  error: bad arguments or matrix file, a repository that cannot be loaded, corrupt metadata\n\nStart with: rpmatrix run matrices/demo.toml   (offline, on the fixtures)";
-
-#[derive(Subcommand)]
-enum Command {
-    /// Check that every Requires of the checked packages can be satisfied (dnf repoclosure).
-    #[command(after_help = CLOSURE_EXAMPLES)]
-    Closure(Box<ClosureArgs>),
-    /// Run a matrix of closures over shared repositories (exit 0 ok, 1 failures, 2 error).
-    #[command(after_help = RUN_HELP)]
-    Run(RunArgs),
-    /// List a matrix's cells (for a CI system's job matrix).
-    Cells(CellsArgs),
-    /// Merge per-cell results (from `run --json`) into one report.
-    Merge(MergeArgs),
-    /// Compare two snapshots of one repository: packages and closure findings.
-    Diff(DiffArgs),
-    /// Inspect or empty the download cache.
-    #[command(subcommand)]
-    Cache(CacheCommand),
-    /// Compare our source packages with reference distributions (fork drift), optionally gated by a policy.
-    #[command(after_help = DRIFT_EXAMPLES)]
-    Drift(DriftArgs),
-}
-
-const RUN_HELP: &str = "Examples:\n  rpmatrix run matrices/demo.toml\n  rpmatrix run matrices/demo.toml --drift-only --json drift.json\n  rpmatrix run matrices/rdo-cs9.toml --cell epoxy-testing-x86_64 --junit junit.xml --json result.json\n  rpmatrix run m.toml --baseline yesterday.json --summary \"$GITHUB_STEP_SUMMARY\"\n\nExit codes: 0 no gating failure, 1 unwaived failures (only new ones with --baseline, unless --fail-on any), 2 matrix error or a repository that cannot be loaded.\nThe [drift] section runs after the cells (not with --cell unless --drift; never with --no-drift); its policy violations count as failures.";
-
-#[derive(Args)]
-struct RunArgs {
-    /// The matrix file (TOML).
-    matrix: PathBuf,
-    /// Run only this cell (repeatable).
-    #[arg(long = "cell", value_name = "NAME")]
-    cells: Vec<String>,
-    /// Write JUnit XML here.
-    #[arg(long, value_name = "FILE")]
-    junit: Option<PathBuf>,
-    /// Write the results JSON here (input of --baseline and merge).
-    #[arg(long, value_name = "FILE")]
-    json: Option<PathBuf>,
-    /// Write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY).
-    #[arg(long, value_name = "FILE")]
-    summary: Option<PathBuf>,
-    /// The previous run's results JSON: failures are classified new / still failing / fixed.
-    #[arg(long, value_name = "PREVIOUS.json")]
-    baseline: Option<PathBuf>,
-    /// Which unwaived failures exit 1 (default: new with --baseline, else any).
-    #[arg(long, value_enum)]
-    fail_on: Option<FailOn>,
-    /// Skip the matrix's [drift] section.
-    #[arg(long, conflicts_with_all = ["drift", "drift_only"])]
-    no_drift: bool,
-    /// Run the [drift] section even with --cell (it runs by default without --cell).
-    #[arg(long)]
-    drift: bool,
-    /// Run only the [drift] section, no cells (a CI fan-out's drift job).
-    #[arg(long, conflicts_with = "cells")]
-    drift_only: bool,
-    /// Judge waiver expiry on this date instead of today (YYYY-MM-DD).
-    #[arg(long, value_name = "DATE", hide = true)]
-    today: Option<String>,
-    #[command(flatten)]
-    fetch: FetchArgs,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum CellsFormat {
-    /// One line per cell: name, check, lookaside, basearch.
-    Text,
-    /// A JSON array of cell objects (GitHub Actions `matrix.include: ${{ fromJSON(...) }}`).
-    Json,
-}
-
-#[derive(Args)]
-struct CellsArgs {
-    /// The matrix file (TOML).
-    matrix: PathBuf,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
-    format: CellsFormat,
-}
-
-#[derive(Args)]
-struct MergeArgs {
-    /// Results JSON files written by `run --json`.
-    #[arg(required = true)]
-    results: Vec<PathBuf>,
-    /// Write JUnit XML here.
-    #[arg(long, value_name = "FILE")]
-    junit: Option<PathBuf>,
-    /// Write a Markdown summary here.
-    #[arg(long, value_name = "FILE")]
-    summary: Option<PathBuf>,
-    /// Write the merged results JSON here.
-    #[arg(long, value_name = "FILE")]
-    json: Option<PathBuf>,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum DiffFormat {
-    /// Plain text.
-    Text,
-    /// JSON.
-    Json,
-    /// Markdown.
-    Markdown,
-}
-
-#[derive(Args)]
-struct DiffArgs {
-    /// The old snapshot (LOCATION).
-    old: String,
-    /// The new snapshot (LOCATION).
-    new: String,
-    /// Key packages by name.arch instead of name.
-    #[arg(long)]
-    by_arch: bool,
-    /// Close both snapshots against these repositories (LOCATIONs; repeatable).
-    #[arg(long, value_name = "LOCATION", num_args = 1..)]
-    lookaside: Vec<String>,
-    /// The machine architecture.
-    #[arg(long, default_value = "x86_64", value_name = "ARCH")]
-    basearch: String,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
-    format: DiffFormat,
-    #[command(flatten)]
-    fetch: FetchArgs,
-}
-
-#[derive(Subcommand)]
-enum CacheCommand {
-    /// List the cached repositories and the size of the cache.
-    List {
-        /// The cache directory [default: ~/.cache/rpmatrix].
-        #[arg(long, value_name = "DIR")]
-        cache_dir: Option<PathBuf>,
-    },
-    /// Remove cached files (all, or those unused for DURATION).
-    Clean {
-        /// The cache directory [default: ~/.cache/rpmatrix].
-        #[arg(long, value_name = "DIR")]
-        cache_dir: Option<PathBuf>,
-        /// Remove only files not used for this long (e.g. 30d, 12h).
-        #[arg(long, value_name = "DURATION", value_parser = fetch::parse_duration)]
-        older_than: Option<Duration>,
-    },
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Progress {
-    /// Bars on a terminal, otherwise one line per repository.
-    Auto,
-    /// A bar per repository.
-    Bar,
-    /// One line per repository when it is downloaded.
-    Lines,
-    /// Nothing.
-    Never,
-}
-
-const DRIFT_EXAMPLES: &str = "Examples:\n  rpmatrix drift --ours ours=fixtures/drift/ours --theirs fedora=fixtures/drift/fedora\n  rpmatrix drift --ours rdoinfo:cloud9s-openstack-epoxy-release --rdoinfo ../rdoinfo --theirs f40=./f40 --policy policy.toml --format junit\n\nExit codes: 0 no policy violation, 1 a policy violation, 2 error.";
-
-#[derive(Clone, Copy, ValueEnum)]
-enum DriftFormat {
-    /// An aligned table (colours on a TTY).
-    Table,
-    /// JSON (schema in the README).
-    Json,
-    /// A Markdown report.
-    Markdown,
-    /// CSV, one row per source package.
-    Csv,
-    /// JUnit XML: a testsuite per reference, a testcase per source package.
-    Junit,
-}
-
-#[derive(Args)]
-struct DriftArgs {
-    /// Our packages: NAME=LOCATION, or rdoinfo:TAG (rdoinfo's buildsys-tags/TAG.yml). Repeatable; merged.
-    #[arg(long, value_name = "NAME=LOCATION", required = true)]
-    ours: Vec<String>,
-    /// A reference: NAME=LOCATION. Repeatable; each is compared separately.
-    #[arg(long, value_name = "NAME=LOCATION", required = true)]
-    theirs: Vec<String>,
-    /// A policy file (TOML) to gate on.
-    #[arg(long, value_name = "FILE")]
-    policy: Option<std::path::PathBuf>,
-    /// An rdoinfo checkout: deps.yml gives Fedora names and origins.
-    #[arg(long, value_name = "DIR")]
-    rdoinfo: Option<std::path::PathBuf>,
-    /// A name mapping file (TOML: [map] ours-name = "theirs-name").
-    #[arg(long, value_name = "FILE")]
-    map: Option<std::path::PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    format: DriftFormat,
-    /// A previous --format json output: report which packages changed status.
-    #[arg(long, value_name = "PREVIOUS.json")]
-    baseline: Option<std::path::PathBuf>,
-    /// Only source packages whose name matches one of these globs.
-    #[arg(long, value_name = "NAME-GLOB", num_args = 1..)]
-    only: Vec<String>,
-    /// The architecture filling $basearch and $arch in LOCATIONs.
-    #[arg(long, default_value = "x86_64", value_name = "ARCH")]
-    basearch: String,
-    #[command(flatten)]
-    fetch: FetchArgs,
-}
-
-const CLOSURE_EXAMPLES: &str = "Examples:\n  rpmatrix closure --repo base=fixtures/repos/base --repo app=fixtures/repos/app --check app\n  rpmatrix closure --repofrompath c75,/srv/centos/7.5/os/x86_64 --repo ocata=./ocata --check ocata --newest\n\nExit codes: 0 closed, 1 unresolved dependencies, 2 error.";
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    /// dnf repoclosure's format (summary line on stderr).
-    Text,
-    /// A JSON document (schema in the README).
-    Json,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Rich {
-    /// As dnf repoclosure (libsolv whatprovides).
-    Dnf,
-    /// Boolean evaluation, as dnf5 5.4.
-    Strict,
-}
-
-#[derive(Args)]
-struct ClosureArgs {
-    /// A repository: NAME=LOCATION, where LOCATION is a directory, file://URL,
-    /// http(s)://BASEURL, metalink:URL or mirrorlist:URL ($releasever,
-    /// $basearch, $arch substituted). Repeat for each repo.
-    #[arg(long = "repo", value_name = "NAME=LOCATION")]
-    repos: Vec<String>,
-    /// dnf's spelling of --repo: NAME,LOCATION.
-    #[arg(long = "repofrompath", value_name = "NAME,LOCATION")]
-    repofrompath: Vec<String>,
-    /// Check only the packages of this repo (repeatable); the others only provide (lookaside).
-    #[arg(long, value_name = "NAME")]
-    check: Vec<String>,
-    /// Check only packages of this architecture (repeatable, exact match).
-    #[arg(long = "arch", value_name = "ARCH")]
-    arches: Vec<String>,
-    /// Check only the newest packages of each repo.
-    #[arg(long, short = 'n')]
-    newest: bool,
-    /// Only the newest version of each name.arch across all repos may provide.
-    #[arg(long)]
-    best: bool,
-    /// Check only this package (name, glob or NEVRA; repeatable).
-    #[arg(long = "pkg", value_name = "NAME")]
-    pkgs: Vec<String>,
-    /// The machine architecture deciding which packages can provide.
-    #[arg(long, default_value = "x86_64", value_name = "ARCH")]
-    basearch: String,
-    /// How rich dependencies are judged.
-    #[arg(long, value_enum, default_value = "dnf")]
-    rich: Rich,
-    /// Exempt this repo from modular filtering (dnf's module_hotfixes=1; repeatable).
-    #[arg(long = "module-hotfixes", value_name = "NAME")]
-    module_hotfixes: Vec<String>,
-    /// Never read filelists.xml: file requires that primary cannot answer are
-    /// reported unresolved (what dnf does with a repo that has no filelists).
-    #[arg(long)]
-    no_filelists: bool,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
-    format: Format,
-    /// Also load the enabled repositories of this dnf/yum .repo file (repeatable).
-    #[arg(long, value_name = "FILE.repo")]
-    repos_from: Vec<PathBuf>,
-    #[command(flatten)]
-    fetch: FetchArgs,
-}
-
-/// How metadata is downloaded, cached and read: the same flags for every
-/// command that loads repositories.
-#[derive(Args)]
-struct FetchArgs {
-    /// Where downloads are cached [default: ~/.cache/rpmatrix].
-    #[arg(long, value_name = "DIR")]
-    cache_dir: Option<PathBuf>,
-    /// Use only the cache; never touch the network.
-    #[arg(long)]
-    offline: bool,
-    /// Reuse a cached repomd.xml younger than this without asking the server (e.g. 6h).
-    #[arg(long, value_name = "DURATION", value_parser = fetch::parse_duration)]
-    max_age: Option<Duration>,
-    /// Value of $releasever in LOCATIONs.
-    #[arg(long, value_name = "VERSION")]
-    releasever: Option<String>,
-    /// Connect and read timeout; a file stalled this long is given up (e.g. 30s).
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = fetch::parse_duration)]
-    timeout: Duration,
-    /// Retries of a download after a connection error, a stall, 5xx or 429 (with backoff).
-    #[arg(long, value_name = "N", default_value_t = 3)]
-    retries: u32,
-    /// How downloads are shown (on stderr).
-    #[arg(long, value_enum, default_value = "auto")]
-    progress: Progress,
-    /// Refuse to decompress more than this many bytes from one metadata file.
-    #[arg(long, default_value_t = rpmatrix::repodata::DEFAULT_MAX_DECOMPRESSED, value_name = "BYTES")]
-    max_decompressed_size: u64,
-}
-
-impl FetchArgs {
-    /// The engine's options; `basearch` fills `$basearch` and `$arch` in LOCATIONs.
-    fn options(&self, basearch: &str) -> engine::Options {
-        engine::Options {
-            load: LoadOptions {
-                max_decompressed: self.max_decompressed_size,
-            },
-            fetch: FetchOptions {
-                cache_dir: self.cache_dir.clone(),
-                offline: self.offline,
-                max_age: self.max_age,
-                timeout: self.timeout,
-                retries: self.retries,
-                releasever: self.releasever.clone(),
-                basearch: basearch.to_owned(),
-                progress: match self.progress {
-                    Progress::Auto => ProgressMode::Auto,
-                    Progress::Bar => ProgressMode::Bar,
-                    Progress::Lines => ProgressMode::Lines,
-                    Progress::Never => ProgressMode::Off,
-                },
-            },
-        }
-    }
 }
 
 /// glibc gives every thread that allocates its own arena, and memory freed
@@ -420,19 +83,15 @@ fn main() -> ExitCode {
         Command::Diff(args) => diff(args),
         Command::Cache(cmd) => run_cache(cmd),
         Command::Drift(args) => run_drift(args),
+        Command::Completions(args) => completions(args),
+        Command::Man => man(),
     }
-}
-
-fn cache_at(dir: Option<PathBuf>) -> Result<Cache, String> {
-    dir.or_else(fetch::default_cache_dir)
-        .map(|d| Cache::new(&d))
-        .ok_or_else(|| "no cache directory on this platform: give --cache-dir".to_owned())
 }
 
 fn run_cache(cmd: CacheCommand) -> ExitCode {
     match cmd {
-        CacheCommand::List { cache_dir } => {
-            let cache = match cache_at(cache_dir) {
+        CacheCommand::List { cache } => {
+            let cache = match cache.cache() {
                 Ok(c) => c,
                 Err(e) => return fail(&e),
             };
@@ -459,8 +118,8 @@ fn run_cache(cmd: CacheCommand) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        CacheCommand::Clean { cache_dir, older_than } => {
-            let cache = match cache_at(cache_dir) {
+        CacheCommand::Clean { cache, older_than } => {
+            let cache = match cache.cache() {
                 Ok(c) => c,
                 Err(e) => return fail(&e),
             };
@@ -485,62 +144,19 @@ fn age_text(d: Duration) -> String {
     }
 }
 
-fn parse_repo(spec: &str, sep: char, flag: &str) -> Result<RepoSpec, String> {
-    match spec.split_once(sep) {
-        Some((name, loc)) if !name.is_empty() && !loc.is_empty() => Ok(RepoSpec::new(name, loc)),
-        _ => Err(format!("{flag} {spec:?}: expected NAME{sep}LOCATION")),
-    }
-}
-
 fn fail(msg: &str) -> ExitCode {
     eprintln!("error: {msg}");
-    ExitCode::from(2)
+    ExitCode::from(exit::ERROR)
 }
 
 fn run_closure(args: ClosureArgs) -> ExitCode {
-    let mut specs = Vec::new();
-    for r in &args.repos {
-        match parse_repo(r, '=', "--repo") {
-            Ok(s) => specs.push(s),
-            Err(e) => return fail(&e),
-        }
-    }
-    for r in &args.repofrompath {
-        match parse_repo(r, ',', "--repofrompath") {
-            Ok(s) => specs.push(s),
-            Err(e) => return fail(&e),
-        }
-    }
-    for path in &args.repos_from {
-        match repofile::read(path) {
-            Ok(found) => specs.extend(found),
-            Err(e) => return fail(&e),
-        }
-    }
-    for name in &args.module_hotfixes {
-        match specs.iter_mut().find(|s| &s.name == name) {
-            Some(s) => s.module_hotfixes = true,
-            None => return fail(&format!("--module-hotfixes {name}: no such --repo")),
-        }
-    }
-    if specs.is_empty() {
-        return fail("no repositories: give at least one --repo NAME=LOCATION or --repos-from FILE.repo");
-    }
-    let opts = ClosureOptions {
-        check: args.check,
-        arches: args.arches,
-        newest: args.newest,
-        best: args.best,
-        pkgs: args.pkgs,
-        basearch: args.basearch.clone(),
-        no_filelists: args.no_filelists,
-        providers_from: Vec::new(),
-        rich: match args.rich {
-            Rich::Dnf => RichMode::Dnf,
-            Rich::Strict => RichMode::Strict,
-        },
+    let specs = match args.repos.specs() {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
     };
-    let load_opts = args.fetch.options(&args.basearch);
+    let basearch = &args.basearch.basearch;
+    let opts = args.selection.closure_options(basearch, args.rich, args.no_filelists);
+    let load_opts = args.fetch.options(basearch);
     let mut loaded = match engine::load(&specs, &load_opts) {
         Ok(l) => l,
         Err(e) => return fail(&e.to_string()),
@@ -550,49 +166,19 @@ fn run_closure(args: ClosureArgs) -> ExitCode {
         Err(e) => return fail(&e.to_string()),
     };
     match args.format {
-        Format::Text => {
+        ClosureFormat::Text => {
             out!("{}", report::closure_text(&result));
             if let Some(line) = report::closure_summary_line(&result) {
                 eprintln!("{line}");
             }
         }
-        Format::Json => outln!("{}", report::closure_json(&result, loaded.loaded_repos(), timings)),
+        ClosureFormat::Json => outln!("{}", report::closure_json(&result, loaded.loaded_repos(), timings)),
     }
-    let code = if result.problems.is_empty() { 0 } else { 1 };
+    let code = result.exit_code();
     // The pool holds millions of small allocations; freeing them one by one
     // costs more than the closure. The OS reclaims them at once.
     let _ = std::io::Write::flush(&mut std::io::stdout());
-    std::process::exit(code)
-}
-
-fn write_file(path: &Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-fn write_reports(
-    report: &MatrixReport,
-    junit: Option<&Path>,
-    json: Option<&Path>,
-    summary: Option<&Path>,
-) -> Result<(), String> {
-    if let Some(p) = junit {
-        write_file(p, &report::junit::render(report)?)?;
-    }
-    if let Some(p) = json {
-        write_file(p, &report.to_json())?;
-    }
-    if let Some(p) = summary {
-        // $GITHUB_STEP_SUMMARY is appended to, as GitHub documents.
-        use std::io::Write;
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(p)
-            .map_err(|e| format!("{}: {e}", p.display()))?;
-        f.write_all(report::markdown::render(report).as_bytes())
-            .map_err(|e| format!("{}: {e}", p.display()))?;
-    }
-    Ok(())
+    std::process::exit(i32::from(code))
 }
 
 fn print_outcome(report: &MatrixReport) {
@@ -624,16 +210,10 @@ fn run_matrix(args: RunArgs) -> ExitCode {
         None => jiff::Zoned::now().date(),
     };
     let baseline = match &args.baseline {
-        Some(p) => {
-            let name = p.display().to_string();
-            match std::fs::read_to_string(p)
-                .map_err(|e| format!("{name}: {e}"))
-                .and_then(|t| MatrixReport::from_json(&t, &name))
-            {
-                Ok(b) => Some((name, b)),
-                Err(e) => return fail(&format!("--baseline {e}")),
-            }
-        }
+        Some(p) => match matrix::baseline::read(p) {
+            Ok(b) => Some((p.display().to_string(), b)),
+            Err(e) => return fail(&format!("--baseline {e}")),
+        },
         None => None,
     };
     let fail_on = args
@@ -645,7 +225,7 @@ fn run_matrix(args: RunArgs) -> ExitCode {
     let opts = matrix::RunOptions {
         cells: args.cells.clone(),
         today,
-        load: args.fetch.options("x86_64"),
+        load: args.fetch.options(rpmatrix::core::arch::DEFAULT_BASEARCH),
         baseline,
         fail_on,
         drift: !args.no_drift && (args.cells.is_empty() || args.drift || args.drift_only),
@@ -673,12 +253,7 @@ fn run_matrix(args: RunArgs) -> ExitCode {
             outln!("\nfailures compared with the baseline:\n{d}");
         }
     }
-    if let Err(e) = write_reports(
-        &result,
-        args.junit.as_deref(),
-        args.json.as_deref(),
-        args.summary.as_deref(),
-    ) {
+    if let Err(e) = args.reports.write(&result) {
         return fail(&e);
     }
     ExitCode::from(result.exit_code())
@@ -712,11 +287,7 @@ fn list_cells(args: CellsArgs) -> ExitCode {
 fn merge(args: MergeArgs) -> ExitCode {
     let mut parts = Vec::new();
     for p in &args.results {
-        let name = p.display().to_string();
-        match std::fs::read_to_string(p)
-            .map_err(|e| format!("{name}: {e}"))
-            .and_then(|t| MatrixReport::from_json(&t, &name))
-        {
+        match matrix::baseline::read(p) {
             Ok(r) => parts.push(r),
             Err(e) => return fail(&e),
         }
@@ -730,12 +301,7 @@ fn merge(args: MergeArgs) -> ExitCode {
         outln!("{}", report::table::row(c));
     }
     print_outcome(&merged);
-    if let Err(e) = write_reports(
-        &merged,
-        args.junit.as_deref(),
-        args.json.as_deref(),
-        args.summary.as_deref(),
-    ) {
+    if let Err(e) = args.reports.write(&merged) {
         return fail(&e);
     }
     ExitCode::from(merged.exit_code())
@@ -745,8 +311,8 @@ fn diff(args: DiffArgs) -> ExitCode {
     let opts = rpmatrix::diff::DiffOptions {
         by_arch: args.by_arch,
         lookaside: args.lookaside,
-        load: args.fetch.options(&args.basearch),
-        basearch: args.basearch,
+        load: args.fetch.options(&args.basearch.basearch),
+        basearch: args.basearch.basearch,
     };
     let d = match rpmatrix::diff::diff(&args.old, &args.new, &opts) {
         Ok(d) => d,
@@ -757,11 +323,7 @@ fn diff(args: DiffArgs) -> ExitCode {
         DiffFormat::Json => outln!("{}", d.json()),
         DiffFormat::Markdown => out!("{}", d.markdown()),
     }
-    if d.appeared.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    }
+    ExitCode::from(d.exit_code())
 }
 
 fn run_drift(args: DriftArgs) -> ExitCode {
@@ -782,23 +344,17 @@ fn run_drift(args: DriftArgs) -> ExitCode {
         rdoinfo: args.rdoinfo,
         map: args.map,
         only: args.only,
-        load: args.fetch.options(&args.basearch),
+        load: args.fetch.options(&args.basearch.basearch),
     };
     let result = match drift::run(&plan) {
         Ok(r) => r,
         Err(e) => return fail(&e.to_string()),
     };
     let changes = match &args.baseline {
-        Some(path) => {
-            let text = match std::fs::read_to_string(path) {
-                Ok(t) => t,
-                Err(e) => return fail(&format!("baseline {}: {e}", path.display())),
-            };
-            match drift_report::baseline_changes(&result, &text, &path.display().to_string()) {
-                Ok(c) => Some(c),
-                Err(e) => return fail(&e),
-            }
-        }
+        Some(path) => match drift_report::read_baseline(&result, path) {
+            Ok(c) => Some(c),
+            Err(e) => return fail(&e),
+        },
         None => None,
     };
     let changes = changes.as_deref();
@@ -817,9 +373,21 @@ fn run_drift(args: DriftArgs) -> ExitCode {
         },
     };
     out!("{out}");
-    if result.has_violations() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+    ExitCode::from(result.exit_code())
+}
+
+fn completions(args: CompletionsArgs) -> ExitCode {
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut Cli::command(), "rpmatrix", &mut script);
+    out!("{}", String::from_utf8_lossy(&script));
+    ExitCode::SUCCESS
+}
+
+fn man() -> ExitCode {
+    let mut page = Vec::new();
+    if let Err(e) = cli::man::render(&Cli::command(), &mut page) {
+        return fail(&format!("cannot render the man page: {e}"));
     }
+    out!("{}", String::from_utf8_lossy(&page));
+    ExitCode::SUCCESS
 }

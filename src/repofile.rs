@@ -137,6 +137,46 @@ fn list(v: &str) -> Vec<String> {
         .collect()
 }
 
+/// The repositories a command line names, in order: `--repo NAME=LOCATION`,
+/// dnf's `--repofrompath NAME,LOCATION`, the enabled sections of each
+/// `--repos-from FILE.repo`; then `--module-hotfixes NAME` exempts the repos
+/// so named from modular filtering. At least one repository is needed.
+pub fn from_command_line(
+    repos: &[String],
+    repofrompath: &[String],
+    repos_from: &[std::path::PathBuf],
+    module_hotfixes: &[String],
+) -> Result<Vec<RepoSpec>, String> {
+    let mut specs = Vec::new();
+    for r in repos {
+        specs.push(named_location(r, '=', "--repo")?);
+    }
+    for r in repofrompath {
+        specs.push(named_location(r, ',', "--repofrompath")?);
+    }
+    for path in repos_from {
+        specs.extend(read(path)?);
+    }
+    for name in module_hotfixes {
+        match specs.iter_mut().find(|s| &s.name == name) {
+            Some(s) => s.module_hotfixes = true,
+            None => return Err(format!("--module-hotfixes {name}: no such --repo")),
+        }
+    }
+    if specs.is_empty() {
+        return Err("no repositories: give at least one --repo NAME=LOCATION or --repos-from FILE.repo".to_owned());
+    }
+    Ok(specs)
+}
+
+/// `NAME<sep>LOCATION` as `flag` takes it.
+fn named_location(spec: &str, sep: char, flag: &str) -> Result<RepoSpec, String> {
+    match spec.split_once(sep) {
+        Some((name, loc)) if !name.is_empty() && !loc.is_empty() => Ok(RepoSpec::new(name, loc)),
+        _ => Err(format!("{flag} {spec:?}: expected NAME{sep}LOCATION")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

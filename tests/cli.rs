@@ -168,3 +168,71 @@ fn a_closed_stdout_pipe_is_not_a_panic() {
         out.status
     );
 }
+
+/// The visible subcommands, as `rpmatrix --help` lists them.
+fn subcommands() -> Vec<String> {
+    let out = rpmatrix().arg("--help").output().unwrap_or_else(|e| panic!("{e}"));
+    let help = String::from_utf8_lossy(&out.stdout).into_owned();
+    let list = help
+        .split("Commands:\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no command list in --help:\n{help}"));
+    let names: Vec<String> = list
+        .lines()
+        .take_while(|l| l.starts_with("  "))
+        // A wrapped description continues further right.
+        .filter(|l| !l[2..].starts_with(' '))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|n| *n != "help")
+        .map(str::to_owned)
+        .collect();
+    assert!(names.len() >= 8, "{names:?}");
+    names
+}
+
+#[test]
+fn completions_for_each_shell_name_every_subcommand() {
+    let subs = subcommands();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = rpmatrix()
+            .args(["completions", shell])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{shell}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(script.contains("rpmatrix"), "{shell}: {script}");
+        for s in &subs {
+            assert!(script.contains(s.as_str()), "{shell} completion lacks {s}");
+        }
+        // fish spells flags `-l module-hotfixes`.
+        assert!(
+            script.contains("module-hotfixes") && script.contains("cache-dir"),
+            "{shell}"
+        );
+    }
+    let bad = rpmatrix()
+        .args(["completions", "tcsh"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn man_page_has_every_subcommand_its_options_and_the_exit_codes() {
+    let out = rpmatrix().arg("man").output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(page.starts_with(".ie") || page.contains(".TH rpmatrix 1"), "{page}");
+    for s in subcommands() {
+        let heading = format!(".SH \"RPMATRIX {}\"", s.to_uppercase());
+        assert!(page.contains(&heading), "no {heading} in the man page");
+    }
+    for needle in ["module\\-hotfixes", "EXIT STATUS", "unresolved dependencies"] {
+        assert!(page.contains(needle), "no {needle} in the man page");
+    }
+}

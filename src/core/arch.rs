@@ -1,6 +1,11 @@
 //! Which package architectures a machine of a given base architecture can
 //! install, as dnf (with Fedora's libsolv arch policies) defines them.
 
+/// The base architecture when none is given (dnf's default on the machines
+/// rpmatrix's users check for): every command's `--basearch` and a matrix
+/// cell without `basearch` use it.
+pub const DEFAULT_BASEARCH: &str = "x86_64";
+
 /// The architectures installable on `basearch`, best first, `noarch` last.
 /// Unknown base architectures accept themselves and `noarch` only.
 pub fn compatible(basearch: &str) -> Vec<&str> {

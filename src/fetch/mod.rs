@@ -318,7 +318,7 @@ impl Default for FetchOptions {
             timeout: Duration::from_secs(30),
             retries: 3,
             releasever: None,
-            basearch: "x86_64".into(),
+            basearch: crate::core::arch::DEFAULT_BASEARCH.into(),
             progress: ProgressMode::Auto,
         }
     }
@@ -327,6 +327,13 @@ impl Default for FetchOptions {
 /// The XDG cache directory for rpmatrix (`~/.cache/rpmatrix`), if the platform has one.
 pub fn default_cache_dir() -> Option<PathBuf> {
     dirs::cache_dir().map(|d| d.join("rpmatrix"))
+}
+
+/// The download cache at `dir`, or at [`default_cache_dir`] when none is given.
+pub fn cache_at(dir: Option<PathBuf>) -> Result<cache::Cache, String> {
+    dir.or_else(default_cache_dir)
+        .map(|d| cache::Cache::new(&d))
+        .ok_or_else(|| "no cache directory on this platform: give --cache-dir".to_owned())
 }
 
 /// Replaces `$releasever`, `$basearch` and `$arch` (also `${...}`) in a LOCATION.

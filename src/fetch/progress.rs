@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// How downloads are shown.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum ProgressMode {
     /// Bars when stderr is a terminal, otherwise one line per repository.
     #[default]
@@ -21,6 +21,7 @@ pub enum ProgressMode {
     /// One line per repository on stderr when it is done.
     Lines,
     /// Nothing.
+    #[value(name = "never")]
     Off,
 }
 

@@ -82,3 +82,12 @@ pub fn unified_diff(old: &MatrixReport, new: &MatrixReport, old_name: &str, new_
         .header(old_name, new_name)
         .to_string()
 }
+
+/// Reads a results file written by `run --json` or `merge --json` (a
+/// baseline, or a part to merge), checking its kind and schema; errors name
+/// the file.
+pub fn read(path: &std::path::Path) -> Result<MatrixReport, String> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{name}: {e}"))?;
+    MatrixReport::from_json(&text, &name)
+}

@@ -343,13 +343,13 @@ impl MatrixReport {
     pub fn exit_code(&self) -> u8 {
         let drift = self.drift.as_ref();
         if self.cells.iter().any(|c| c.status == Status::Error) || drift.is_some_and(|d| d.error.is_some()) {
-            2
+            crate::exit::ERROR
         } else if self.cells.iter().any(|c| c.gating(self.fail_on) > 0)
             || drift.is_some_and(|d| d.gating(self.fail_on) > 0)
         {
-            1
+            crate::exit::FINDINGS
         } else {
-            0
+            crate::exit::SUCCESS
         }
     }
 

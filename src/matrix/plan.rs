@@ -374,7 +374,7 @@ pub fn resolve(src: &Source, file: MatrixFile) -> Result<Plan, MatrixError> {
             let check = lists.pop().unwrap_or_default();
             let basearch = match &e.basearch {
                 Some(a) => r.subst(a, &b, "basearch", span.clone())?,
-                None => "x86_64".to_owned(),
+                None => crate::core::arch::DEFAULT_BASEARCH.to_owned(),
             };
             let pkg = r.subst_all(&e.pkg, &b, "pkg", &span)?;
             check_globs(src, &pkg, "pkg", &span)?;

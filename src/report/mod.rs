@@ -89,3 +89,35 @@ pub fn closure_json(result: &ClosureResult, repos: Vec<LoadedRepo>, timings: Tim
     };
     serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
+
+/// Writes a matrix report to each file asked for: JUnit XML, the results
+/// JSON, and the Markdown summary, appended to (as GitHub documents
+/// `$GITHUB_STEP_SUMMARY`). Errors name the file.
+pub fn write_files(
+    report: &crate::matrix::MatrixReport,
+    junit: Option<&std::path::Path>,
+    json: Option<&std::path::Path>,
+    summary: Option<&std::path::Path>,
+) -> Result<(), String> {
+    if let Some(p) = junit {
+        write_file(p, &junit::render(report)?)?;
+    }
+    if let Some(p) = json {
+        write_file(p, &report.to_json())?;
+    }
+    if let Some(p) = summary {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+            .map_err(|e| format!("{}: {e}", p.display()))?;
+        f.write_all(markdown::render(report).as_bytes())
+            .map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    Ok(())
+}
+
+fn write_file(path: &std::path::Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
