@@ -407,17 +407,29 @@ fn check_in_parallel<'p>(
             done.push((i, check_packages(&mut judge, chunk)));
         }
     };
+    type Work<'w, T> = Box<dyn FnOnce() -> T + Send + 'w>;
+    let slots: Vec<std::sync::Mutex<Option<Work<'_, _>>>> = (1..threads.max(2)).map(|_| Default::default()).collect();
     let mut parts = std::thread::scope(|scope| {
         let mut helpers = Vec::new();
-        if let Some(job) = beside {
+        let mut slots = slots.iter();
+        if let Some(job) = beside
+            && let Some(slot) = slots.next()
+        {
             let work = &work;
-            helpers.push(scope.spawn(move || {
+            let both: Work<'_, _> = Box::new(move || {
                 job();
                 work()
-            }));
+            });
+            helpers.push(crate::threads::spawn_or_defer(scope, slot, both));
         }
-        while helpers.len() + 1 < threads {
-            helpers.push(scope.spawn(work));
+        while helpers.len() + 1 < threads
+            && let Some(slot) = slots.next()
+        {
+            helpers.push(crate::threads::spawn_or_defer(
+                scope,
+                slot,
+                Box::new(work) as Work<'_, _>,
+            ));
         }
         let mut parts = work();
         for helper in helpers {

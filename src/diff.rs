@@ -102,6 +102,8 @@ pub struct DiffOptions {
     pub lookaside: Vec<String>,
     /// The machine architecture.
     pub basearch: String,
+    /// Never read filelists (`closure --no-filelists`).
+    pub no_filelists: bool,
     /// Loading options.
     pub load: engine::Options,
 }
@@ -188,6 +190,7 @@ pub fn diff(old: &str, new: &str, opts: &DiffOptions) -> Result<DiffReport, Engi
             check: vec![snapshot.to_owned()],
             basearch: opts.basearch.clone(),
             providers_from: from,
+            no_filelists: opts.no_filelists,
             ..ClosureOptions::default()
         };
         let (result, _) = loaded.closure(&copts)?;

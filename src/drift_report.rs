@@ -359,7 +359,7 @@ pub fn table(result: &DriftResult, changes: Option<&[Change]>, color: bool) -> S
         .filter(|p| matches!(p.verdict, Verdict::Violation { .. }))
         .count();
     if v > 0 {
-        let _ = writeln!(out, "{v} policy violations");
+        let _ = writeln!(out, "{v} policy violation{}", if v == 1 { "" } else { "s" });
     }
     if let Some(ch) = changes {
         let _ = writeln!(out, "\nChanged since baseline ({}):", ch.len());

@@ -26,6 +26,7 @@
 //! * [`report`]: text (dnf's format) and JSON.
 //! * [`drift`], [`drift_report`]: fork drift against reference distributions, and its reports.
 //! * [`exit`]: the exit codes every command uses, and what they mean.
+//! * [`threads`]: running out of threads or memory ends in exit 2 with a message.
 
 #![warn(missing_docs)]
 
@@ -42,3 +43,4 @@ pub mod pool;
 pub mod repodata;
 pub mod repofile;
 pub mod report;
+pub mod threads;

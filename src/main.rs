@@ -21,33 +21,26 @@ use cli::{
     DiffFormat, DriftArgs, DriftFormat, MergeArgs, RunArgs,
 };
 
-/// Writes to stdout. A closed pipe (`rpmatrix ... | head`) ends the program
-/// quietly, as Unix tools do, instead of panicking.
+/// Writes to stdout. A closed pipe (`rpmatrix ... | head`) ends the
+/// printing, never the program: report files are still written and the exit
+/// code still gives the verdict.
 macro_rules! out {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        if let Err(e) = write!(std::io::stdout(), $($arg)*) {
-            quit_on_stdout_error(e);
-        }
-    }};
+    ($($arg:tt)*) => {
+        rpmatrix::report::output::print(format_args!($($arg)*))
+    };
 }
 
 /// [`out!`] with a newline.
 macro_rules! outln {
     ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
-            quit_on_stdout_error(e);
-        }
+        out!($($arg)*);
+        out!("\n");
     }};
 }
 
-fn quit_on_stdout_error(e: std::io::Error) {
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
-        std::process::exit(0);
-    }
-    eprintln!("error: cannot write to stdout: {e}");
-    std::process::exit(2);
+/// The exit code of a verdict (see [`rpmatrix::report::output::exit_code`]).
+fn verdict(code: u8) -> ExitCode {
+    ExitCode::from(report::output::exit_code(code))
 }
 
 /// glibc gives every thread that allocates its own arena, and memory freed
@@ -72,8 +65,15 @@ fn limit_malloc_arenas() {}
 /// See [`limit_malloc_arenas`].
 const MALLOC_ARENAS: i32 = 1;
 
+/// A failed allocation is exit 2 naming the file being read, not an abort.
+#[global_allocator]
+static ALLOCATOR: rpmatrix::threads::ReportingAlloc = rpmatrix::threads::ReportingAlloc;
+
 fn main() -> ExitCode {
     limit_malloc_arenas();
+    if let Err(e) = rpmatrix::threads::init_pool() {
+        return fail(&e);
+    }
     let cli = Cli::parse();
     match cli.command {
         Command::Closure(args) => run_closure(*args),
@@ -154,6 +154,14 @@ fn run_closure(args: ClosureArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
+    if let Some(e) = args
+        .selection
+        .arches
+        .iter()
+        .find_map(|a| rpmatrix::core::arch::check_package_arch(a).err())
+    {
+        return fail(&format!("--arch: {e}"));
+    }
     let basearch = &args.basearch.basearch;
     let opts = args.selection.closure_options(basearch, args.rich, args.no_filelists);
     let load_opts = args.fetch.options(basearch);
@@ -177,8 +185,7 @@ fn run_closure(args: ClosureArgs) -> ExitCode {
     let code = result.exit_code();
     // The pool holds millions of small allocations; freeing them one by one
     // costs more than the closure. The OS reclaims them at once.
-    let _ = std::io::Write::flush(&mut std::io::stdout());
-    std::process::exit(i32::from(code))
+    std::process::exit(i32::from(report::output::exit_code(code)))
 }
 
 fn print_outcome(report: &MatrixReport) {
@@ -193,7 +200,7 @@ fn print_outcome(report: &MatrixReport) {
         count(matrix::Status::Error)
     );
     if let Some(line) = report::table::drift_line(report) {
-        println!("{line}");
+        outln!("{line}");
     }
 }
 
@@ -211,7 +218,14 @@ fn run_matrix(args: RunArgs) -> ExitCode {
     };
     let baseline = match &args.baseline {
         Some(p) => match matrix::baseline::read(p) {
-            Ok(b) => Some((p.display().to_string(), b)),
+            Ok(b) => {
+                let name = p.display().to_string();
+                let cells: Vec<&str> = plan.cells.iter().map(|c| c.name.as_str()).collect();
+                if let Some(why) = matrix::baseline::mismatch(&b, &args.matrix, &cells) {
+                    eprintln!("warning: --baseline {name} {why}");
+                }
+                Some((name, b))
+            }
             Err(e) => return fail(&format!("--baseline {e}")),
         },
         None => None,
@@ -238,8 +252,7 @@ fn run_matrix(args: RunArgs) -> ExitCode {
         let _guard = out.lock();
         outln!("{}", report::table::row(c));
         if tty {
-            use std::io::Write;
-            let _ = std::io::stdout().flush();
+            report::output::flush();
         }
     };
     let result = match matrix::run(&plan, &opts, &on_done) {
@@ -256,7 +269,7 @@ fn run_matrix(args: RunArgs) -> ExitCode {
     if let Err(e) = args.reports.write(&result) {
         return fail(&e);
     }
-    ExitCode::from(result.exit_code())
+    verdict(result.exit_code())
 }
 
 fn list_cells(args: CellsArgs) -> ExitCode {
@@ -304,13 +317,14 @@ fn merge(args: MergeArgs) -> ExitCode {
     if let Err(e) = args.reports.write(&merged) {
         return fail(&e);
     }
-    ExitCode::from(merged.exit_code())
+    verdict(merged.exit_code())
 }
 
 fn diff(args: DiffArgs) -> ExitCode {
     let opts = rpmatrix::diff::DiffOptions {
         by_arch: args.by_arch,
         lookaside: args.lookaside,
+        no_filelists: args.no_filelists,
         load: args.fetch.options(&args.basearch.basearch),
         basearch: args.basearch.basearch,
     };
@@ -323,7 +337,7 @@ fn diff(args: DiffArgs) -> ExitCode {
         DiffFormat::Json => outln!("{}", d.json()),
         DiffFormat::Markdown => out!("{}", d.markdown()),
     }
-    ExitCode::from(d.exit_code())
+    verdict(d.exit_code())
 }
 
 fn run_drift(args: DriftArgs) -> ExitCode {
@@ -373,7 +387,7 @@ fn run_drift(args: DriftArgs) -> ExitCode {
         },
     };
     out!("{out}");
-    ExitCode::from(result.exit_code())
+    verdict(result.exit_code())
 }
 
 fn completions(args: CompletionsArgs) -> ExitCode {

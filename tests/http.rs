@@ -38,6 +38,9 @@ enum Reply {
     Stall,
     /// 302 to this path.
     Redirect(String),
+    /// Announce the whole file, then send one byte every `.1` until the
+    /// client hangs up: no single read ever times out.
+    Drip(String, Duration),
 }
 
 type Handler = Box<dyn Fn(&Req) -> Reply + Send + Sync>;
@@ -184,6 +187,17 @@ fn serve(
         Reply::Stall => {
             record(0);
             std::thread::sleep(Duration::from_secs(20));
+        }
+        Reply::Drip(p, every) => {
+            record(200);
+            let body = read(&p).unwrap_or_default();
+            let _ = stream.write_all(&head(200, &[("Content-Length", body.len().to_string())]));
+            for b in body {
+                std::thread::sleep(every);
+                if stream.write_all(&[b]).and_then(|()| stream.flush()).is_err() {
+                    break;
+                }
+            }
         }
         Reply::Redirect(to) => {
             record(302);
@@ -656,4 +670,222 @@ fn http_gives_the_local_findings_on_cs9() {
     let want = rpmatrix(&l);
     assert_same(&remote(&server, &repos, &cache, &[]), &want);
     assert_same(&remote(&server, &repos, &cache, &["--offline"]), &want);
+}
+
+// Issue 20: hardening against what the network and the cache do.
+
+/// The requests made for `path`.
+fn requests_for(log: &[(String, u16)], path: &str) -> usize {
+    log.iter().filter(|(p, _)| p == path).count()
+}
+
+/// A server sending a byte every 2.5 s never lets one read time out: the
+/// file's time budget (--timeout) still ends it, once, without retries
+/// (issue 20, point 2).
+#[test]
+fn a_slow_drip_is_given_up_at_the_timeout() {
+    let primary = href_of("base", "primary");
+    let p = primary.clone();
+    let (run, server) = fault_then_heal(
+        move |r| (r.path == p).then(|| Reply::Drip(p.clone(), Duration::from_millis(2500))),
+        &["--timeout", "3s", "--retries", "3"],
+    );
+    assert_fault(&run, "base", &server.url(primary.trim_start_matches('/')), "stalled");
+    let log = server.take_log();
+    // One drip, then the healed run's download.
+    assert_eq!(requests_for(&log, &primary), 2, "{log:?}");
+}
+
+/// Stalling mirrors share one time budget: with five of them and
+/// --timeout 2s only the first is tried, not all five in turn (point 2).
+#[test]
+fn stalled_mirrors_do_not_add_up() {
+    let port = Arc::new(Mutex::new(0u16));
+    let p2 = port.clone();
+    let server = Server::start(
+        &fixtures(),
+        Box::new(move |r: &Req| {
+            let port = *p2.lock().unwrap_or_else(|e| e.into_inner());
+            if r.path == "/mirrorlist" {
+                let list: String = (0..5)
+                    .map(|i| format!("http://127.0.0.1:{port}/stall{i}/base\n"))
+                    .collect();
+                Reply::Raw(200, vec![], list.into_bytes())
+            } else if r.path.starts_with("/stall") {
+                Reply::Stall
+            } else {
+                Reply::File(r.path.clone())
+            }
+        }),
+    );
+    *port.lock().unwrap_or_else(|e| e.into_inner()) = server.port;
+    let cache = tempdir();
+    let c = cache_arg(&cache);
+    let loc = format!("base=mirrorlist:{}", server.url("mirrorlist"));
+    let run = rpmatrix(&["closure", "--cache-dir", &c, "--timeout", "2s", "--repo", &loc]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("given up after"), "{}", run.stderr);
+    let stalled = server
+        .take_log()
+        .iter()
+        .filter(|(p, _)| p.starts_with("/stall"))
+        .count();
+    assert_eq!(stalled, 1, "{}", run.stderr);
+}
+
+/// An HTML page served with status 200 for repomd.xml is not cached: once
+/// the server is healthy, --max-age and --offline use the real one (point 4).
+#[test]
+fn an_error_page_for_repomd_is_not_cached() {
+    let healthy = Arc::new(AtomicBool::new(false));
+    let h = healthy.clone();
+    let server = Server::start(
+        &fixtures(),
+        Box::new(move |r: &Req| {
+            if !h.load(Ordering::SeqCst) && r.path.ends_with("repomd.xml") {
+                return Reply::Raw(
+                    200,
+                    vec![("Content-Type", "text/html".into())],
+                    b"<!DOCTYPE html><html><body>Service Unavailable</body></html>".to_vec(),
+                );
+            }
+            Reply::File(r.path.clone())
+        }),
+    );
+    let cache = tempdir();
+    let run = remote(&server, &["base"], &cache, &[]);
+    assert_fault(&run, "base", &server.url("base"), "html page");
+    let offline = remote(&server, &["base"], &cache, &["--offline"]);
+    assert_fault(
+        &offline,
+        "base",
+        &server.url("base/repodata/repomd.xml"),
+        "not in the cache",
+    );
+    healthy.store(true, Ordering::SeqCst);
+    let want = local(&["base"]);
+    assert_same(&remote(&server, &["base"], &cache, &["--max-age", "1h"]), &want);
+    assert_same(&remote(&server, &["base"], &cache, &["--offline"]), &want);
+}
+
+/// The cached object of a file, by the checksum repomd.xml gives it.
+fn cached_object(cache: &tempfile::TempDir, repo: &str, kind: &str) -> PathBuf {
+    let repomd = std::fs::read_to_string(fixtures().join(repo).join("repodata/repomd.xml")).unwrap_or_default();
+    let block = repomd
+        .split("<data ")
+        .find(|d| d.starts_with(&format!("type=\"{kind}\"")))
+        .unwrap_or_else(|| panic!("no {kind} in {repo}"));
+    let sum = block
+        .split("<checksum type=\"sha256\">")
+        .nth(1)
+        .and_then(|t| t.split('<').next())
+        .unwrap_or_else(|| panic!("no sha256 for {kind}"));
+    cache.path().join("objects/sha256").join(&sum[..2]).join(sum)
+}
+
+fn flip_a_bit(path: &Path, at: usize) {
+    let mut bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let at = at.min(bytes.len() - 1);
+    bytes[at] ^= 0x10;
+    std::fs::write(path, bytes).unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// A bit flipped in a cached primary is found as it is read (the checksum
+/// its name promises), said so, and the file downloaded again: the findings
+/// are the local ones, not different ones nor "malformed XML" (point 5).
+#[test]
+fn a_corrupt_cache_object_is_detected_and_replaced() {
+    let server = Server::start(&fixtures(), plain());
+    let cache = tempdir();
+    let want = local(&["base", "app"]);
+    assert_same(&remote(&server, &["base", "app"], &cache, &[]), &want);
+    let object = cached_object(&cache, "app", "primary");
+    let size = std::fs::metadata(&object).map(|m| m.len()).unwrap_or(0) as usize;
+    for at in [size / 2, 40, size - 6] {
+        flip_a_bit(&object, at);
+        server.take_log();
+        let run = remote(&server, &["base", "app"], &cache, &["--max-age", "1h"]);
+        assert_same(&run, &want);
+        assert!(
+            run.stderr.contains("is corrupt") && run.stderr.contains("downloading it again"),
+            "{}",
+            run.stderr
+        );
+        let primary = href_of("app", "primary");
+        assert_eq!(requests_for(&server.take_log(), &primary), 1);
+        // Replaced: the next run reads it without a word.
+        let again = remote(&server, &["base", "app"], &cache, &["--max-age", "1h"]);
+        assert_same(&again, &want);
+        assert!(!again.stderr.contains("corrupt"), "{}", again.stderr);
+    }
+    // A corrupt repomd.xml object of the same size is replaced too.
+    let repomd = std::fs::read(fixtures().join("base/repodata/repomd.xml")).unwrap_or_default();
+    let sum = sha256_hex(&repomd);
+    let object = cache.path().join("objects/sha256").join(&sum[..2]).join(&sum);
+    flip_a_bit(&object, repomd.len() / 2);
+    assert_same(&remote(&server, &["base", "app"], &cache, &[]), &want);
+    assert_eq!(std::fs::read(&object).unwrap_or_default(), repomd);
+    assert_same(&remote(&server, &["base", "app"], &cache, &["--offline"]), &want);
+}
+
+/// A redirect rpmatrix cannot follow is named, and not retried (point 11).
+#[test]
+fn a_redirect_to_file_or_ftp_is_named_and_not_retried() {
+    for to in ["file:///etc/passwd", "ftp://mirror.invalid/base/repodata/repomd.xml"] {
+        let target = to.to_owned();
+        let server = Server::start(
+            &fixtures(),
+            Box::new(move |r: &Req| {
+                if r.path.ends_with("repomd.xml") {
+                    Reply::Redirect(target.clone())
+                } else {
+                    Reply::File(r.path.clone())
+                }
+            }),
+        );
+        let cache = tempdir();
+        let run = remote(&server, &["base"], &cache, &["--retries", "3"]);
+        assert_fault(&run, "base", &server.url("base"), to.split(':').next().unwrap_or(to));
+        assert!(!run.stderr.contains("attempts"), "{}", run.stderr);
+        assert_eq!(server.take_log().len(), 1);
+    }
+}
+
+/// A base URL with a query (a signed token) gets hrefs before the query
+/// (point 11).
+#[test]
+fn a_base_url_with_a_query_keeps_it_last() {
+    let server = Server::start(
+        &fixtures(),
+        Box::new(|r: &Req| match r.path.split_once('?') {
+            Some((path, "token=1")) => Reply::File(path.to_owned()),
+            _ => Reply::Raw(403, vec![], b"no token".to_vec()),
+        }),
+    );
+    let cache = tempdir();
+    let c = cache_arg(&cache);
+    let loc = format!("base={}?token=1", server.url("base"));
+    assert_same(
+        &rpmatrix(&["closure", "--cache-dir", &c, "--repo", &loc]),
+        &local(&["base"]),
+    );
+}
+
+/// Temporary files of a killed download go at the next run; those of a
+/// live process stay (point 11).
+#[test]
+fn leftovers_of_a_killed_download_are_removed() {
+    let server = Server::start(&fixtures(), plain());
+    let cache = tempdir();
+    let dir = cache.path().join("objects/sha256/00");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    // A process id above the kernel's maximum (4194304) is never alive.
+    let dead = dir.join(".tmp-4999999-abcdef");
+    let live = dir.join(format!(".tmp-{}-abcdef", std::process::id()));
+    for f in [&dead, &live] {
+        std::fs::write(f, b"partial").unwrap_or_else(|e| panic!("{e}"));
+    }
+    assert_same(&remote(&server, &["base"], &cache, &[]), &local(&["base"]));
+    assert!(!dead.exists());
+    assert!(live.exists());
 }

@@ -440,7 +440,7 @@ fn drift_only_and_merge() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("3 policy violations"));
     let (_, r) = read_junit(&merged_junit);
-    assert_eq!((r.tests, r.failures, r.errors, r.test_suites.len()), (71, 15, 0, 8));
+    assert_eq!((r.tests, r.failures, r.errors, r.test_suites.len()), (121, 22, 0, 8));
     let merged = read_report(&merged_json);
     assert_eq!(merged.drift, only.drift);
     assert_eq!(merged.cells.len(), 6);
@@ -520,7 +520,7 @@ fn unloadable_drift_repo_is_an_infrastructure_error() {
     assert_eq!(out.status.code(), Some(2));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("drift: ERROR (repo 'gone' cannot be loaded"),
+        stdout.contains("drift: ERROR (repo 'gone': unusable location"),
         "{stdout}"
     );
     let report = read_report(&json);

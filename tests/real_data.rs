@@ -51,12 +51,22 @@ fn manifest() -> Vec<Case> {
 }
 
 fn run(case: &Case, extra: impl Fn(&mut ClosureOptions)) -> Result<Vec<String>, String> {
+    run_with(case, false, extra)
+}
+
+fn run_with(
+    case: &Case,
+    allow_missing_filelists: bool,
+    extra: impl Fn(&mut ClosureOptions),
+) -> Result<Vec<String>, String> {
     let specs: Vec<RepoSpec> = case
         .repos
         .iter()
         .map(|(n, d)| RepoSpec::new(n, &data_dir().join(d).display().to_string()))
         .collect();
-    let mut loaded = engine::load(&specs, &engine::Options::default()).map_err(|e| e.to_string())?;
+    let mut load = engine::Options::default();
+    load.load.allow_missing_filelists = allow_missing_filelists;
+    let mut loaded = engine::load(&specs, &load).map_err(|e| e.to_string())?;
     let mut opts = ClosureOptions {
         check: case.check.clone(),
         basearch: case.basearch.clone(),
@@ -109,23 +119,54 @@ fn every_real_repository_agrees_with_dnf_repoclosure() {
 }
 
 /// CentOS 7.2's repomd.xml names a filelists file that is absent. dnf
-/// refuses the repository; rpmatrix loads it and fails only when a file
-/// require needs filelists, naming the file. With `--no-filelists` it
-/// reports what dnf reports for the repository without that entry.
+/// refuses the repository, and so does rpmatrix by default, naming the file;
+/// `allow_missing_filelists` loads it without filelists. A copy whose
+/// repomd.xml has no filelists entry at all is valid rpm-md: dnf resolves
+/// file dependencies from primary's files (case `c72`), and so does rpmatrix.
 #[test]
 #[ignore = "needs ../shared/data/real (run by .ci/run with --include-ignored)"]
-fn absent_filelists_is_an_error_only_when_needed() {
+fn absent_filelists_is_refused_as_dnf_does_and_no_filelists_entry_is_primary_only() {
     let cases = manifest();
     let Some(c72) = cases.iter().find(|c| c.name == "c72") else {
         panic!("no c72 case")
     };
-    let err = run(c72, |_| {}).err().unwrap_or_default();
-    assert!(
-        err.contains("filelists") && err.contains("not found") && err.contains("c72"),
-        "{err}"
-    );
-    let got = run(c72, |o| o.no_filelists = true).unwrap_or_else(|e| panic!("{e}"));
     let mut want = oracle("c72");
     want.sort();
-    assert_eq!(got, want);
+    let err = run(c72, |_| {}).err().unwrap_or_default();
+    assert!(
+        err.contains("repo 'c72'") && err.contains("-filelists.xml.gz: named by repomd.xml but absent"),
+        "{err}"
+    );
+    let got = run_with(c72, true, |_| {}).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(got, want, "allowed: as dnf on the copy without the entry");
+
+    // The copy dnf ran on (tests/oracle/real/README.md): the entry removed.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let src = data_dir().join(&c72.repos[0].1).join("repodata");
+    let dst = dir.path().join("repodata");
+    std::fs::create_dir_all(&dst).unwrap_or_else(|e| panic!("{e}"));
+    for entry in std::fs::read_dir(&src).unwrap_or_else(|e| panic!("{e}")) {
+        let entry = entry.unwrap_or_else(|e| panic!("{e}"));
+        if entry.file_name() != "repomd.xml" {
+            std::os::unix::fs::symlink(entry.path(), dst.join(entry.file_name())).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    let repomd = std::fs::read_to_string(src.join("repomd.xml")).unwrap_or_else(|e| panic!("{e}"));
+    let start = repomd
+        .find("<data type=\"filelists\">")
+        .unwrap_or_else(|| panic!("no filelists entry"));
+    let end = start + repomd[start..].find("</data>").unwrap_or_else(|| panic!("unclosed")) + "</data>".len();
+    std::fs::write(
+        dst.join("repomd.xml"),
+        format!("{}{}", &repomd[..start], &repomd[end..]),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let copy = Case {
+        name: "c72".into(),
+        basearch: c72.basearch.clone(),
+        repos: vec![("c72".into(), dir.path().display().to_string())],
+        check: c72.check.clone(),
+    };
+    let got = run(&copy, |_| {}).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(got, want, "no filelists entry: primary's files, as dnf");
 }

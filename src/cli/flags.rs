@@ -175,6 +175,10 @@ pub struct FetchArgs {
     /// Refuse to decompress more than this many bytes from one metadata file.
     #[arg(long, default_value_t = rpmatrix::repodata::DEFAULT_MAX_DECOMPRESSED, value_name = "BYTES")]
     pub max_decompressed_size: u64,
+    /// Load a repository whose repomd.xml names an absent filelists file (dnf
+    /// refuses it) as one without filelists, instead of failing with exit 2.
+    #[arg(long)]
+    pub allow_missing_filelists: bool,
 }
 
 impl FetchArgs {
@@ -183,6 +187,7 @@ impl FetchArgs {
         engine::Options {
             load: LoadOptions {
                 max_decompressed: self.max_decompressed_size,
+                allow_missing_filelists: self.allow_missing_filelists,
             },
             fetch: FetchOptions {
                 cache_dir: self.cache.cache_dir.clone(),

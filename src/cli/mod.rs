@@ -229,9 +229,15 @@ pub struct DiffArgs {
     /// Key packages by name.arch instead of name.
     #[arg(long)]
     pub by_arch: bool,
-    /// Close both snapshots against these repositories (LOCATIONs; repeatable).
-    #[arg(long, value_name = "LOCATION", num_args = 1..)]
+    /// Close both snapshots against this repository (a LOCATION; one per
+    /// flag, repeat the flag for more, so OLD and NEW are never taken as
+    /// lookasides).
+    #[arg(long, value_name = "LOCATION")]
     pub lookaside: Vec<String>,
+    /// Never read filelists.xml (file requires only primary.xml's files
+    /// answer are unresolved), as `closure --no-filelists`.
+    #[arg(long)]
+    pub no_filelists: bool,
     #[command(flatten)]
     pub basearch: BasearchArg,
     /// Output format.

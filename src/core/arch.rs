@@ -50,6 +50,56 @@ pub fn compatible(basearch: &str) -> Vec<&str> {
     v
 }
 
+/// The base architectures [`compatible`] knows (dnf's `basearch` values and
+/// the machine arches that map to them).
+pub const BASEARCHES: &[&str] = &[
+    "x86_64",
+    "amd64",
+    "x86_64_v2",
+    "x86_64_v3",
+    "i686",
+    "i586",
+    "i386",
+    "athlon",
+    "aarch64",
+    "arm64",
+    "ppc64le",
+    "ppc64",
+    "s390x",
+    "armv7hl",
+    "armhfp",
+    "armv7l",
+    "riscv64",
+    "loongarch64",
+];
+
+/// Checks a base architecture: a typo (`x86-64`) would make every package
+/// of the repositories uninstallable, a flood of bogus failures.
+pub fn check_basearch(basearch: &str) -> Result<(), String> {
+    if BASEARCHES.contains(&basearch) {
+        Ok(())
+    } else {
+        Err(format!(
+            "unknown basearch '{basearch}' (known: {})",
+            BASEARCHES.join(", ")
+        ))
+    }
+}
+
+/// Checks a package architecture (a `--arch` filter): one that some known
+/// base architecture installs, `noarch`, or a source arch. A typo would
+/// select no package and pass.
+pub fn check_package_arch(arch: &str) -> Result<(), String> {
+    if is_source(arch) || BASEARCHES.iter().any(|b| compatible(b).contains(&arch)) {
+        return Ok(());
+    }
+    let mut known: Vec<&str> = BASEARCHES.iter().flat_map(|b| compatible(b)).collect();
+    known.extend(["src", "nosrc"]);
+    known.sort_unstable();
+    known.dedup();
+    Err(format!("unknown package arch '{arch}' (known: {})", known.join(", ")))
+}
+
 /// Source package architectures: never providers, always checkable.
 pub fn is_source(arch: &str) -> bool {
     arch == "src" || arch == "nosrc"
@@ -61,5 +111,19 @@ mod tests {
     fn x86_64_takes_i686_not_aarch64() {
         let c = super::compatible("x86_64");
         assert!(c.contains(&"i686") && c.contains(&"noarch") && !c.contains(&"aarch64"));
+    }
+
+    #[test]
+    fn typos_are_refused_naming_the_known_arches() {
+        assert!(super::check_basearch("x86_64").is_ok());
+        let e = super::check_basearch("x86-64").err().unwrap_or_default();
+        assert!(e.contains("'x86-64'") && e.contains("x86_64, amd64"), "{e}");
+        assert!(super::check_package_arch("i686").is_ok() && super::check_package_arch("noarch").is_ok());
+        assert!(super::check_package_arch("src").is_ok());
+        let e = super::check_package_arch("x86-64").err().unwrap_or_default();
+        assert!(
+            e.contains("unknown package arch 'x86-64'") && e.contains("aarch64"),
+            "{e}"
+        );
     }
 }

@@ -153,7 +153,7 @@ impl RichDep {
 
 /// Why a rich dependency could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("malformed rich dependency {text:?}: {reason} (at byte {at})")]
+#[error("malformed rich dependency {}: {reason} (at byte {at})", shortened(.text))]
 pub struct RichParseError {
     /// The whole dependency text.
     pub text: String,
@@ -163,9 +163,39 @@ pub struct RichParseError {
     pub at: usize,
 }
 
+/// How deep a rich dependency may nest: parentheses, and the operands of a
+/// chain (`a and b and c` nests to the right), each count as a level. Every
+/// walk over a [`RichDep`] (evaluation, printing, dropping) recurses once a
+/// level, so this bounds their stack: a deeper dependency is malformed
+/// metadata, not a crash. Real ones stay far below it: the deepest in
+/// ../shared/data/real is glibc's langpacks chain in CentOS Stream 9
+/// AppStream, 24 levels.
+pub const MAX_RICH_DEPTH: usize = 256;
+
+/// The text quoted, its middle left out when long: a hostile dependency can
+/// be megabytes, and the message is read by a person.
+fn shortened(text: &str) -> String {
+    const KEEP: usize = 120;
+    if text.len() <= 2 * KEEP {
+        return format!("{text:?}");
+    }
+    let head = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .take_while(|&i| i <= KEEP)
+        .last()
+        .unwrap_or(0);
+    let tail = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .find(|&i| i >= text.len() - KEEP)
+        .unwrap_or(text.len());
+    format!("{:?}...{:?} ({} bytes)", &text[..head], &text[tail..], text.len())
+}
+
 /// Parses a rich dependency such as `(foo >= 1.0 if (bar or baz))`.
 pub fn parse_rich(text: &str) -> Result<RichDep, RichParseError> {
-    let mut p = Parser { text, pos: 0 };
+    let mut p = Parser { text, pos: 0, depth: 0 };
     p.skip_ws();
     let dep = p.group()?;
     p.skip_ws();
@@ -178,6 +208,8 @@ pub fn parse_rich(text: &str) -> Result<RichDep, RichParseError> {
 struct Parser<'a> {
     text: &'a str,
     pos: usize,
+    /// Levels of the tree above what is being parsed (see [`MAX_RICH_DEPTH`]).
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -237,9 +269,28 @@ impl Parser<'_> {
         if !self.rest().starts_with('(') {
             return Err(self.error("expected '('"));
         }
+        let base = self.depth;
+        let result = self.group_at(base);
+        self.depth = base;
+        result
+    }
+
+    /// Parses the operand that sits `level` levels below the group's top
+    /// (the k-th operand of a chain sits k levels down).
+    fn operand_at(&mut self, base: usize, level: usize) -> Result<RichDep, RichParseError> {
+        self.depth = base + level + 1;
+        if self.depth > MAX_RICH_DEPTH {
+            return Err(self.error(&format!(
+                "nested more than {MAX_RICH_DEPTH} levels deep (each parenthesis and each operand of a chain is a level)"
+            )));
+        }
+        self.operand()
+    }
+
+    fn group_at(&mut self, base: usize) -> Result<RichDep, RichParseError> {
         self.pos += 1;
         self.skip_ws();
-        let first = self.operand()?;
+        let first = self.operand_at(base, 0)?;
         self.skip_ws();
         if self.rest().starts_with(')') {
             self.pos += 1;
@@ -250,14 +301,14 @@ impl Parser<'_> {
         let op = RichOp::from_keyword(&op_word)
             .ok_or_else(|| self.error(&format!("expected an operator, found {op_word:?}")))?;
         self.skip_ws();
-        let second = self.operand()?;
+        let second = self.operand_at(base, 1)?;
         self.skip_ws();
         let result = match op {
             RichOp::If | RichOp::Unless => {
                 if self.peek_word() == "else" {
                     self.word();
                     self.skip_ws();
-                    let otherwise = self.operand()?;
+                    let otherwise = self.operand_at(base, 1)?;
                     self.skip_ws();
                     RichDep::Else {
                         op,
@@ -277,7 +328,8 @@ impl Parser<'_> {
                         return Err(self.error(&format!("cannot chain {w:?} after {op_word:?} without parentheses")));
                     }
                     self.skip_ws();
-                    operands.push(self.operand()?);
+                    let level = operands.len();
+                    operands.push(self.operand_at(base, level)?);
                     self.skip_ws();
                 }
                 let mut it = operands.into_iter().rev();
@@ -470,5 +522,35 @@ mod tests {
         ] {
             assert!(parse_rich(bad).is_err(), "{bad} should not parse");
         }
+    }
+
+    /// Nesting and chains past [`MAX_RICH_DEPTH`] are errors, not a stack
+    /// overflow in whatever walks the tree next (issue 20, point 1).
+    #[test]
+    fn depth_is_bounded_by_nesting_and_by_chains() {
+        let nested = |n: usize| format!("{}a{}", "(".repeat(n), ")".repeat(n));
+        assert!(parse_rich(&nested(MAX_RICH_DEPTH - 1)).is_ok());
+        let deep = parse_rich(&nested(100_000))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(deep.contains("nested more than"), "{deep}");
+        assert!(
+            deep.len() < 600,
+            "the message quotes all of the text: {} bytes",
+            deep.len()
+        );
+        let chain = |n: usize| format!("({})", vec!["a"; n].join(" and "));
+        let ok = parse_rich(&chain(MAX_RICH_DEPTH - 1)).map(|d| d.to_string());
+        assert_eq!(ok.as_deref().ok(), Some(chain(MAX_RICH_DEPTH - 1).as_str()));
+        let long = parse_rich(&chain(70_000))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(long.contains("nested more than"), "{long}");
+        // Both at once: a chain of groups of chains.
+        let inner = chain(MAX_RICH_DEPTH / 2);
+        let mixed = format!("({})", vec![inner.as_str(); MAX_RICH_DEPTH / 2 + 2].join(" or "));
+        assert!(parse_rich(&mixed).is_err());
     }
 }

@@ -120,13 +120,54 @@ impl Cache {
     }
 
     /// A temporary file in the directory of `dest`, to be [`Cache::commit`]ted there.
+    /// Its name carries this process's id, so that a later run can tell the
+    /// leftovers of a killed one ([`Cache::remove_leftovers`]).
     pub fn temp_for(&self, dest: &Path) -> Result<NamedTempFile, FetchError> {
+        self.remove_leftovers();
         let dir = dest.parent().unwrap_or(&self.dir);
         std::fs::create_dir_all(dir).map_err(|e| cache_err(&self.dir, format!("{}: {e}", dir.display())))?;
         tempfile::Builder::new()
-            .prefix(".tmp-")
+            .prefix(&format!(".tmp-{}-", std::process::id()))
             .tempfile_in(dir)
             .map_err(|e| cache_err(&self.dir, format!("{}: {e}", dir.display())))
+    }
+
+    /// An unnamed temporary file in the cache directory (gone when closed),
+    /// for a download that has no checksum to be stored under.
+    pub fn spool(&self) -> std::io::Result<std::fs::File> {
+        std::fs::create_dir_all(&self.dir)?;
+        tempfile::tempfile_in(&self.dir)
+    }
+
+    /// Removes the temporary files of downloads whose process is gone
+    /// (killed mid-download), once a run: each can be as large as the file
+    /// it was for. Files of a live process, another run sharing the cache,
+    /// are left alone; so are those named without a process id unless
+    /// older than an hour.
+    pub fn remove_leftovers(&self) {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            let hour_ago = SystemTime::now()
+                .checked_sub(Duration::from_secs(3600))
+                .unwrap_or(UNIX_EPOCH);
+            for path in files_under(&self.dir.join("objects"))
+                .into_iter()
+                .chain(files_under(&self.dir.join("repos")))
+            {
+                if !is_temp(&path) {
+                    continue;
+                }
+                let gone = match temp_owner(&path) {
+                    Some(pid) => !process_alive(pid),
+                    None => std::fs::metadata(&path)
+                        .and_then(|m| m.modified())
+                        .is_ok_and(|t| t < hour_ago),
+                };
+                if gone {
+                    let _ = std::fs::remove_file(&path);
+                }
+            }
+        });
     }
 
     /// Atomically renames a complete, verified temporary file into place.
@@ -161,7 +202,13 @@ impl Cache {
         let dest = self
             .object_path("sha256", &state.sha256)
             .ok_or_else(|| cache_err(&self.dir, "bad repomd.xml digest"))?;
-        if self.lookup("sha256", &state.sha256, Some(state.size)).is_none() {
+        // An object of the right size may still be corrupt: it is
+        // rewritten unless its bytes are these.
+        let intact = self
+            .lookup("sha256", &state.sha256, Some(state.size))
+            .and_then(|p| std::fs::read(p).ok())
+            .is_some_and(|b| b == bytes);
+        if !intact {
             let mut tmp = self.temp_for(&dest)?;
             tmp.write_all(bytes)
                 .map_err(|e| cache_err(&self.dir, format!("{}: {e}", dest.display())))?;
@@ -237,6 +284,22 @@ pub fn repo_key(location: &str) -> String {
     let mut key = hex::encode(sha2::Sha256::digest(location.as_bytes()));
     key.truncate(32);
     key
+}
+
+/// The process id in a temporary file's name (`.tmp-PID-XXXXXX`).
+fn temp_owner(path: &Path) -> Option<i32> {
+    let name = path.file_name()?.to_str()?;
+    let (pid, _) = name.strip_prefix(".tmp-")?.split_once('-')?;
+    pid.parse().ok().filter(|&p| p > 0)
+}
+
+fn process_alive(pid: i32) -> bool {
+    if pid as u32 == std::process::id() {
+        return true;
+    }
+    // SAFETY: signal 0 sends nothing; it only asks whether `pid` exists.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
 fn is_temp(path: &Path) -> bool {

@@ -7,7 +7,7 @@
 //! source does.
 
 use std::io::Read;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, Response};
@@ -28,8 +28,9 @@ pub enum Failure {
         message: String,
         /// The server's Retry-After, capped.
         retry_after: Option<Duration>,
-        /// The attempt ran into the timeout (time spent counts against the budget).
-        timed_out: bool,
+        /// How long the attempt stalled before it was given up (no answer,
+        /// or too little data), which counts against the file's time budget.
+        stalled: Option<Duration>,
     },
     /// Trying again here will not help (404, wrong checksum, too large...).
     Permanent {
@@ -60,8 +61,23 @@ impl Failure {
 /// Builds the client: connect and read timeouts, User-Agent, redirects followed
 /// (up to 10), HTTP(S)_PROXY/NO_PROXY from the environment, rustls.
 pub fn client(timeout: Duration) -> Result<Client, String> {
+    // Said here, with the URL: reqwest's own refusal names neither.
+    let redirects = reqwest::redirect::Policy::custom(|attempt| {
+        let scheme = attempt.url().scheme();
+        if scheme != "http" && scheme != "https" {
+            let to = attempt.url().to_string();
+            attempt.error(format!(
+                "redirected to {to:?}, which is not an http(s) URL rpmatrix can follow"
+            ))
+        } else if attempt.previous().len() >= 10 {
+            attempt.error("more than 10 redirects")
+        } else {
+            attempt.follow()
+        }
+    });
     Client::builder()
         .user_agent(USER_AGENT)
+        .redirect(redirects)
         .connect_timeout(timeout)
         .timeout(timeout)
         .build()
@@ -85,11 +101,17 @@ fn chain(e: &dyn std::error::Error) -> String {
 
 /// Sends a GET. Statuses 2xx and 304 are returned; the others become failures.
 pub fn get(client: &Client, url: &str, headers: HeaderMap) -> Result<Response, Failure> {
+    let began = Instant::now();
     let resp = client.get(url).headers(headers).send().map_err(|e| {
         // The URL is already in the message around this one.
         let text = chain(&e).replace(&format!(" for url ({url})"), "");
+        if e.is_redirect() || e.is_builder() {
+            // A redirect loop, or to a URL that cannot be fetched: the same
+            // answer comes again.
+            return Failure::permanent(text);
+        }
         Failure::Transient {
-            timed_out: e.is_timeout(),
+            stalled: e.is_timeout().then(|| began.elapsed()),
             message: if e.is_timeout() {
                 format!("timed out ({text})")
             } else {
@@ -102,12 +124,24 @@ pub fn get(client: &Client, url: &str, headers: HeaderMap) -> Result<Response, F
     if status.is_success() || status == StatusCode::NOT_MODIFIED {
         return Ok(resp);
     }
+    if status.is_redirection() {
+        // Redirects to http(s) were followed; this one points elsewhere
+        // (`file://`, `ftp://`) or nowhere, and will keep doing so.
+        let to = resp
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map_or_else(|| "no Location".to_owned(), |l| format!("to {l:?}"));
+        return Err(Failure::permanent(format!(
+            "HTTP {status}: a redirect {to}, which is not an http(s) URL rpmatrix can follow"
+        )));
+    }
     let message = format!("HTTP {status}");
     if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::REQUEST_TIMEOUT || status.is_server_error() {
         return Err(Failure::Transient {
             message,
             retry_after: retry_after(resp.headers()),
-            timed_out: false,
+            stalled: None,
         });
     }
     Err(Failure::Permanent {
@@ -129,12 +163,19 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     Some(wait.min(MAX_RETRY_AFTER))
 }
 
+/// Data arriving slower than this many bytes per `allow` (see [`read_body`])
+/// is a stall: a server dripping a byte now and then never lets a read time
+/// out, and must not hold the run.
+pub const PROGRESS_BYTES: u64 = 64 << 10;
+
 /// Reads a response body in chunks, handing each to `sink`, refusing more
 /// than `limit` bytes. A body cut short (reset, fewer bytes than
-/// Content-Length, stall) is a transient failure.
+/// Content-Length) is a transient failure, and so is one that stalls: no
+/// [`PROGRESS_BYTES`] within `allow` (what is left of the file's time budget).
 pub fn read_body(
     mut resp: Response,
     limit: u64,
+    allow: Duration,
     mut sink: impl FnMut(&[u8]) -> Result<(), Failure>,
 ) -> Result<u64, Failure> {
     let declared = resp.content_length();
@@ -147,6 +188,8 @@ pub fn read_body(
     }
     let mut buf = vec![0u8; 64 << 10];
     let mut total = 0u64;
+    let mut mark = Instant::now();
+    let mut since_mark = 0u64;
     loop {
         let n = match resp.read(&mut buf) {
             Ok(n) => n,
@@ -161,7 +204,7 @@ pub fn read_body(
                         chain(&e)
                     ),
                     retry_after: None,
-                    timed_out,
+                    stalled: timed_out.then(|| mark.elapsed()),
                 });
             }
         };
@@ -169,6 +212,21 @@ pub fn read_body(
             break;
         }
         total += n as u64;
+        since_mark += n as u64;
+        if since_mark >= PROGRESS_BYTES {
+            mark = Instant::now();
+            since_mark = 0;
+        } else if mark.elapsed() >= allow {
+            return Err(Failure::Transient {
+                message: format!(
+                    "timed out: stalled, {since_mark} bytes in {:.1?} after {total} of {} bytes",
+                    mark.elapsed(),
+                    declared.map_or("?".to_owned(), |d| d.to_string()),
+                ),
+                retry_after: None,
+                stalled: Some(mark.elapsed()),
+            });
+        }
         if total > limit {
             return Err(Failure::permanent(format!("more than the {limit} byte limit")));
         }
@@ -180,7 +238,7 @@ pub fn read_body(
         return Err(Failure::Transient {
             message: format!("body shorter than Content-Length: {total} of {len} bytes"),
             retry_after: None,
-            timed_out: false,
+            stalled: None,
         });
     }
     Ok(total)

@@ -15,12 +15,29 @@ pub struct Mirrors {
     pub repomd_hashes: Vec<(String, String)>,
 }
 
-/// Ensures a base URL ends with `/` so that hrefs join under it.
+/// Ensures a base URL's path ends with `/` so that hrefs join under it
+/// (a query, such as a signed token, stays after it: see [`join`]).
 pub fn base_url(url: &str) -> String {
-    if url.ends_with('/') {
+    let (path, query) = split_query(url);
+    if path.ends_with('/') {
         url.to_owned()
     } else {
-        format!("{url}/")
+        format!("{path}/{query}")
+    }
+}
+
+/// The URL of `href` under base URL `base`: the href goes into the path,
+/// before any `?query` of the base, not after it.
+pub fn join(base: &str, href: &str) -> String {
+    let (path, query) = split_query(base);
+    format!("{path}{href}{query}")
+}
+
+/// (path, `?query#fragment` or "").
+fn split_query(url: &str) -> (&str, &str) {
+    match url.find(['?', '#']) {
+        Some(at) => url.split_at(at),
+        None => (url, ""),
     }
 }
 
@@ -168,6 +185,19 @@ pub fn parse_metalink(body: &[u8]) -> Result<Mirrors, String> {
 mod tests {
     use super::*;
 
+    /// A base URL with a query (a signed token) gets hrefs in its path,
+    /// not after its query (issue 20, point 11).
+    #[test]
+    fn hrefs_join_before_the_query() {
+        let base = base_url("https://cdn.example/repo?token=abc");
+        assert_eq!(base, "https://cdn.example/repo/?token=abc");
+        assert_eq!(
+            join(&base, "repodata/repomd.xml"),
+            "https://cdn.example/repo/repodata/repomd.xml?token=abc"
+        );
+        assert_eq!(join(&base_url("http://m/r"), "x"), "http://m/r/x");
+    }
+
     #[test]
     fn metalink_v3() {
         let xml = br#"<?xml version="1.0" encoding="utf-8"?>
@@ -189,10 +219,10 @@ mod tests {
         assert_eq!(m.bases, vec!["http://a/os/".to_owned(), "https://b/os/".to_owned()]);
         assert!(m.repomd_hashes.contains(&("sha256".into(), "abc".into())));
         assert!(m.repomd_hashes.contains(&("sha256".into(), "old".into())));
-        let amp = br#"<metalink><files><file name="repomd.xml"><resources><url preference="1">http://a/x?r=1&amp;b=2/repodata/repomd.xml</url></resources></file></files></metalink>"#;
+        let amp = br#"<metalink><files><file name="repomd.xml"><resources><url preference="1">http://a/x&amp;b=2/repodata/repomd.xml</url></resources></file></files></metalink>"#;
         assert_eq!(
             parse_metalink(amp).unwrap_or_default().bases,
-            vec!["http://a/x?r=1&b=2/".to_owned()]
+            vec!["http://a/x&b=2/".to_owned()]
         );
         assert!(parse_metalink(b"<metalink/>").is_err());
         assert!(parse_metalink(b"<metalink><file name=\"repomd.xml\"></file></metalink>").is_err());

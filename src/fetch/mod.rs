@@ -187,6 +187,18 @@ pub trait Source: Send + Sync {
     /// source can (a remote repository downloads them into its cache). Errors
     /// are kept and reported by the `open` of the same href.
     fn prefetch(&self, _files: &[(String, Expect)]) {}
+    /// Called once the caller parsed the bytes [`Source::repomd`] gave: a
+    /// remote source caches repomd.xml only then, so that an error page
+    /// served with status 200 never stands in for it.
+    fn keep_repomd(&self) -> Result<(), FetchError> {
+        Ok(())
+    }
+    /// Drops the cached copy of `href` after it failed verification when
+    /// read (`why`), saying so. True when the file should be opened again
+    /// (it will be downloaded anew).
+    fn evict(&self, _href: &str, _expect: &Expect, _why: &str) -> bool {
+        false
+    }
     /// Called when the repository (or a file read later on demand) is loaded:
     /// ends its progress display and reports what was transferred.
     fn done(&self) {}
@@ -251,13 +263,26 @@ impl Source for LocalDir {
 
     fn repomd(&self) -> Result<Vec<u8>, FetchError> {
         let path = self.root.join("repodata/repomd.xml");
-        std::fs::read(&path).map_err(|e| io_error(&path, e))
+        let file = open_regular(&path)?;
+        // The limit applies while reading: a file that grows as it is read
+        // (or a device behind a symlink) must not be read whole first.
+        let mut bytes = Vec::new();
+        file.take(MAX_REPOMD_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| io_error(&path, e))?;
+        if bytes.len() as u64 > MAX_REPOMD_BYTES {
+            return Err(FetchError::Io {
+                path: path.display().to_string(),
+                source: std::io::Error::other(format!("over the {MAX_REPOMD_BYTES} byte limit for repomd.xml")),
+            });
+        }
+        Ok(bytes)
     }
 
     fn open(&self, href: &str, _expect: &Expect) -> Result<Fetched, FetchError> {
         check_href(href)?;
         let path = self.root.join(href);
-        let file = File::open(&path).map_err(|e| io_error(&path, e))?;
+        let file = open_regular(&path)?;
         Ok(Fetched {
             reader: Box::new(file),
             verified: false,
@@ -267,6 +292,49 @@ impl Source for LocalDir {
 
     fn exists(&self, href: &str) -> bool {
         check_href(href).is_ok() && self.root.join(href).is_file()
+    }
+}
+
+/// Opens a file of a repository, refusing what is not a regular file: a
+/// FIFO would hang the reader, a device such as `/dev/zero` never ends.
+/// The check is on the opened file, so a swap after it changes nothing.
+fn open_regular(path: &Path) -> Result<File, FetchError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+    // writer before the check below could refuse it.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| io_error(path, e))?;
+    let meta = file.metadata().map_err(|e| io_error(path, e))?;
+    if !meta.is_file() {
+        return Err(FetchError::Io {
+            path: path.display().to_string(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("not a regular file (a {})", file_kind(&meta)),
+            ),
+        });
+    }
+    Ok(file)
+}
+
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_dir() {
+        "directory"
+    } else if t.is_fifo() {
+        "FIFO"
+    } else if t.is_char_device() {
+        "character device"
+    } else if t.is_block_device() {
+        "block device"
+    } else if t.is_socket() {
+        "socket"
+    } else {
+        "special file"
     }
 }
 

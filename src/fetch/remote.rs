@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::blocking::Client;
 use reqwest::header::{ETAG, HeaderMap, HeaderValue, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
@@ -68,6 +68,10 @@ impl Shared {
 /// A remote repository.
 pub(crate) struct Remote {
     shared: Arc<Shared>,
+    name: String,
+    /// repomd.xml as downloaded, cached only once the caller parsed it
+    /// ([`Source::keep_repomd`]).
+    pending_repomd: Mutex<Option<(RepomdState, Vec<u8>)>>,
     location: String,
     kind: LocationKind,
     mirrors: OnceLock<Result<Mirrors, (String, String)>>,
@@ -119,6 +123,8 @@ impl Remote {
         let progress = shared.progress.repo(name);
         Ok(Remote {
             shared,
+            name: name.to_owned(),
+            pending_repomd: Mutex::new(None),
             location: location.to_owned(),
             kind,
             mirrors,
@@ -131,11 +137,11 @@ impl Remote {
     /// The URL a file would be fetched from first, for messages.
     fn display_url(&self, href: &str) -> String {
         match &self.kind {
-            LocationKind::BaseUrl(url) => format!("{}{href}", mirrors::base_url(url)),
+            LocationKind::BaseUrl(url) => mirrors::join(&mirrors::base_url(url), href),
             LocationKind::Metalink(url) | LocationKind::Mirrorlist(url) => match self.mirrors.get() {
                 Some(Ok(m)) if !m.bases.is_empty() => {
                     let i = self.preferred.load(Ordering::Relaxed).min(m.bases.len() - 1);
-                    format!("{}{href}", m.bases[i])
+                    mirrors::join(&m.bases[i], href)
                 }
                 _ => format!("{href} via {url}"),
             },
@@ -164,10 +170,10 @@ impl Remote {
             };
             let client = self.shared.client().map_err(|e| (url.clone(), e.to_string()))?;
             let body = self
-                .with_retries(std::slice::from_ref(&url), "", |u, _| {
+                .with_retries(std::slice::from_ref(&url), "", |u, allow| {
                     let resp = http::get(client, u, HeaderMap::new())?;
                     let mut body = Vec::new();
-                    http::read_body(resp, MAX_REPOMD_BYTES, |c| {
+                    http::read_body(resp, MAX_REPOMD_BYTES, allow, |c| {
                         body.extend_from_slice(c);
                         Ok(())
                     })?;
@@ -202,13 +208,15 @@ impl Remote {
 
     /// Tries `attempt` on each base in turn (the one that worked last first),
     /// for up to `retries + 1` rounds with backoff, retrying only transient
-    /// failures, and stopping once `timeout` has been spent waiting on
-    /// stalled attempts and backoff.
+    /// failures. The file's time budget is `timeout`: stalled attempts
+    /// (on any mirror) and the waits between rounds are charged to it, each
+    /// attempt is told what is left of it, and no attempt starts once it is
+    /// spent, so a hundred stalling mirrors cost one `timeout`, not a hundred.
     fn with_retries<T>(
         &self,
         bases: &[String],
         href: &str,
-        mut attempt: impl FnMut(&str, usize) -> Result<T, Failure>,
+        mut attempt: impl FnMut(&str, Duration) -> Result<T, Failure>,
     ) -> Result<T, FetchError> {
         let opts = &self.shared.options;
         let n = bases.len();
@@ -225,13 +233,12 @@ impl Remote {
             let mut wait = None::<Duration>;
             for k in 0..n {
                 let i = (start + k) % n;
-                if !alive[i] {
+                if !alive[i] || spent >= opts.timeout {
                     continue;
                 }
-                let url = format!("{}{href}", bases[i]);
-                let began = Instant::now();
+                let url = mirrors::join(&bases[i], href);
                 attempts[i] += 1;
-                match attempt(&url, i) {
+                match attempt(&url, opts.timeout - spent) {
                     Ok(v) => {
                         if n > 1 {
                             self.preferred.store(i, Ordering::Relaxed);
@@ -242,11 +249,9 @@ impl Remote {
                         match &f {
                             Failure::Permanent { .. } => alive[i] = false,
                             Failure::Transient {
-                                retry_after, timed_out, ..
+                                retry_after, stalled, ..
                             } => {
-                                if *timed_out {
-                                    spent += began.elapsed();
-                                }
+                                spent += stalled.unwrap_or_default();
                                 if let Some(ra) = retry_after {
                                     wait = Some(wait.unwrap_or_default().max(*ra));
                                 }
@@ -265,16 +270,20 @@ impl Remote {
             std::thread::sleep(pause);
         }
         let out_of_time = spent >= opts.timeout;
+        let budget = match out_of_time {
+            true => format!(", given up after {:?} of stalls and waits (--timeout)", opts.timeout),
+            false => String::new(),
+        };
         let tries = |i: usize| match attempts[i] {
+            0 | 1 if out_of_time => format!(" (1 attempt{budget})"),
             0 | 1 => String::new(),
-            k if out_of_time => format!(" ({k} attempts, given up after {:?} of stalls and waits)", opts.timeout),
-            k => format!(" ({k} attempts)"),
+            k => format!(" ({k} attempts{budget})"),
         };
         let all_not_found = last
             .iter()
             .all(|f| matches!(f, Some(Failure::Permanent { not_found: true, .. })));
         if n == 1 {
-            let url = format!("{}{href}", bases[0]);
+            let url = mirrors::join(&bases[0], href);
             return Err(match &last[0] {
                 _ if all_not_found => FetchError::NotFound { path: url },
                 Some(f) => FetchError::Remote {
@@ -291,7 +300,7 @@ impl Remote {
             .filter_map(|i| {
                 last[i]
                     .as_ref()
-                    .map(|f| format!("{}{href}: {}{}", bases[i], f.message(), tries(i)))
+                    .map(|f| format!("{}: {}{}", mirrors::join(&bases[i], href), f.message(), tries(i)))
             })
             .collect();
         let url = match &self.kind {
@@ -299,10 +308,16 @@ impl Remote {
             LocationKind::Mirrorlist(u) => format!("mirrorlist {u}"),
             _ => self.location.clone(),
         };
-        Err(FetchError::Remote {
-            url,
-            message: format!("all {n} mirrors failed: {}", details.join("; ")),
-        })
+        let tried = attempts.iter().filter(|&&k| k > 0).count();
+        let message = if tried == n {
+            format!("all {n} mirrors failed: {}", details.join("; "))
+        } else {
+            format!(
+                "{tried} of {n} mirrors tried and failed, the others not tried{budget}: {}",
+                details.join("; ")
+            )
+        };
+        Err(FetchError::Remote { url, message })
     }
 
     /// Downloads `href` into the cache object `dest`, verifying size and checksum.
@@ -315,11 +330,11 @@ impl Remote {
         let client = self.shared.client()?;
         let bases = self.mirrors()?.bases.clone();
         let limit = expect.size.unwrap_or(MAX_DOWNLOAD);
-        self.with_retries(&bases, href, |url, _| {
+        self.with_retries(&bases, href, |url, allow| {
             let mut hasher = Hasher::new(kind).ok_or_else(|| Failure::permanent(format!("unknown checksum type {kind}")))?;
             let resp = http::get(client, url, HeaderMap::new())?;
             let mut tmp = cache.temp_for(&dest).map_err(|e| Failure::permanent(e.to_string()))?;
-            let n = http::read_body(resp, limit, |chunk| {
+            let n = http::read_body(resp, limit, allow, |chunk| {
                 hasher.update(chunk);
                 self.progress.add(chunk.len() as u64);
                 tmp.write_all(chunk)
@@ -396,7 +411,7 @@ impl Source for Remote {
         let client = self.shared.client()?;
         let mirrors = self.mirrors()?;
         let hashes = &mirrors.repomd_hashes;
-        let got = self.with_retries(&mirrors.bases, REPOMD, |url, _| {
+        let got = self.with_retries(&mirrors.bases, REPOMD, |url, allow| {
             let usable = cached
                 .as_ref()
                 .filter(|(state, bytes)| state.url == url && matches_any(bytes, hashes));
@@ -423,7 +438,7 @@ impl Source for Remote {
             let etag = header(resp.headers(), ETAG);
             let last_modified = header(resp.headers(), LAST_MODIFIED);
             let mut body = Vec::new();
-            http::read_body(resp, MAX_REPOMD_BYTES, |c| {
+            http::read_body(resp, MAX_REPOMD_BYTES, allow, |c| {
                 body.extend_from_slice(c);
                 self.progress.add(c.len() as u64);
                 Ok(())
@@ -469,7 +484,11 @@ impl Source for Remote {
                     sha256: h.finish_hex(),
                     size: body.len() as u64,
                 };
-                cache.write_repomd(&state, &body)?;
+                // Not cached yet: an error page served with status 200
+                // would stand in for repomd.xml until it expired.
+                if let Ok(mut pending) = self.pending_repomd.lock() {
+                    *pending = Some((state, body.clone()));
+                }
                 Ok(body)
             }
         }
@@ -491,45 +510,88 @@ impl Source for Remote {
             })
         };
         if let Some((kind, hex)) = Self::cache_key(expect) {
-            let path = match cache.lookup(kind, hex, expect.size) {
-                Some(p) => p,
+            // A stored object is checked again as it is read (its checksum
+            // is in its name): a bit flipped on disk since the download
+            // must not pass for the repository's content.
+            let (path, verified) = match cache.lookup(kind, hex, expect.size) {
+                Some(p) => (p, false),
                 None if self.shared.options.offline => return Err(self.offline(href)),
                 None => {
                     self.download(href, expect, kind, hex)?;
-                    cache.object_path(kind, hex).ok_or_else(|| FetchError::Remote {
+                    let path = cache.object_path(kind, hex).ok_or_else(|| FetchError::Remote {
                         url: display.clone(),
                         message: "not stored".into(),
-                    })?
+                    })?;
+                    (path, true)
                 }
             };
             return Ok(Fetched {
                 reader: Box::new(open_file(&path)?),
-                verified: true,
+                verified,
                 display,
             });
         }
-        // No usable checksum: nothing to store it under; the reader checks what it can.
+        // No usable checksum: nothing to store it under; the reader checks
+        // what it can. The body goes to an unnamed temporary file, not to
+        // memory: nothing bounds its size but MAX_DOWNLOAD.
         if self.shared.options.offline {
             return Err(self.offline(href));
         }
         let client = self.shared.client()?;
         let bases = self.mirrors()?.bases.clone();
         let limit = expect.size.unwrap_or(MAX_DOWNLOAD);
-        let body = self.with_retries(&bases, href, |url, _| {
+        let mut file = self.with_retries(&bases, href, |url, allow| {
             let resp = http::get(client, url, HeaderMap::new())?;
-            let mut body = Vec::new();
-            http::read_body(resp, limit, |c| {
-                body.extend_from_slice(c);
+            let mut file = cache
+                .spool()
+                .map_err(|e| Failure::permanent(format!("a temporary file in the cache: {e}")))?;
+            http::read_body(resp, limit, allow, |c| {
                 self.progress.add(c.len() as u64);
-                Ok(())
+                file.write_all(c)
+                    .map_err(|e| Failure::permanent(format!("writing a temporary file in the cache: {e}")))
             })?;
-            Ok(body)
+            Ok(file)
+        })?;
+        std::io::Seek::rewind(&mut file).map_err(|e| FetchError::Cache {
+            dir: cache.dir().display().to_string(),
+            message: format!("a temporary file for {display}: {e}"),
         })?;
         Ok(Fetched {
-            reader: Box::new(std::io::Cursor::new(body)),
+            reader: Box::new(file),
             verified: false,
             display,
         })
+    }
+
+    fn keep_repomd(&self) -> Result<(), FetchError> {
+        let pending = self.pending_repomd.lock().ok().and_then(|mut p| p.take());
+        match pending {
+            Some((state, body)) => self.shared.cache()?.write_repomd(&state, &body),
+            None => Ok(()),
+        }
+    }
+
+    fn evict(&self, href: &str, expect: &Expect, why: &str) -> bool {
+        let (Some((kind, hex)), Ok(cache)) = (Self::cache_key(expect), self.shared.cache()) else {
+            return false;
+        };
+        let Some(path) = cache.lookup(kind, hex, None) else {
+            return false;
+        };
+        if std::fs::remove_file(&path).is_err() {
+            return false;
+        }
+        eprintln!(
+            "warning: repo '{}': the cached copy of {href} ({}) is corrupt ({why}); {}",
+            self.name,
+            path.display(),
+            if self.shared.options.offline {
+                "removed it (run without --offline to download it again)"
+            } else {
+                "downloading it again"
+            }
+        );
+        !self.shared.options.offline
     }
 
     fn exists(&self, href: &str) -> bool {
@@ -551,9 +613,10 @@ impl Source for Remote {
         if todo.len() < 2 {
             return; // `open` downloads a single file just as fast.
         }
+        // A download whose thread cannot be started is left to `open`.
         std::thread::scope(|s| {
             for (href, expect, kind, hex) in todo {
-                s.spawn(move || {
+                let _ = std::thread::Builder::new().spawn_scoped(s, move || {
                     if let Err(e) = self.download(href, expect, kind, hex)
                         && let Ok(mut failures) = self.failures.lock()
                     {

@@ -115,6 +115,9 @@ pub struct WaiverEntry {
     pub package: Spanned<String>,
     /// A cell name or glob; all cells when absent.
     pub cell: Option<Spanned<String>>,
+    /// A dependency (capability) glob: the waiver accepts only these
+    /// unresolved dependencies; all of the package's when absent.
+    pub dep: Option<Spanned<String>>,
     /// Why the failure is accepted (required).
     pub reason: Spanned<String>,
     /// A TOML date (`expires = 2026-01-31`); from that day on the waiver no longer waives.

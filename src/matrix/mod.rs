@@ -14,6 +14,7 @@
 
 pub mod baseline;
 pub mod file;
+pub mod finding;
 pub mod plan;
 pub mod waiver;
 
@@ -30,6 +31,7 @@ use crate::engine;
 use crate::repodata;
 
 pub use file::MatrixError;
+pub use finding::{FailureId, FailureKind, Finding};
 pub use plan::{Cell, DriftSource, DriftSpec, Plan};
 pub use waiver::Waiver;
 
@@ -77,7 +79,7 @@ impl Status {
 }
 
 /// A failure compared with the baseline.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Change {
     /// Not failing in the baseline.
@@ -126,7 +128,9 @@ impl From<&Waiver> for WaiverRef {
     }
 }
 
-/// A checked package with unresolved dependencies.
+/// A checked package with unresolved dependencies. Each dependency is a
+/// [`Finding`] judged on its own (waivers, baseline); the package's
+/// `waived`, `expired_waiver` and `baseline` sum them up ([`Failure::settle`]).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Failure {
     /// Package name.
@@ -142,15 +146,69 @@ pub struct Failure {
     /// `rich = "strict"` explanations.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub explanations: Vec<String>,
-    /// The waiver that waives it.
+    /// Each problem, judged (one per unresolved dependency). Results written
+    /// before findings existed have none; [`MatrixReport::from_json`] makes
+    /// them from `unresolved`.
+    #[serde(default)]
+    pub findings: Vec<Finding>,
+    /// The waiver that waives it: set when every finding is waived.
     pub waived: Option<WaiverRef>,
-    /// An expired waiver that named it (it is not waived).
+    /// An expired waiver that named one of its unwaived findings.
     pub expired_waiver: Option<WaiverRef>,
-    /// Compared with `--baseline` (absent without one).
+    /// Compared with `--baseline` (absent without one): new when one of its
+    /// unwaived findings is new (or, when all are waived, one of them).
     pub baseline: Option<Change>,
 }
 
-/// A failure of the baseline that is gone.
+impl Failure {
+    /// The identity of one of its findings.
+    pub fn id(&self, finding: &Finding) -> FailureId {
+        FailureId {
+            name: self.name.clone(),
+            arch: self.arch.clone(),
+            kind: finding.kind,
+            problem: finding.key.clone(),
+        }
+    }
+
+    /// Findings not waived.
+    pub fn unwaived(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.waived.is_none())
+    }
+
+    /// Makes the findings from `unresolved` when there are none (a result
+    /// written before findings existed).
+    fn fill_findings(&mut self) {
+        if self.findings.is_empty() {
+            self.findings = self.unresolved.iter().map(|d| Finding::unresolved(d)).collect();
+        }
+    }
+
+    /// Sums the findings' judgements up into the package's.
+    pub fn settle(&mut self) {
+        let all_waived = !self.findings.is_empty() && self.findings.iter().all(|f| f.waived.is_some());
+        self.waived = if all_waived {
+            self.findings.iter().find_map(|f| f.waived.clone())
+        } else {
+            None
+        };
+        let expired = self.unwaived().find_map(|f| f.expired_waiver.clone());
+        self.expired_waiver = expired;
+        let judged: Vec<&Finding> = if all_waived {
+            self.findings.iter().collect()
+        } else {
+            self.unwaived().collect()
+        };
+        self.baseline = if judged.iter().any(|f| f.baseline == Some(Change::New)) {
+            Some(Change::New)
+        } else {
+            judged.iter().find_map(|f| f.baseline)
+        };
+    }
+}
+
+/// Findings of the baseline that are gone, for one package (the whole
+/// package when it no longer fails, else the dependencies that resolve now).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Fixed {
     /// Package name.
@@ -159,7 +217,7 @@ pub struct Fixed {
     pub arch: String,
     /// NEVRA in the baseline.
     pub nevra: String,
-    /// What was unresolved in the baseline.
+    /// What was unresolved in the baseline and is not any more.
     pub unresolved: Vec<String>,
 }
 
@@ -230,9 +288,11 @@ impl CellReport {
         };
     }
 
-    /// Unwaived failures that make the run fail under `fail_on`.
+    /// Unwaived findings that make the run fail under `fail_on`.
     pub fn gating(&self, fail_on: FailOn) -> usize {
-        self.unwaived()
+        self.failures
+            .iter()
+            .flat_map(Failure::unwaived)
             .filter(|f| fail_on == FailOn::Any || f.baseline != Some(Change::Still))
             .count()
     }
@@ -246,8 +306,13 @@ pub struct WaiverReport {
     pub waiver: Waiver,
     /// Expired on the run's date.
     pub expired: bool,
-    /// Failures it waived (0 when expired).
+    /// Findings it waived (0 when expired).
     pub waived: usize,
+    /// Unexpired, and it waived nothing in the cells it covers that ran
+    /// without an error: the failure it was written for is gone (or it never
+    /// matched). Reported to be cleaned up; it does not fail the run.
+    #[serde(default)]
+    pub stale: bool,
 }
 
 /// Time spent, milliseconds.
@@ -323,6 +388,9 @@ pub struct MatrixReport {
     pub fail_on: FailOn,
     /// The baseline file, if any.
     pub baseline: Option<String>,
+    /// The date of the baseline's run.
+    #[serde(default)]
+    pub baseline_date: Option<String>,
     /// Repositories (those the run's cells needed).
     pub repos: Vec<RepoReport>,
     /// Cells in plan order.
@@ -369,7 +437,11 @@ impl MatrixReport {
                 ));
             }
         }
-        serde_json::from_value(v).map_err(|e| format!("{name}: {e}"))
+        let mut report: MatrixReport = serde_json::from_value(v).map_err(|e| format!("{name}: {e}"))?;
+        for f in report.cells.iter_mut().flat_map(|c| &mut c.failures) {
+            f.fill_findings();
+        }
+        Ok(report)
     }
 
     /// The JSON document.
@@ -417,6 +489,9 @@ impl MatrixReport {
             out.timings.cells_ms += p.timings.cells_ms;
         }
         out.cells.sort_by(|a, b| a.cell.name.cmp(&b.cell.name));
+        for w in &mut out.waivers {
+            w.stale = waiver::is_stale(&w.waiver, w.expired, w.waived, &out.cells);
+        }
         out.repos.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)
     }
@@ -449,15 +524,35 @@ fn judge_failures(
     plan: &Plan,
     opts: &RunOptions,
 ) -> CellReport {
+    if result.checked == 0 {
+        // A cell that checks nothing would pass every night whatever breaks.
+        let mut r = CellReport::errored(
+            cell,
+            format!(
+                "the cell checks no package (check: {}; arch: {}): fix its repos or filters",
+                cell.check.join(", "),
+                if cell.arch.is_empty() {
+                    "any".to_owned()
+                } else {
+                    cell.arch.join(", ")
+                }
+            ),
+        );
+        finish_cell(&mut r, opts);
+        return r;
+    }
     let failures = result
         .problems
         .into_iter()
         .map(|p| {
-            let (waived, expired_waiver) = match waiver::judge(&plan.waivers, &cell.name, &p.name, opts.today) {
-                waiver::Verdict::None => (None, None),
-                waiver::Verdict::Waived(w) => (Some(w.into()), None),
-                waiver::Verdict::Expired(w) => (None, Some(w.into())),
-            };
+            let mut findings: Vec<Finding> = p.unresolved.iter().map(|d| Finding::unresolved(d)).collect();
+            for f in &mut findings {
+                match waiver::judge(&plan.waivers, &cell.name, &p.name, &f.key, &f.problem, opts.today) {
+                    waiver::Verdict::None => {}
+                    waiver::Verdict::Waived(w) => f.waived = Some(w.into()),
+                    waiver::Verdict::Expired(w) => f.expired_waiver = Some(w.into()),
+                }
+            }
             Failure {
                 name: p.name,
                 nevra: p.nevra,
@@ -465,8 +560,9 @@ fn judge_failures(
                 repo: p.repo,
                 unresolved: p.unresolved,
                 explanations: p.explanations,
-                waived,
-                expired_waiver,
+                findings,
+                waived: None,
+                expired_waiver: None,
                 baseline: None,
             }
         })
@@ -498,11 +594,16 @@ fn finish_cell(report: &mut CellReport, opts: &RunOptions) {
     if let Some((_, b)) = &opts.baseline {
         baseline::classify(report, b);
     }
+    for f in &mut report.failures {
+        f.settle();
+    }
     report.update_status();
 }
 
 /// Runs the plan's (selected) cells. Every repository they need is loaded
-/// once into one pool; cells run in parallel; `on_done` is called as each
+/// once into one pool; cells run in parallel; `on_done` is called for each
+/// cell in plan order (a cell that finishes early waits for those before it:
+/// the table reads the same every night)
 /// cell finishes (from worker threads). A repository that does not load
 /// makes the cells using it errors; the others run. `Err` only for problems
 /// that stop everything (an unknown `--cell`, a bad filter).
@@ -541,20 +642,24 @@ pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync
     let (mut loaded, failed) = engine::load_partial(&specs, &opts.load).map_err(|e| e.to_string())?;
     let failed: BTreeMap<String, String> = failed.into_iter().map(|(n, e)| (n, e.to_string())).collect();
 
+    let in_order = InOrder {
+        state: Mutex::new((0, vec![None; cells.len()])),
+        on_done,
+    };
     let mut done: Vec<Option<CellReport>> = vec![None; cells.len()];
     let mut pending: Vec<usize> = Vec::new();
     for (i, c) in cells.iter().enumerate() {
         let broken: Vec<String> = c
             .repos()
             .iter()
-            .filter_map(|r| failed.get(r).map(|e| format!("repo '{r}' cannot be loaded: {e}")))
+            .filter_map(|r| failed.get(r).map(|e| load_failure(r, e)))
             .collect();
         if broken.is_empty() {
             pending.push(i);
         } else {
             let mut report = CellReport::errored(c, broken.join("\n"));
             finish_cell(&mut report, opts);
-            on_done(&report);
+            in_order.done(i, &report);
             done[i] = Some(report);
         }
     }
@@ -592,7 +697,7 @@ pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync
                         r
                     }
                 };
-                on_done(&report);
+                in_order.done(i, &report);
                 (i, Ok(report))
             })
             .collect();
@@ -634,7 +739,7 @@ pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync
             };
             let mut r = CellReport::errored(&cells[*i], msg);
             finish_cell(&mut r, opts);
-            on_done(&r);
+            in_order.done(*i, &r);
             done[*i] = Some(r);
         }
         pending.retain(|&i| done[i].is_none());
@@ -681,19 +786,7 @@ pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync
             },
         })
         .collect();
-    let waivers = plan
-        .waivers
-        .iter()
-        .map(|w| WaiverReport {
-            waiver: w.clone(),
-            expired: w.expired(opts.today),
-            waived: cell_reports
-                .iter()
-                .flat_map(|c| &c.failures)
-                .filter(|f| f.waived.as_ref().is_some_and(|r| r.origin == w.origin))
-                .count(),
-        })
-        .collect();
+    let waivers = waiver::reports(&plan.waivers, &cell_reports, opts.today);
     Ok(MatrixReport {
         schema: MATRIX_SCHEMA,
         kind: MATRIX_KIND.to_owned(),
@@ -702,6 +795,7 @@ pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync
         date: opts.today.to_string(),
         fail_on: opts.fail_on,
         baseline: opts.baseline.as_ref().map(|(n, _)| n.clone()),
+        baseline_date: opts.baseline.as_ref().map(|(_, b)| b.date.clone()),
         repos,
         cells: cell_reports,
         waivers,
@@ -713,6 +807,40 @@ pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync
         },
         drift,
     })
+}
+
+/// A repository's load error as its cells report it: the error already
+/// names the repository (and its location); say it only once.
+fn load_failure(repo: &str, error: &str) -> String {
+    if error.starts_with(&format!("repo '{repo}'")) {
+        error.to_owned()
+    } else {
+        format!("repo '{repo}': {error}")
+    }
+}
+
+/// Hands finished cells to a callback in plan order, whatever order they
+/// finish in.
+struct InOrder<'a> {
+    /// The next cell to hand over, and the finished cells waiting for it.
+    state: Mutex<(usize, Vec<Option<CellReport>>)>,
+    on_done: &'a (dyn Fn(&CellReport) + Sync),
+}
+
+impl InOrder<'_> {
+    fn done(&self, i: usize, report: &CellReport) {
+        let Ok(mut state) = self.state.lock() else {
+            return;
+        };
+        let (next, waiting) = &mut *state;
+        if let Some(slot) = waiting.get_mut(i) {
+            *slot = Some(report.clone());
+        }
+        while let Some(r) = waiting.get_mut(*next).and_then(Option::take) {
+            (self.on_done)(&r);
+            *next += 1;
+        }
+    }
 }
 
 /// Repositories the drift loaded itself: specs, what loaded, what failed.
@@ -768,7 +896,7 @@ fn run_drift(
             cells_failed
                 .get(r)
                 .or_else(|| extra.as_ref().and_then(|(_, _, f)| f.get(r)))
-                .map(|e| format!("repo '{r}' cannot be loaded: {e}"))
+                .map(|e| load_failure(r, e))
         })
         .collect();
     broken.dedup();

@@ -376,6 +376,13 @@ pub fn resolve(src: &Source, file: MatrixFile) -> Result<Plan, MatrixError> {
                 Some(a) => r.subst(a, &b, "basearch", span.clone())?,
                 None => crate::core::arch::DEFAULT_BASEARCH.to_owned(),
             };
+            crate::core::arch::check_basearch(&basearch)
+                .map_err(|e| src.error_at(span.clone(), format!("cell '{name}': {e}")))?;
+            let arch = r.subst_all(&e.arch, &b, "arch", &span)?;
+            for a in &arch {
+                crate::core::arch::check_package_arch(a)
+                    .map_err(|e| src.error_at(span.clone(), format!("cell '{name}': arch: {e}")))?;
+            }
             let pkg = r.subst_all(&e.pkg, &b, "pkg", &span)?;
             check_globs(src, &pkg, "pkg", &span)?;
             cell_lines.insert(name.clone(), src.line_col(name_span.start).0);
@@ -386,7 +393,7 @@ pub fn resolve(src: &Source, file: MatrixFile) -> Result<Plan, MatrixError> {
                 basearch,
                 newest: e.newest,
                 best: e.best,
-                arch: r.subst_all(&e.arch, &b, "arch", &span)?,
+                arch,
                 pkg,
                 rich: e.rich.unwrap_or_default(),
                 no_filelists: e.no_filelists,
@@ -437,9 +444,24 @@ pub fn resolve(src: &Source, file: MatrixFile) -> Result<Plan, MatrixError> {
             }
             None => None,
         };
+        let dep = match &w.dep {
+            Some(d) => {
+                let pattern = d.get_ref().trim().to_owned();
+                if pattern.is_empty() {
+                    return Err(src.error_at(
+                        d.span(),
+                        "waiver: dep is empty (leave it out to waive every dependency)",
+                    ));
+                }
+                check_globs(src, std::slice::from_ref(&pattern), "waiver dep", &d.span())?;
+                Some(pattern)
+            }
+            None => None,
+        };
         waivers.push(Waiver {
             package,
             cell,
+            dep,
             reason: w.reason.get_ref().trim().to_owned(),
             expires,
             origin: src.origin(entry.span()),
@@ -450,6 +472,13 @@ pub fn resolve(src: &Source, file: MatrixFile) -> Result<Plan, MatrixError> {
         Some(d) => Some(resolve_drift(src, &base, d, &repos)?),
         None => None,
     };
+    // A gate over nothing would pass every night.
+    if cells.is_empty() && drift.is_none() {
+        return Err(MatrixError::Io {
+            file: src.path.clone(),
+            message: "the matrix has no [[cells]] (and no [drift]): nothing to check".to_owned(),
+        });
+    }
 
     Ok(Plan {
         source: src.path.clone(),

@@ -436,9 +436,10 @@ impl Pool {
         // The two halves read the pool and write nothing of it: one runs on
         // a spawned thread (placed on the idlest CPU) while this one does
         // the other.
+        let slot = std::sync::Mutex::new(None);
         let ((provide_start, provide_list), ((file_start, file_list), mut kinds, rich_deps)) =
             std::thread::scope(|scope| {
-                let other = scope.spawn(files_and_kinds);
+                let other = crate::threads::spawn_or_defer(scope, &slot, files_and_kinds);
                 let provides = provides();
                 let other = other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
                 (provides, other)

@@ -32,12 +32,18 @@ pub const DEFAULT_MAX_DECOMPRESSED: u64 = 4 << 30;
 pub struct LoadOptions {
     /// Refuse to decompress more than this many bytes from one file.
     pub max_decompressed: u64,
+    /// Load a repository whose repomd.xml names a filelists file that is
+    /// absent, as a repository without filelists (file dependencies answered
+    /// by primary.xml's files only). dnf refuses such a repository, so by
+    /// default rpmatrix does too.
+    pub allow_missing_filelists: bool,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
         LoadOptions {
             max_decompressed: DEFAULT_MAX_DECOMPRESSED,
+            allow_missing_filelists: false,
         }
     }
 }
@@ -102,11 +108,19 @@ impl RepoData {
             file: file.to_owned(),
             problem,
         };
+        // Without filelists, dnf answers file dependencies from the files
+        // primary.xml lists, as the pool already does: nothing more to find.
+        // (A listed but absent file was refused at load, or allowed there.)
         let Some(entry) = self.repomd.entry("filelists").cloned() else {
-            return Err(fail("repodata/repomd.xml", FilelistsProblem::NoEntry));
+            return Ok(Vec::new());
         };
+        if self.options.allow_missing_filelists && !self.source.exists(&entry.href) {
+            return Ok(Vec::new());
+        }
         let mut found = Vec::new();
         parse_streamed(self.source.as_ref(), &entry, self.options.max_decompressed, |reader| {
+            // A second reading (a corrupt cached copy read again) starts over.
+            found.clear();
             filelists::scan_filelists_for(reader, wanted, &mut |id, path| {
                 found.push((id.to_owned(), path.to_owned()))
             })
@@ -135,8 +149,6 @@ pub struct FilelistsError {
 
 #[derive(Clone, Debug)]
 enum FilelistsProblem {
-    /// repomd.xml has no filelists entry.
-    NoEntry,
     /// The file cannot be read or fails verification.
     Unreadable(String),
     /// The file does not decompress or parse.
@@ -147,9 +159,6 @@ impl FilelistsError {
     /// The error as reported when file dependency `why` needed these filelists.
     pub fn needed_by(&self, why: &str) -> LoadError {
         let message = match &self.problem {
-            FilelistsProblem::NoEntry => {
-                format!("no filelists entry, but it is needed to resolve the file dependency {why}")
-            }
             FilelistsProblem::Unreadable(msg) => {
                 format!("{msg} (filelists is needed to resolve the file dependency {why})")
             }
@@ -197,10 +206,24 @@ pub fn load(
         ));
     }
     let repomd = repomd::parse(&repomd_bytes).map_err(|m| err("repodata/repomd.xml", m))?;
+    source
+        .keep_repomd()
+        .map_err(|e| err("repodata/repomd.xml", e.to_string()))?;
     let mut sha = Hasher::new("sha256").ok_or_else(|| err("repodata/repomd.xml", "sha256 unavailable".into()))?;
     sha.update(&repomd_bytes);
     let repomd_sha256 = sha.finish_hex();
 
+    if let Some(filelists) = repomd.entry("filelists")
+        && !options.allow_missing_filelists
+        && !source.exists(&filelists.href)
+    {
+        return Err(err(
+            &filelists.href,
+            "named by repomd.xml but absent: dnf refuses this repository (every dnf/yum client fails on it); \
+             --allow-missing-filelists loads it without filelists"
+                .to_owned(),
+        ));
+    }
     let primary = repomd
         .entry("primary")
         .cloned()
@@ -236,8 +259,9 @@ pub fn load(
             StreamError::Content(msg) => err(&primary.href, msg),
         })
     };
+    let slot = std::sync::Mutex::new(None);
     let (modules, parsed) = std::thread::scope(|scope| {
-        let modules = scope.spawn(read_modules);
+        let modules = crate::threads::spawn_or_defer(scope, &slot, read_modules);
         let parsed = read_primary();
         let modules = modules.join().unwrap_or_else(|_| {
             Err(err(
@@ -425,13 +449,23 @@ fn open_entry(source: &dyn Source, entry: &RepomdEntry) -> Result<crate::fetch::
 /// Reads a file named by repomd.xml and checks its size and checksum before
 /// anything trusts it. The error is (file, message).
 fn read_verified(source: &dyn Source, entry: &RepomdEntry) -> Result<Vec<u8>, (String, String)> {
-    let (mut reader, check) = open_checked(source, entry)?;
-    let mut bytes = Vec::with_capacity(entry.size.unwrap_or(0).min(1 << 30) as usize);
-    reader
-        .read_to_end(&mut bytes)
-        .map_err(|e| (entry.href.clone(), format!("read failed: {e}")))?;
-    check.finish(entry)?;
-    Ok(bytes)
+    let mut again = false;
+    loop {
+        let (reader, check) = open_checked(source, entry)?;
+        let mut bytes = Vec::with_capacity(entry.size.unwrap_or(0).min(1 << 30) as usize);
+        // Read no more than repomd.xml announces (and one byte to see
+        // that there is more): the check below then reports the size.
+        let cap = entry.size.map_or(u64::MAX, |s| s.saturating_add(1));
+        let read = reader.take(cap).read_to_end(&mut bytes);
+        let checked = read
+            .map_err(|e| (entry.href.clone(), format!("read failed: {e}")))
+            .and(check.finish(entry));
+        match checked {
+            Err((_, why)) if !again && source.evict(&entry.href, &expect_of(entry).1, &why) => again = true,
+            Err(e) => return Err(e),
+            Ok(_) => return Ok(bytes),
+        }
+    }
 }
 
 /// Decompresses the stored bytes of `entry` (in memory, or a buffered
@@ -465,15 +499,25 @@ enum StreamError {
 /// file whole first. What `parse` returns is kept only once the whole file
 /// matched repomd.xml, and a mismatch is reported before any error it may
 /// have caused in decompressing or parsing. Returns it with the stored size.
+///
+/// A cached copy that fails the check is dropped and the file read once
+/// more, downloaded anew ([`Source::evict`]).
 fn parse_streamed<T, E: std::fmt::Display>(
     source: &dyn Source,
     entry: &RepomdEntry,
     limit: u64,
-    parse: impl FnOnce(Box<dyn Read + Send + '_>) -> Result<T, E>,
+    mut parse: impl FnMut(Box<dyn Read + Send + '_>) -> Result<T, E>,
 ) -> Result<(T, u64), StreamError> {
-    let (stored, check) = open_checked(source, entry).map_err(|(f, m)| StreamError::Stored(f, m))?;
-    let parsed = open_decompressed(BufReader::with_capacity(256 << 10, stored), entry, limit)
-        .and_then(|reader| parse(reader).map_err(|e| e.to_string()));
-    let size = check.finish(entry).map_err(|(f, m)| StreamError::Stored(f, m))?;
-    Ok((parsed.map_err(StreamError::Content)?, size))
+    crate::threads::note_reading(&format!("{} of {}", entry.href, source.location()));
+    let mut again = false;
+    loop {
+        let (stored, check) = open_checked(source, entry).map_err(|(f, m)| StreamError::Stored(f, m))?;
+        let parsed = open_decompressed(BufReader::with_capacity(256 << 10, stored), entry, limit)
+            .and_then(|reader| parse(reader).map_err(|e| e.to_string()));
+        match check.finish(entry) {
+            Ok(size) => return Ok((parsed.map_err(StreamError::Content)?, size)),
+            Err((_, why)) if !again && source.evict(&entry.href, &expect_of(entry).1, &why) => again = true,
+            Err((f, m)) => return Err(StreamError::Stored(f, m)),
+        }
+    }
 }

@@ -82,9 +82,29 @@ impl Scalar {
     }
 }
 
+/// The YAML reader's limits, scaled to the text. Its defaults (1,024
+/// documents, 250,000 nodes) suit a configuration file, not modules.yaml:
+/// EL8 AppStream keeps every build of every module stream, thousands of
+/// documents. The text itself is already bounded (the decompression limit),
+/// and no document, node or event takes less than a byte of it, so these
+/// only add what the text cannot bound: aliases and anchors keep the
+/// reader's own defaults (a "billion laughs" file is still refused).
+fn options_for(text: &str) -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    let len = text.len();
+    budget.max_documents = budget.max_documents.max(len);
+    budget.max_nodes = budget.max_nodes.max(len);
+    budget.max_events = budget.max_events.max(len.saturating_mul(2));
+    budget.max_total_scalar_bytes = budget.max_total_scalar_bytes.max(len);
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options
+}
+
 /// Parses the (multi-document) modules.yaml text.
 pub fn parse(text: &str) -> Result<ModuleIndex, String> {
-    let docs: Vec<Document> = serde_saphyr::from_multiple(text).map_err(|e| format!("malformed YAML: {e}"))?;
+    let docs: Vec<Document> = serde_saphyr::from_multiple_with_options(text, options_for(text))
+        .map_err(|e| format!("malformed YAML: {e}"))?;
     let mut index = ModuleIndex::default();
     for doc in docs {
         let data = doc.data;
@@ -142,6 +162,21 @@ data:
         assert_eq!(idx.streams[0].stream, "18");
         assert_eq!(idx.streams[0].artifacts.len(), 1);
         assert_eq!(idx.defaults.get("nodejs"), Some(&vec!["18".to_owned()]));
+    }
+
+    /// EL8 AppStream keeps every module build: thousands of documents, past
+    /// the YAML reader's default budget of 1,024 (issue 20, point 8).
+    #[test]
+    fn reads_thousands_of_documents() {
+        let mut y = String::new();
+        for i in 0..5000 {
+            y.push_str(&format!(
+                "---\ndocument: modulemd\nversion: 2\ndata:\n  name: m{i}\n  stream: \"1\"\n  context: c\n  arch: x86_64\n  artifacts:\n    rpms:\n    - m{i}-0:1.0-1.module_el8.x86_64\n    - m{i}-devel-0:1.0-1.module_el8.x86_64\n...\n"
+            ));
+        }
+        let idx = parse(&y).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(idx.streams.len(), 5000);
+        assert_eq!(idx.streams[4999].artifacts.len(), 2);
     }
 
     #[test]

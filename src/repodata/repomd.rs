@@ -90,6 +90,11 @@ pub fn parse(xml: &[u8]) -> Result<Repomd, String> {
                         } else {
                             "open-checksum"
                         });
+                        // Present but empty is an error at </data>, not
+                        // a file read without verification.
+                        if let (Some(entry), b"checksum") = (current.as_mut(), name.as_ref()) {
+                            entry.checksum = Some((checksum_type.clone(), String::new()));
+                        }
                     }
                     b"size" => field = Some("size"),
                     b"open-size" => field = Some("open-size"),
@@ -112,7 +117,11 @@ pub fn parse(xml: &[u8]) -> Result<Repomd, String> {
                     ("open-checksum", Some(entry)) => {
                         entry.open_checksum = Some((checksum_type.clone(), value.to_ascii_lowercase()))
                     }
-                    ("size", Some(entry)) => entry.size = value.parse().ok(),
+                    ("size", Some(entry)) => {
+                        entry.size = Some(value.parse().map_err(|_| {
+                            format!("<size> {value:?} of <data type=\"{}\"> is not a size", entry.data_type)
+                        })?)
+                    }
                     ("open-size", Some(entry)) => entry.open_size = value.parse().ok(),
                     _ => {}
                 }
@@ -125,6 +134,15 @@ pub fn parse(xml: &[u8]) -> Result<Repomd, String> {
                     if entry.href.is_empty() {
                         return Err(format!("<data type=\"{}\"> has no <location href>", entry.data_type));
                     }
+                    if let Some((kind, hex)) = &entry.checksum
+                        && (kind.is_empty() || hex.is_empty())
+                    {
+                        return Err(format!(
+                            "<data type=\"{}\"> has an empty <checksum>{}: the file could not be verified",
+                            entry.data_type,
+                            if kind.is_empty() { " type" } else { "" }
+                        ));
+                    }
                     repomd.entries.push(entry);
                 }
             }
@@ -133,7 +151,20 @@ pub fn parse(xml: &[u8]) -> Result<Repomd, String> {
         }
     }
     if !saw_root {
-        return Err("no <repomd> element: this is not a repomd.xml".into());
+        let head = text
+            .trim_start()
+            .get(..512)
+            .unwrap_or(text.trim_start())
+            .to_ascii_lowercase();
+        let html = head.starts_with("<!doctype html") || head.contains("<html");
+        return Err(format!(
+            "no <repomd> element: this is not a repomd.xml{}",
+            if html {
+                " (an HTML page: a proxy's or server's error page?)"
+            } else {
+                ""
+            }
+        ));
     }
     Ok(repomd)
 }

@@ -1,7 +1,9 @@
-//! JUnit XML for matrix results: one `<testsuite>` per cell, one
-//! `<testcase>` per checked package (named after the package, never its
-//! version), failures listing the unresolved deps, waived failures as
-//! `<skipped>`, a repository that cannot be loaded as an `<error>`.
+//! JUnit XML for matrix results: one `<testsuite>` per cell; in it one
+//! `<testcase>` per failure identity (`NAME.ARCH: CAPABILITY`, never a
+//! version: the same test from night to night) and one per passing
+//! `NAME.ARCH`; waived failures and, under `--fail-on new`, failures still
+//! failing since the baseline as `<skipped>` (the consumer's colour agrees
+//! with the exit code); a repository that cannot be loaded as an `<error>`.
 //! The `[drift]` section adds `rpmatrix drift --format junit`'s suites (one
 //! per reference, a testcase per source package, a violation is a failure,
 //! a fork is skipped), or one `drift` suite with an `<error>` when it could
@@ -10,7 +12,10 @@
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use crate::matrix::{CellReport, MatrixReport};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use crate::matrix::{CellReport, Change, FailOn, Failure, FailureId, Finding, MatrixReport};
 
 /// `repoclosure.CELL` with the dots of the cell name replaced by `_`, so
 /// Jenkins and GitLab group the cases by cell.
@@ -45,49 +50,86 @@ fn suite(report: &MatrixReport, c: &CellReport) -> TestSuite {
         suite.add_test_case(case);
         return suite;
     }
-    let mut packages: Vec<&crate::matrix::Checked> = c.packages.iter().collect();
-    packages.sort_by(|a, b| (&a.name, &a.nevra, &a.repo).cmp(&(&b.name, &b.nevra, &b.repo)));
-    // A big cell has thousands of packages and failures: look failures up, don't scan.
-    let failures: std::collections::HashMap<(&str, &str), &crate::matrix::Failure> = c
-        .failures
-        .iter()
-        .map(|f| ((f.nevra.as_str(), f.repo.as_str()), f))
-        .collect();
-    for p in packages {
-        let failure = failures.get(&(p.nevra.as_str(), p.repo.as_str()));
-        let status = match failure {
-            None => TestCaseStatus::success(),
-            Some(f) => {
-                // The body starts with the NEVRA (consumers read it as the first word).
-                let body = format!(
-                    "{} from {}\n  unresolved deps ({}):\n{}",
-                    f.nevra,
-                    f.repo,
-                    f.unresolved.len(),
-                    f.unresolved.iter().map(|d| format!("    {d}\n")).collect::<String>()
-                );
-                match &f.waived {
-                    Some(w) => {
-                        let mut s = TestCaseStatus::skipped();
-                        s.set_message(format!("waived: {} ({})", w.reason, w.origin));
-                        s.set_description(body);
-                        s
-                    }
-                    None => {
-                        let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                        s.set_message(format!("unresolved deps: {}", f.unresolved.join(", ")));
-                        s.set_type("unresolved");
-                        s.set_description(body);
-                        s
-                    }
-                }
-            }
-        };
-        let mut case = TestCase::new(p.name.as_str(), status);
+    // One testcase per failure identity (several versions of a package
+    // failing the same way are one), named `NAME.ARCH: CAPABILITY`; one per
+    // passing `NAME.ARCH`. Names are unique within the suite.
+    let mut failing: BTreeMap<FailureId, Vec<(&Failure, &Finding)>> = BTreeMap::new();
+    for f in &c.failures {
+        for x in &f.findings {
+            failing.entry(f.id(x)).or_default().push((f, x));
+        }
+    }
+    let failing_packages: BTreeSet<(&str, &str)> =
+        failing.keys().map(|id| (id.name.as_str(), id.arch.as_str())).collect();
+    let mut cases: BTreeMap<String, TestCaseStatus> = BTreeMap::new();
+    for p in &c.packages {
+        let arch = p.nevra.rsplit_once('.').map_or("", |(_, a)| a);
+        if !failing_packages.contains(&(p.name.as_str(), arch)) {
+            cases.insert(format!("{}.{arch}", p.name), TestCaseStatus::success());
+        }
+    }
+    for (id, instances) in &failing {
+        cases.insert(id.to_string(), failure_status(report, id, instances));
+    }
+    for (name, status) in cases {
+        let mut case = TestCase::new(name, status);
         case.set_classname(class.as_str());
         suite.add_test_case(case);
     }
     suite
+}
+
+/// How one failure identity is rendered, so that the consumer agrees with
+/// the exit code: a waived finding is `<skipped>` (the waiver's reason); an
+/// unwaived one that gates is a `<failure>`; one that is still failing since
+/// the baseline does not gate under `--fail-on new`, and is `<skipped>`
+/// saying so (Jenkins and GitLab would show a `<failure>` red while the run
+/// is green).
+fn failure_status(report: &MatrixReport, id: &FailureId, instances: &[(&Failure, &Finding)]) -> TestCaseStatus {
+    let mut body = String::new();
+    for (f, x) in instances {
+        let _ = writeln!(body, "{} from {}: {} {}", f.nevra, f.repo, id.kind.as_str(), x.problem);
+        for e in &f.explanations {
+            let _ = writeln!(body, "  # {e}");
+        }
+        if let Some(w) = &x.expired_waiver {
+            let expires = w.expires.as_deref().unwrap_or("?");
+            let _ = writeln!(body, "  waiver {} expired on {expires}: {}", w.origin, w.reason);
+        }
+    }
+    let first = instances.first().map(|(_, x)| *x);
+    if let Some(w) = first.and_then(|x| x.waived.as_ref()) {
+        let mut s = TestCaseStatus::skipped();
+        s.set_message(format!("waived: {} ({})", w.reason, w.origin));
+        s.set_description(body);
+        return s;
+    }
+    let still = instances.iter().all(|(_, x)| x.baseline == Some(Change::Still));
+    if still && report.fail_on == FailOn::New {
+        let mut s = TestCaseStatus::skipped();
+        s.set_message(format!(
+            "still failing: already in the baseline {} of {}; only new failures gate (--fail-on new)",
+            report.baseline.as_deref().unwrap_or("?"),
+            report.baseline_date.as_deref().unwrap_or("?"),
+        ));
+        s.set_description(body);
+        return s;
+    }
+    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+    let new = if instances.iter().any(|(_, x)| x.baseline == Some(Change::New)) {
+        " (new)"
+    } else {
+        ""
+    };
+    let problems: BTreeSet<&str> = instances.iter().map(|(_, x)| x.problem.as_str()).collect();
+    s.set_message(format!(
+        "{} {}{new}",
+        id.kind.as_str(),
+        problems.into_iter().collect::<Vec<_>>().join(", ")
+    ));
+    s.set_type(id.kind.as_str());
+    s.set_description(body);
+    s
 }
 
 /// The JUnit XML document of a matrix result.

@@ -12,9 +12,9 @@ fn esc(s: &str) -> String {
 }
 
 fn deps(f: &Failure) -> String {
-    f.unresolved
+    super::annotated_problems(f)
         .iter()
-        .map(|d| format!("`{}`", esc(d)))
+        .map(|(d, note)| format!("`{}`{note}", esc(d)))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -154,6 +154,30 @@ pub fn render(report: &MatrixReport) -> String {
         })
         .collect();
     section(&mut out, "Expired waivers", &expired);
+    let stale: Vec<String> = report
+        .waivers
+        .iter()
+        .filter(|w| w.stale)
+        .map(|w| {
+            format!(
+                "- `{}`{} in {}: {} ({})",
+                esc(&w.waiver.package),
+                w.waiver
+                    .dep
+                    .as_deref()
+                    .map(|d| format!(" dep `{}`", esc(d)))
+                    .unwrap_or_default(),
+                w.waiver
+                    .cell
+                    .as_deref()
+                    .map(esc)
+                    .unwrap_or_else(|| "all cells".to_owned()),
+                esc(&w.waiver.reason),
+                esc(&w.waiver.origin)
+            )
+        })
+        .collect();
+    section(&mut out, "Stale waivers (they waived nothing: remove them)", &stale);
     drift(&mut out, report);
     out
 }

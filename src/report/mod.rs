@@ -6,6 +6,7 @@
 
 pub mod junit;
 pub mod markdown;
+pub mod output;
 pub mod table;
 
 use std::fmt::Write;
@@ -37,6 +38,29 @@ pub fn write_dnf_package(out: &mut String, nevra: &str, repo: &str, suffix: &str
     for d in unresolved {
         let _ = writeln!(out, "    {d}");
     }
+}
+
+/// A failing package's problems, each with a note: ` (new)` for a finding
+/// the baseline did not have when the package also has old ones (a package
+/// that now also misses something), ` (waived)` for a waived finding of a
+/// package that is not waived as a whole.
+pub fn annotated_problems(f: &crate::matrix::Failure) -> Vec<(String, &'static str)> {
+    use crate::matrix::Change;
+    let mixed_baseline = f.findings.iter().any(|x| x.baseline == Some(Change::New))
+        && f.findings.iter().any(|x| x.baseline == Some(Change::Still));
+    f.findings
+        .iter()
+        .map(|x| {
+            let note = if f.waived.is_none() && x.waived.is_some() {
+                " (waived)"
+            } else if mixed_baseline && x.baseline == Some(Change::New) {
+                " (new)"
+            } else {
+                ""
+            };
+            (x.problem.clone(), note)
+        })
+        .collect()
 }
 
 /// dnf's closing line (printed on stderr), or `None` when everything closed.
@@ -99,25 +123,16 @@ pub fn write_files(
     json: Option<&std::path::Path>,
     summary: Option<&std::path::Path>,
 ) -> Result<(), String> {
+    use output::write_report;
     if let Some(p) = junit {
-        write_file(p, &junit::render(report)?)?;
+        write_report(p, &junit::render(report)?, false)?;
     }
     if let Some(p) = json {
-        write_file(p, &report.to_json())?;
+        write_report(p, &(report.to_json() + "\n"), false)?;
     }
     if let Some(p) = summary {
-        use std::io::Write;
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(p)
-            .map_err(|e| format!("{}: {e}", p.display()))?;
-        f.write_all(markdown::render(report).as_bytes())
-            .map_err(|e| format!("{}: {e}", p.display()))?;
+        // $GITHUB_STEP_SUMMARY is appended to, as GitHub documents.
+        write_report(p, &markdown::render(report), true)?;
     }
     Ok(())
-}
-
-fn write_file(path: &std::path::Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -42,9 +42,22 @@ pub fn row(c: &CellReport) -> String {
 /// The details after the table: errors and each unwaived failure in dnf's format.
 pub fn details(report: &MatrixReport) -> String {
     let mut out = String::new();
+    // An error shared by several cells (a repository that did not load) is
+    // printed once, naming every cell it stopped, in plan order.
+    let mut errors: Vec<(&str, Vec<&str>)> = Vec::new();
     for c in &report.cells {
         if let Some(e) = &c.error {
-            let _ = writeln!(out, "\n[{}] ERROR: {e}", c.cell.name);
+            match errors.iter_mut().find(|(x, _)| *x == e.as_str()) {
+                Some((_, cells)) => cells.push(&c.cell.name),
+                None => errors.push((e, vec![&c.cell.name])),
+            }
+        }
+    }
+    for (e, cells) in errors {
+        let _ = writeln!(out, "\n[{}] ERROR: {e}", cells.join(", "));
+    }
+    for c in &report.cells {
+        if c.error.is_some() {
             continue;
         }
         if c.status != Status::Fail {
@@ -56,7 +69,11 @@ pub fn details(report: &MatrixReport) -> String {
                 Some(crate::matrix::Change::New) => " (new)",
                 _ => "",
             };
-            super::write_dnf_package(&mut out, &f.nevra, &f.repo, tag, &f.unresolved);
+            let deps: Vec<String> = super::annotated_problems(f)
+                .into_iter()
+                .map(|(d, note)| format!("{d}{note}"))
+                .collect();
+            super::write_dnf_package(&mut out, &f.nevra, &f.repo, tag, &deps);
         }
     }
     if let Some(d) = &report.drift {
@@ -87,6 +104,14 @@ pub fn details(report: &MatrixReport) -> String {
             w.waiver.origin, w.waiver.package, w.waiver.reason
         );
     }
+    for w in report.waivers.iter().filter(|w| w.stale) {
+        let dep = w.waiver.dep.as_deref().map(|d| format!(" dep {d}")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "\nstale waiver ({}): {}{dep} waived nothing — remove it",
+            w.waiver.origin, w.waiver.package
+        );
+    }
     out
 }
 
@@ -110,11 +135,13 @@ pub fn drift_line(report: &MatrixReport) -> Option<String> {
         .map(|n| format!(" ({} new)", n.len()))
         .unwrap_or_default();
     Some(format!(
-        "drift {} vs {}: {} source packages; {}; {} policy violations{new}",
+        "drift {} vs {}: {} source package{}; {}; {} policy violation{}{new}",
         r.ours,
         r.references.join(", "),
         r.packages.len(),
+        if r.packages.len() == 1 { "" } else { "s" },
         counts.join(", "),
-        r.violations
+        r.violations,
+        if r.violations == 1 { "" } else { "s" },
     ))
 }

@@ -1,0 +1,291 @@
+//! Issue 20: whatever the metadata holds, a run ends with exit 0, 1 or 2 and
+//! a message: no abort, no hang, no memory without bound. Each test writes a
+//! tiny repository of its own (repomd.xml and a plain primary.xml) or runs
+//! the binary under a resource limit set in the child (`setrlimit`).
+
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use sha2::Digest;
+
+fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_rpmatrix"))
+}
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/repos")
+}
+
+struct Run {
+    code: Option<i32>,
+    signal: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs rpmatrix, killing it if it has not ended after `patience` (a hang
+/// is then reported as such, instead of the test hanging too). `limit`
+/// sets the child's RLIMIT_AS in bytes.
+fn run(args: &[&str], limit: Option<u64>, patience: Duration) -> Run {
+    let mut cmd = Command::new(bin());
+    cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+    if let Some(bytes) = limit {
+        // SAFETY: setrlimit is async-signal-safe and touches only the child.
+        unsafe {
+            cmd.pre_exec(move || {
+                let lim = libc::rlimit {
+                    rlim_cur: bytes,
+                    rlim_max: bytes,
+                };
+                if libc::setrlimit(libc::RLIMIT_AS, &lim) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{e}"));
+    let mut out = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let mut err = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap_or_else(|e| panic!("{e}")) {
+            break status;
+        }
+        if started.elapsed() > patience {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("rpmatrix {args:?} still running after {patience:?}: it hangs");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    use std::os::unix::process::ExitStatusExt;
+    Run {
+        code: status.code(),
+        signal: status.signal(),
+        stdout: reader.join().unwrap_or_default(),
+        stderr: err_reader.join().unwrap_or_default(),
+    }
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// Writes a repository whose primary.xml (plain, at `href`) is `primary`.
+fn write_repo(dir: &Path, primary: &[u8]) {
+    let repodata = dir.join("repodata");
+    std::fs::create_dir_all(&repodata).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(repodata.join("primary.xml"), primary).unwrap_or_else(|e| panic!("{e}"));
+    write_repomd(dir, Some(primary));
+}
+
+/// repomd.xml naming repodata/primary.xml, with the checksum and size of
+/// `primary` when given.
+fn write_repomd(dir: &Path, primary: Option<&[u8]>) {
+    let check = primary.map_or(String::new(), |p| {
+        format!(
+            "<checksum type=\"sha256\">{}</checksum><size>{}</size>",
+            sha256(p),
+            p.len()
+        )
+    });
+    let repomd = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<repomd xmlns="http://linux.duke.edu/metadata/repo"><revision>1</revision>
+<data type="primary">{check}<location href="repodata/primary.xml"/></data>
+</repomd>"#
+    );
+    std::fs::create_dir_all(dir.join("repodata")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("repodata/repomd.xml"), repomd).unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// One package `name` requiring each of `requires` (XML-escaped here).
+fn package(name: &str, requires: &[&str]) -> String {
+    let reqs: String = requires
+        .iter()
+        .map(|r| {
+            let r = r
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('"', "&quot;");
+            format!("<rpm:entry name=\"{r}\"/>")
+        })
+        .collect();
+    format!(
+        r#"<package type="rpm"><name>{name}</name><arch>x86_64</arch><version epoch="0" ver="1" rel="1"/>
+<checksum type="sha256" pkgid="YES">{}</checksum><summary>s</summary><description>d</description>
+<packager/><url/><time file="1" build="1"/><size package="1" installed="1" archive="1"/>
+<location href="{name}-1-1.x86_64.rpm"/><format><rpm:license>MIT</rpm:license><rpm:vendor/><rpm:group>x</rpm:group>
+<rpm:buildhost>h</rpm:buildhost><rpm:sourcerpm>{name}-1-1.src.rpm</rpm:sourcerpm><rpm:header-range start="1" end="2"/>
+<rpm:provides><rpm:entry name="{name}" flags="EQ" epoch="0" ver="1" rel="1"/></rpm:provides>
+<rpm:requires>{reqs}</rpm:requires></format></package>
+"#,
+        sha256(name.as_bytes())
+    )
+}
+
+fn primary(packages: &[String]) -> Vec<u8> {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<metadata xmlns="http://linux.duke.edu/metadata/common" xmlns:rpm="http://linux.duke.edu/metadata/rpm" packages="{}">
+{}</metadata>
+"#,
+        packages.len(),
+        packages.concat()
+    )
+    .into_bytes()
+}
+
+fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn assert_error(r: &Run, what: &[&str]) {
+    assert_eq!(
+        r.code,
+        Some(2),
+        "signal {:?}\nstdout: {}\nstderr: {}",
+        r.signal,
+        r.stdout,
+        r.stderr
+    );
+    assert!(r.stderr.starts_with("error: "), "{}", r.stderr);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    for w in what {
+        assert!(r.stderr.contains(w), "no {w:?} in: {}", r.stderr);
+    }
+}
+
+/// A rich dependency 1,800 parentheses deep, and a flat chain of 70,000
+/// operands, overflowed the stack (exit 134, no message). Now: exit 2
+/// naming the package and the repository, as the checked repo and as a
+/// lookaside one (point 1).
+#[test]
+fn deep_rich_dependencies_are_an_error_naming_package_and_repo() {
+    let nested = format!("{}a{}", "(".repeat(1800), ")".repeat(1800));
+    let chain = format!("({})", vec!["a"; 70_000].join(" and "));
+    for (what, dep) in [("nested", nested), ("chain", chain)] {
+        let dir = tempdir();
+        write_repo(
+            dir.path(),
+            &primary(&[package("a", &[]), package("deep", &[dep.as_str()])]),
+        );
+        let repo = format!("bad={}", dir.path().display());
+        let r = run(&["closure", "--repo", &repo], None, Duration::from_secs(120));
+        assert_error(&r, &["deep-1-1.x86_64", "bad", "nested more than"]);
+        assert!(
+            r.stderr.len() < 2000,
+            "{what}: the whole dependency is quoted: {}",
+            r.stderr.len()
+        );
+        // As a lookaside of a healthy repository.
+        let good = format!("good={}", fixtures().join("base").display());
+        let r = run(
+            &["closure", "--repo", &good, "--repo", &repo, "--check", "good"],
+            None,
+            Duration::from_secs(120),
+        );
+        assert!(
+            r.signal.is_none() && matches!(r.code, Some(0..=2)),
+            "{what}: {:?} {}",
+            r.signal,
+            r.stderr
+        );
+    }
+}
+
+/// repomd.xml that is /dev/zero was read without bound; a primary that is
+/// a FIFO or /dev/zero hung. Now they are refused as not regular files
+/// (point 9).
+#[test]
+fn special_files_are_refused() {
+    let dir = tempdir();
+    std::fs::create_dir_all(dir.path().join("repodata")).unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("repodata/repomd.xml")).unwrap_or_else(|e| panic!("{e}"));
+    let repo = format!("z={}", dir.path().display());
+    let r = run(&["closure", "--repo", &repo], Some(1 << 30), Duration::from_secs(120));
+    assert_error(&r, &["repomd.xml", "not a regular file"]);
+
+    for special in ["fifo", "/dev/zero"] {
+        let dir = tempdir();
+        write_repomd(dir.path(), None);
+        let target = dir.path().join("repodata/primary.xml");
+        if special == "fifo" {
+            let path = std::ffi::CString::new(target.display().to_string()).unwrap_or_default();
+            // SAFETY: a valid NUL-terminated path.
+            assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+        } else {
+            std::os::unix::fs::symlink(special, &target).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let repo = format!("s={}", dir.path().display());
+        let r = run(&["closure", "--repo", &repo], Some(1 << 30), Duration::from_secs(120));
+        assert_error(&r, &["primary.xml", "not a regular file"]);
+    }
+}
+
+/// An empty <checksum> meant no verification at all (point 11).
+#[test]
+fn an_empty_checksum_is_an_error() {
+    let dir = tempdir();
+    let p = primary(&[package("a", &[])]);
+    write_repo(dir.path(), &p);
+    let repomd = dir.path().join("repodata/repomd.xml");
+    let text = std::fs::read_to_string(&repomd).unwrap_or_default();
+    std::fs::write(&repomd, text.replace(&sha256(&p), "")).unwrap_or_else(|e| panic!("{e}"));
+    let repo = format!("e={}", dir.path().display());
+    let r = run(&["closure", "--repo", &repo], None, Duration::from_secs(120));
+    assert_error(&r, &["repomd.xml", "empty <checksum>"]);
+}
+
+/// Under an address-space limit (`ulimit -v`), too small for some part of
+/// the run (threads' stacks, the parse, the pool), every run ends with an
+/// exit code and, for 2, a message: never a panic (101) or an abort (134)
+/// (point 10).
+#[test]
+fn memory_limits_end_in_exit_codes_not_aborts() {
+    let repos: Vec<String> = ["base", "app"]
+        .iter()
+        .map(|r| format!("{r}={}", fixtures().join(r).display()))
+        .collect();
+    let mut args = vec!["closure"];
+    for r in &repos {
+        args.extend(["--repo", r.as_str()]);
+    }
+    let free = run(&args, None, Duration::from_secs(120));
+    let mut errors = 0;
+    // Below about 20 MiB the dynamic loader itself cannot map the binary
+    // (SIGSEGV before main): nothing of rpmatrix runs there.
+    for mib in [20u64, 22, 24, 26, 28, 32, 40, 48, 64, 256] {
+        let r = run(&args, Some(mib << 20), Duration::from_secs(120));
+        assert!(
+            r.signal.is_none() && matches!(r.code, Some(0..=2)),
+            "under {mib} MiB: code {:?}, signal {:?}\n{}",
+            r.code,
+            r.signal,
+            r.stderr
+        );
+        if r.code == Some(2) {
+            errors += 1;
+            assert!(r.stderr.contains("error:"), "under {mib} MiB: {}", r.stderr);
+        } else {
+            assert_eq!((r.code, &r.stdout), (free.code, &free.stdout), "under {mib} MiB");
+        }
+    }
+    // The smallest limits must have failed, or this proved nothing.
+    assert!(errors > 0);
+}
