@@ -566,7 +566,7 @@ fn select(pool: &Pool, opts: &ClosureOptions) -> Result<(Vec<PkgId>, Vec<bool>),
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let hidden = hidden_here.as_ref().map_or(p.hidden, |h| h[i]);
+            let hidden = hidden_here.as_ref().map_or(p.hidden, |h| h[i]) || pool.is_withdrawn(i as PkgId);
             !hidden && enabled[p.repo as usize]
         })
         .collect();

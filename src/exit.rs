@@ -55,6 +55,12 @@ pub struct CommandCodes {
 /// with [`summary`].
 pub const COMMANDS: &[CommandCodes] = &[
     CommandCodes {
+        command: "change",
+        success: "nothing new breaks",
+        findings: Some("the change breaks something new"),
+        error: "error (a bad build, an --nvr/--source/--remove-source naming nothing, a repository that cannot be loaded)",
+    },
+    CommandCodes {
         command: "closure",
         success: "closed",
         findings: Some("unresolved dependencies"),

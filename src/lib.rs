@@ -21,6 +21,8 @@
 //! * [`pool`]: interned strings, packages, providers and file indexes, modular filtering.
 //! * [`closure`]: dnf repoclosure's rules.
 //! * [`engine`]: runs the stages in order, loading filelists only on demand.
+//! * [`change`]: what tagging (or untagging) builds would break: before/after on one pool,
+//!   source-package replacement, a verdict per build.
 //! * [`diff`]: two snapshots of a repository compared (packages and closure findings).
 //! * [`matrix`]: matrix runs: many cells over shared repositories, waivers, baselines.
 //! * [`report`]: text (dnf's format) and JSON.
@@ -30,6 +32,7 @@
 
 #![warn(missing_docs)]
 
+pub mod change;
 pub mod closure;
 pub mod core;
 pub mod diff;

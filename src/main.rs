@@ -17,8 +17,8 @@ use rpmatrix::matrix::{self, FailOn, MatrixReport, Plan};
 use rpmatrix::{engine, report};
 
 use cli::{
-    CacheCommand, CellsArgs, CellsFormat, Cli, ClosureArgs, ClosureFormat, Command, CompletionsArgs, DiffArgs,
-    DiffFormat, DriftArgs, DriftFormat, MergeArgs, RunArgs,
+    CacheCommand, CellsArgs, CellsFormat, ChangeArgs, ChangeMode, Cli, ClosureArgs, ClosureFormat, Command,
+    CompletionsArgs, DiffArgs, DiffFormat, DriftArgs, DriftFormat, MergeArgs, RunArgs,
 };
 
 /// Writes to stdout. A closed pipe (`rpmatrix ... | head`) ends the
@@ -83,6 +83,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => diff(args),
         Command::Cache(cmd) => run_cache(cmd),
         Command::Drift(args) => run_drift(args),
+        Command::Change(args) => run_change(*args),
         Command::Completions(args) => completions(args),
         Command::Man => man(),
     }
@@ -186,6 +187,81 @@ fn run_closure(args: ClosureArgs) -> ExitCode {
     // The pool holds millions of small allocations; freeing them one by one
     // costs more than the closure. The OS reclaims them at once.
     std::process::exit(i32::from(report::output::exit_code(code)))
+}
+
+fn run_change(args: ChangeArgs) -> ExitCode {
+    use rpmatrix::change;
+    let targets = match args.repos.specs() {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    if targets.is_empty() {
+        return fail("no target repositories: give at least one --repo NAME=LOCATION");
+    }
+    if let ChangeMode::Install = args.mode {
+        return fail("--mode install: installcheck is not available in this build yet; use --mode closure");
+    }
+    let adds = args
+        .add
+        .iter()
+        .enumerate()
+        .map(|(i, a)| match a.split_once('=') {
+            Some((name, loc)) if !name.is_empty() && !name.contains('/') => change::Add {
+                name: name.to_owned(),
+                location: loc.to_owned(),
+            },
+            _ => change::Add {
+                name: match args.add.len() {
+                    1 => "proposed".to_owned(),
+                    _ => format!("proposed{}", i + 1),
+                },
+                location: a.clone(),
+            },
+        })
+        .collect();
+    let basearch = &args.basearch.basearch;
+    let request = change::ChangeRequest {
+        targets,
+        adds,
+        nvrs: args.nvr,
+        sources: args.source,
+        remove_sources: args.remove_sources,
+        closure: rpmatrix::closure::ClosureOptions {
+            check: args.check,
+            arches: args.arches,
+            basearch: basearch.clone(),
+            rich: args.rich,
+            ..Default::default()
+        },
+        load: args.fetch.options(basearch),
+    };
+    let result = match change::run(&request) {
+        Ok(r) => r,
+        Err(e) => return fail(&e.to_string()),
+    };
+    out!("{}", report::change::text(&result));
+    let written = (|| {
+        if let Some(p) = &args.json {
+            std::fs::write(p, report::change::json(&result)).map_err(|e| format!("{}: {e}", p.display()))?;
+        }
+        if let Some(p) = &args.junit {
+            std::fs::write(p, report::change::junit(&result)?).map_err(|e| format!("{}: {e}", p.display()))?;
+        }
+        if let Some(p) = &args.summary {
+            use std::io::Write;
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)
+                .and_then(|mut f| f.write_all(report::change::markdown(&result).as_bytes()))
+                .map_err(|e| format!("{}: {e}", p.display()))?;
+        }
+        Ok::<(), String>(())
+    })();
+    if let Err(e) = written {
+        return fail(&e);
+    }
+    verdict(result.exit_code())
 }
 
 fn print_outcome(report: &MatrixReport) {

@@ -70,6 +70,17 @@ fn run_help() -> String {
     ) + "\nThe [drift] section runs after the cells (not with --cell unless --drift; never with --no-drift); its policy violations count as failures."
 }
 
+fn change_help() -> String {
+    examples(
+        "change",
+        &[
+            "rpmatrix change --repo base=fixtures/change/repos/base --repo rel=fixtures/change/repos/rel --check rel --add fixtures/change/builds/libb-2.0-1",
+            "rpmatrix change --repo cs9=... --repo release=... --check release --add testing=URL --nvr foo-1.2-1.el9 --junit junit.xml",
+            "rpmatrix change --repo cs9=... --repo release=... --check release --remove-source foo",
+        ],
+    )
+}
+
 fn drift_help() -> String {
     examples(
         "drift",
@@ -118,6 +129,9 @@ pub enum Command {
     /// Compare our source packages with reference distributions (fork drift), optionally gated by a policy.
     #[command(after_help = drift_help())]
     Drift(DriftArgs),
+    /// What would tagging (or untagging) these builds break? Before/after, a verdict per build.
+    #[command(after_help = change_help())]
+    Change(Box<ChangeArgs>),
     /// Print a shell completion script (bash, zsh, fish) to stdout.
     #[command(after_help = completions_help())]
     Completions(CompletionsArgs),
@@ -147,6 +161,59 @@ pub struct ClosureArgs {
     pub format: ClosureFormat,
     #[command(flatten)]
     pub fetch: FetchArgs,
+}
+
+/// `rpmatrix change`.
+#[derive(Args, Debug)]
+pub struct ChangeArgs {
+    #[command(flatten)]
+    pub repos: RepoArgs,
+    /// The repositories the change is made to (repeatable; default: every --repo); the others are lookasides.
+    #[arg(long, value_name = "NAME")]
+    pub check: Vec<String>,
+    /// Check only packages of this architecture (repeatable, exact match).
+    #[arg(long = "arch", value_name = "ARCH")]
+    pub arches: Vec<String>,
+    /// Proposed builds: a directory of .rpm files, or a repository ([NAME=]LOCATION). Repeatable.
+    #[arg(long, value_name = "[NAME=]LOCATION", required_unless_present = "remove_sources")]
+    pub add: Vec<String>,
+    /// Propose only the build of this source N-V-R from the --add repositories (repeatable).
+    #[arg(long, value_name = "N-V-R")]
+    pub nvr: Vec<String>,
+    /// Propose only the builds of this source package from the --add repositories (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub source: Vec<String>,
+    /// Untag this source package: every binary built from it leaves the checked repos (repeatable).
+    #[arg(long = "remove-source", value_name = "NAME")]
+    pub remove_sources: Vec<String>,
+    /// What must hold before and after.
+    #[arg(long, value_enum, default_value = "closure")]
+    pub mode: ChangeMode,
+    #[command(flatten)]
+    pub basearch: BasearchArg,
+    /// How rich dependencies are judged.
+    #[arg(long, value_enum, default_value_t = RichMode::Dnf)]
+    pub rich: RichMode,
+    /// Write the JSON report here (schema in the README).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write JUnit XML here: one testcase per proposed build, named with its NVR.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Append a Markdown summary here (a review comment, $GITHUB_STEP_SUMMARY).
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+}
+
+/// `change --mode`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ChangeMode {
+    /// Every Requires has a provider (dnf repoclosure's rules).
+    Closure,
+    /// Every package can be installed (installcheck).
+    Install,
 }
 
 /// `closure --format`.

@@ -124,6 +124,10 @@ pub struct Pool {
     /// package some module stream lists: the packages modular filtering
     /// may hide for what they provide (found once, at finish).
     artifact_name_providers: Vec<(PkgId, StrId)>,
+    /// Per package, taken out by a proposed change (source replacement,
+    /// untagging): neither checked nor a provider until put back. Empty
+    /// when nothing is.
+    withdrawn: Vec<bool>,
 }
 
 /// One module stream as dnf's modular filtering sees it: all documents
@@ -466,6 +470,26 @@ impl Pool {
         // Last: modular filtering asks the providers index who provides the
         // modules' package names (the indexes hold hidden packages too).
         self.apply_modules();
+    }
+
+    /// Takes exactly `pkgs` out of every closure from now on (a change's
+    /// after-state on the pool its before-state was computed on); an empty
+    /// slice puts every package back.
+    pub fn set_withdrawn(&mut self, pkgs: &[PkgId]) {
+        self.withdrawn.clear();
+        if !pkgs.is_empty() {
+            self.withdrawn.resize(self.packages.len(), false);
+            for &p in pkgs {
+                if let Some(w) = self.withdrawn.get_mut(p as usize) {
+                    *w = true;
+                }
+            }
+        }
+    }
+
+    /// Whether a proposed change took `pkg` out ([`set_withdrawn`](Self::set_withdrawn)).
+    pub fn is_withdrawn(&self, pkg: PkgId) -> bool {
+        self.withdrawn.get(pkg as usize).copied().unwrap_or(false)
     }
 
     /// The parsed form of rich dependency `name`, or why it is malformed;

@@ -4,6 +4,7 @@
 //! Matrix results: [`junit`] (JUnit XML), [`markdown`] (summary) and
 //! [`table`] (terminal); their JSON is [`crate::matrix::MatrixReport::to_json`].
 
+pub mod change;
 pub mod junit;
 pub mod markdown;
 pub mod output;
