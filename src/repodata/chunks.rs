@@ -164,7 +164,7 @@ impl DocState {
 /// one's. Threads of their own per file (a decompressor and two parsers for
 /// each repository, seven threads on two CPUs for CentOS Stream 9's
 /// AppStream and BaseOS) cost 15–20 % more CPU in time slices and lock
-/// waits (BENCHMARKS.md, "Stop 13"). At most `ahead` chunks wait for a
+/// waits. At most `ahead` chunks wait for a
 /// worker; past that the calling thread parses the chunk it just cut
 /// before cutting the next, so memory stays a few chunks whatever the file
 /// size and however busy the pool is. With `ahead` 0 every chunk is parsed
