@@ -6,8 +6,8 @@
 //! Data flows one way through the modules, all of them standing on `core`:
 //!
 //! ```text
-//! fetch → repodata → pool → closure → engine → report
-//! ─────────────────── core ───────────────────────────
+//! fetch → repodata → pool → closure / diff / drift / change → engine, matrix → report, drift_report
+//! ───────────────────────────────────── core ───────────────────────────────────────────────────────
 //! ```
 //!
 //! * [`core`](crate::core): the shared vocabulary, importing nothing of the crate: interned
@@ -28,7 +28,8 @@
 //!   source-package replacement, a verdict per build.
 //! * [`diff`]: two snapshots of a repository compared (packages and closure findings).
 //! * [`matrix`]: matrix runs: many cells over shared repositories, waivers, baselines.
-//! * [`report`]: text (dnf's format) and JSON.
+//! * [`report`]: every output of the closure and matrix commands: dnf's text format, JSON,
+//!   JUnit, Markdown, the terminal table, and where reports go.
 //! * [`drift`], [`drift_report`]: fork drift against reference distributions, and its reports.
 //! * [`exit`]: the exit codes every command uses, and what they mean.
 //! * [`threads`]: running out of threads or memory ends in exit 2 with a message.
