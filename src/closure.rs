@@ -170,6 +170,21 @@ pub struct Selection {
 }
 
 impl Selection {
+    /// The packages this closure checks, in pool order.
+    pub fn checked(&self) -> &[PkgId] {
+        &self.to_check
+    }
+
+    /// Per package of the pool: whether it may provide (and be installed).
+    pub fn available(&self) -> &[bool] {
+        &self.available
+    }
+
+    /// The enabled repositories (indexes into [`Pool::repos`]).
+    pub fn repos(&self) -> &[u32] {
+        &self.repos
+    }
+
     /// A judge of requires for this selection, its memo sized for
     /// `memo_capacity` answers.
     fn judge<'a>(&'a self, pool: &'a Pool, opts: &ClosureOptions, memo_capacity: usize) -> Judge<'a> {
@@ -504,7 +519,7 @@ fn check_packages(judge: &mut Judge<'_>, pkgs: &[PkgId]) -> Result<Checked, Clos
 
 /// dnf's order of packages: name, then EVR, then arch, then the order the
 /// repositories were given in.
-fn package_order(pool: &Pool, a: PkgId, b: PkgId) -> std::cmp::Ordering {
+pub fn package_order(pool: &Pool, a: PkgId, b: PkgId) -> std::cmp::Ordering {
     let pa = &pool.packages[a as usize];
     let pb = &pool.packages[b as usize];
     pool.str(pa.name)

@@ -233,6 +233,40 @@ impl Loaded {
         }
     }
 
+    /// Runs an installability check ([`crate::installcheck`]) on the
+    /// selection `opts` describes: first reads the filelists of the enabled
+    /// repositories for every path the rules ask about (as libsolv's
+    /// `addfileprovides` knows all owners), unless `opts.no_filelists`.
+    /// The check's own time is `closure_ms` of the timings.
+    pub fn installcheck(
+        &mut self,
+        opts: &ClosureOptions,
+    ) -> Result<(crate::installcheck::InstallcheckResult, Timings), EngineError> {
+        let mut timings = self.timings.clone();
+        let selection = closure::selection(&self.pool, opts)?;
+        if !opts.no_filelists {
+            let started = Instant::now();
+            let request = FilelistsRequest {
+                paths: crate::installcheck::paths_needed(&self.pool, selection.available()),
+                repos: selection.repos().to_vec(),
+            };
+            let scans = self.filelists_scans(std::slice::from_ref(&request));
+            if let Some((repo, e)) = self.scan_filelists(&scans).into_iter().next() {
+                let why = self.first_unscanned(repo, &request.paths).unwrap_or_default();
+                return Err(EngineError::Load(e.needed_by(&why)));
+            }
+            timings.filelists_ms = ms(started.elapsed());
+        }
+        let started = Instant::now();
+        let result =
+            crate::installcheck::check_selection(&self.pool, &selection, &opts.basearch).map_err(|e| match e {
+                crate::installcheck::InstallcheckError::Selection(e) => EngineError::Closure(e),
+                other => EngineError::Invalid(other.to_string()),
+            })?;
+        timings.closure_ms = ms(started.elapsed());
+        Ok((result, timings))
+    }
+
     /// What must be read to answer these requests: per repository one of
     /// them names (in pool order), the paths they ask for that its filelists
     /// were not scanned for yet. Repositories with nothing new are left out.

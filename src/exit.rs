@@ -67,6 +67,12 @@ pub const COMMANDS: &[CommandCodes] = &[
         error: "error",
     },
     CommandCodes {
+        command: "installcheck",
+        success: "every checked package can be installed",
+        findings: Some("some cannot be installed"),
+        error: "error",
+    },
+    CommandCodes {
         command: "run",
         success: "no gating failure",
         findings: Some("unwaived failures (only new ones with --baseline, unless --fail-on any)"),
@@ -121,6 +127,17 @@ impl ClosureResult {
     /// [`FINDINGS`] when a checked package has an unresolved dependency, else [`SUCCESS`].
     pub fn exit_code(&self) -> u8 {
         if self.problems.is_empty() { SUCCESS } else { FINDINGS }
+    }
+}
+
+impl crate::installcheck::InstallcheckResult {
+    /// [`FINDINGS`] when a checked package cannot be installed, else [`SUCCESS`].
+    pub fn exit_code(&self) -> u8 {
+        if self.uninstallable.is_empty() {
+            SUCCESS
+        } else {
+            FINDINGS
+        }
     }
 }
 

@@ -6,8 +6,8 @@
 //! Data flows one way through the modules, all of them standing on `core`:
 //!
 //! ```text
-//! fetch → repodata → pool → closure → engine → report
-//! ─────────────────── core ───────────────────────────
+//! fetch → repodata → pool → closure / diff / drift / change → engine, matrix → report
+//! ───────────────────────────────────── core ───────────────────────────────────────────────────────
 //! ```
 //!
 //! * [`core`](crate::core): the shared vocabulary, importing nothing of the crate: interned
@@ -20,6 +20,9 @@
 //! * [`repodata`]: repomd.xml, decompression, streaming primary/filelists/modules parsing.
 //! * [`pool`]: interned strings, packages, providers and file indexes, modular filtering.
 //! * [`closure`]: dnf repoclosure's rules.
+//! * [`installcheck`]: can each package be installed (Requires, Conflicts, Obsoletes, one
+//!   version per name), as libsolv answers, and why not: greedy picks, an exact SAT search
+//!   where they fail, root causes.
 //! * [`engine`]: runs the stages in order, loading filelists only on demand.
 //! * [`change`]: what tagging (or untagging) builds would break: before/after on one pool,
 //!   source-package replacement, a verdict per build.
@@ -41,6 +44,7 @@ pub mod drift;
 pub mod engine;
 pub mod exit;
 pub mod fetch;
+pub mod installcheck;
 pub mod matrix;
 pub mod pool;
 pub mod repodata;

@@ -18,7 +18,7 @@ use rpmatrix::{engine, report};
 
 use cli::{
     CacheCommand, CellsArgs, CellsFormat, ChangeArgs, ChangeMode, Cli, ClosureArgs, ClosureFormat, Command,
-    CompletionsArgs, DiffArgs, DiffFormat, DriftArgs, DriftFormat, MergeArgs, RunArgs,
+    CompletionsArgs, DiffArgs, DiffFormat, DriftArgs, DriftFormat, InstallcheckArgs, MergeArgs, RunArgs,
 };
 
 /// Writes to stdout. A closed pipe (`rpmatrix ... | head`) ends the
@@ -77,6 +77,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Closure(args) => run_closure(*args),
+        Command::Installcheck(args) => run_installcheck(*args),
         Command::Run(args) => run_matrix(args),
         Command::Cells(args) => list_cells(args),
         Command::Merge(args) => merge(args),
@@ -265,6 +266,36 @@ fn run_change(args: ChangeArgs) -> ExitCode {
         return fail(&e);
     }
     verdict(result.exit_code())
+}
+
+fn run_installcheck(args: InstallcheckArgs) -> ExitCode {
+    let specs = match args.repos.specs() {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let basearch = &args.basearch.basearch;
+    let opts = args
+        .selection
+        .closure_options(basearch, rpmatrix::closure::RichMode::Dnf, args.no_filelists);
+    let load_opts = args.fetch.options(basearch);
+    let mut loaded = match engine::load(&specs, &load_opts) {
+        Ok(l) => l,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let (result, timings) = match loaded.installcheck(&opts) {
+        Ok(r) => r,
+        Err(e) => return fail(&e.to_string()),
+    };
+    match args.format {
+        ClosureFormat::Text => {
+            out!("{}", report::installcheck::text(&result));
+            eprintln!("{}", report::installcheck::summary_line(&result));
+        }
+        ClosureFormat::Json => outln!("{}", report::installcheck::json(&result, &timings)),
+    }
+    let code = result.exit_code();
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    std::process::exit(i32::from(code))
 }
 
 fn print_outcome(report: &MatrixReport) {

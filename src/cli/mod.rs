@@ -58,6 +58,16 @@ fn closure_help() -> String {
     )
 }
 
+fn installcheck_help() -> String {
+    examples(
+        "installcheck",
+        &[
+            "rpmatrix installcheck --repo ocata=./ocata --repo c75=/srv/centos/7.5/os/x86_64 --check ocata",
+            "rpmatrix installcheck --repo install=fixtures/repos/install --format json",
+        ],
+    )
+}
+
 fn run_help() -> String {
     examples(
         "run",
@@ -112,6 +122,9 @@ pub enum Command {
     /// Check that every Requires of the checked packages can be satisfied (dnf repoclosure).
     #[command(after_help = closure_help())]
     Closure(Box<ClosureArgs>),
+    /// Check that each checked package can be installed: Requires, Conflicts, Obsoletes, one version per name (as libsolv).
+    #[command(after_help = installcheck_help())]
+    Installcheck(Box<InstallcheckArgs>),
     /// Run a matrix of closures over shared repositories (exit 0 ok, 1 failures, 2 error).
     #[command(after_help = run_help())]
     Run(RunArgs),
@@ -154,6 +167,26 @@ pub struct ClosureArgs {
     pub rich: RichMode,
     /// Never read filelists.xml: file requires that primary cannot answer are
     /// reported unresolved (what dnf does with a repo that has no filelists).
+    #[arg(long)]
+    pub no_filelists: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ClosureFormat,
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+}
+
+/// `rpmatrix installcheck`: closure's repository and selection flags.
+#[derive(Args, Debug)]
+pub struct InstallcheckArgs {
+    #[command(flatten)]
+    pub repos: RepoArgs,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    #[command(flatten)]
+    pub basearch: BasearchArg,
+    /// Never read filelists.xml: only primary's file lists answer file
+    /// requires and conflicts.
     #[arg(long)]
     pub no_filelists: bool,
     /// Output format.

@@ -12,7 +12,8 @@ use std::io::Read;
 
 use quick_xml::events::Event;
 
-use super::primary::{DocState, ParseError, attr, chunk_reader, parse_chunks_on_rayon, push_ref, push_text};
+use super::chunks::{DocState, ParseError, parse_chunks_on_rayon};
+use super::xml::{attr, chunk_reader, push_ref, push_text};
 
 /// Parses one chunk of filelists.xml, calling `sink(pkgid, path)` for every
 /// `<file>` whose path `wanted` accepts.

@@ -5,11 +5,13 @@
 //! and turns them into records; it knows nothing of HTTP or of how the pool
 //! lays packages out.
 
+pub mod chunks;
 pub mod decompress;
 pub mod filelists;
 pub mod modules;
 pub mod primary;
 pub mod repomd;
+mod xml;
 
 use std::io::{BufRead, BufReader, Read};
 use std::sync::Arc;

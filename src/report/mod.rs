@@ -7,6 +7,7 @@
 pub mod change;
 pub mod diff;
 pub mod drift;
+pub mod installcheck;
 pub mod junit;
 pub mod markdown;
 pub mod output;

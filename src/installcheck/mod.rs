@@ -1,0 +1,528 @@
+//! Installability: can each checked package be installed, together with
+//! everything it pulls in, without a Conflicts, an Obsoletes or two versions
+//! of one name getting in the way? The answer libsolv's solver gives (rpm
+//! semantics, `POOL_FLAG_IMPLICITOBSOLETEUSESCOLORS` as dnf sets it), one
+//! package at a time, and the root cause of each failure.
+//!
+//! The search, cheapest first:
+//!
+//! 1. [`rules`]: the clauses over the pool, built once.
+//! 2. Propagation: a package one of whose Requires has no provider left
+//!    that can be installed cannot be installed; repeated to a fixpoint
+//!    (this settles the missing-capability failures, most of them).
+//! 3. [`greedy`]: one provider per Requires; a pick that breaks no rule
+//!    proves every package in it installable.
+//! 4. [`cdcl`]: an exact SAT search for the packages left; a model proves
+//!    its packages installable, a refutation kills the package (and
+//!    propagation runs again from it).
+//!
+//! [`explain`] turns a death into a chain down to its root cause.
+//!
+//! Library API (what `rpmatrix change --mode install` and the matrix call):
+//! [`check`] takes a [`Pool`] (filelists already read for the paths
+//! [`paths_needed`] names; [`crate::engine::Loaded::installcheck`] does both)
+//! and the same [`ClosureOptions`] selection as a closure, and returns an
+//! [`InstallcheckResult`]: per uninstallable package its problems and root
+//! cause, and the root causes grouped. [`verdicts`] answers for any list of
+//! packages on a given set of installable packages, without strings.
+
+pub mod cdcl;
+pub mod explain;
+pub mod greedy;
+pub mod rules;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::closure::{self, ClosureError, ClosureOptions};
+use crate::core::dep::DepKind;
+use crate::core::ids::{PkgId, StrId};
+use crate::pool::{NameKind, Pool};
+use explain::{Death, Explainer, ProofStep};
+use rules::{Rules, is_neg, pkg_of};
+
+/// What kind of obstacle a problem is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProblemKind {
+    /// A step of the chain: a Requires none of whose providers can be installed.
+    Requires,
+    /// Nothing provides a required capability.
+    NothingProvides,
+    /// A Conflicts between two packages the installation needs.
+    Conflicts,
+    /// An Obsoletes of one needed package names another.
+    Obsoletes,
+    /// Two versions of one name would both be needed.
+    SameName,
+    /// The package itself cannot be installed on this machine (its arch).
+    Arch,
+}
+
+/// One obstacle.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Problem {
+    /// What kind.
+    pub kind: ProblemKind,
+    /// A sentence.
+    pub text: String,
+    /// The packages involved (NEVRAs), the one the sentence starts with first.
+    pub packages: Vec<String>,
+}
+
+/// A package that cannot be installed.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Uninstallable {
+    /// Its NEVRA (epoch shown when not zero).
+    pub nevra: String,
+    /// Its name.
+    pub name: String,
+    /// Its arch.
+    pub arch: String,
+    /// Its repository.
+    pub repo: String,
+    /// The chain from it down to the root cause, the root cause last (for
+    /// a conflict found by the SAT search: the conflicts its proof used).
+    pub problems: Vec<Problem>,
+    /// The root cause, shared word for word by every package it sinks.
+    pub root_cause: String,
+}
+
+/// A root cause and the packages it makes uninstallable.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RootCause {
+    /// The cause.
+    pub text: String,
+    /// How many checked packages it sinks.
+    pub count: usize,
+    /// Their NEVRAs, sorted.
+    pub packages: Vec<String>,
+}
+
+/// How the answers were found (for the timings and benchmarks).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SearchStats {
+    /// Greedy picks tried.
+    pub greedy_picks: usize,
+    /// Greedy picks that failed (each then searched).
+    pub greedy_failed: usize,
+    /// SAT searches that found the package installable.
+    pub sat_installable: usize,
+    /// SAT searches that refuted the package.
+    pub sat_refuted: usize,
+    /// Packages found uninstallable by propagation alone.
+    pub propagated: usize,
+}
+
+/// The findings of an installability check.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InstallcheckResult {
+    /// Packages checked.
+    pub checked: usize,
+    /// The packages checked, as pool ids (for reports listing passes).
+    #[serde(skip)]
+    pub checked_packages: Vec<PkgId>,
+    /// The uninstallable ones, sorted by name, EVR, arch, repository.
+    pub uninstallable: Vec<Uninstallable>,
+    /// Root causes, the one sinking most packages first.
+    pub root_causes: Vec<RootCause>,
+    /// How the answers were found.
+    #[serde(skip)]
+    pub stats: SearchStats,
+}
+
+/// Errors of an installability check.
+#[derive(Debug, thiserror::Error)]
+pub enum InstallcheckError {
+    /// The selection is wrong (as for a closure).
+    #[error(transparent)]
+    Selection(#[from] ClosureError),
+    /// A rich dependency too large to reason about.
+    #[error("package {package} from {repo}: rich dependency {dep} is too large to check")]
+    TooLarge {
+        /// The package.
+        package: String,
+        /// Its repository.
+        repo: String,
+        /// The dependency.
+        dep: String,
+    },
+}
+
+/// Every file path the rules over `available` packages ask about (in their
+/// Requires and Conflicts, rich ones included): their owners in filelists
+/// must be known before [`check`], as libsolv's `addfileprovides` knows them.
+pub fn paths_needed(pool: &Pool, available: &[bool]) -> Vec<StrId> {
+    let mut seen: FxHashSet<StrId> = FxHashSet::default();
+    for (i, _) in available.iter().enumerate().filter(|(_, a)| **a) {
+        for d in pool.deps(i as PkgId) {
+            if d.kind != DepKind::Requires && d.kind != DepKind::Conflicts {
+                continue;
+            }
+            match pool.name_kind(d.name) {
+                NameKind::Path => {
+                    seen.insert(d.name);
+                }
+                NameKind::Rich => {
+                    if let Some(Ok(rich)) = pool.rich_dep(d.name) {
+                        rich.for_each_leaf(&mut |leaf| {
+                            if leaf.name.starts_with('/')
+                                && let Some(id) = pool.strings.lookup(&leaf.name)
+                            {
+                                seen.insert(id);
+                            }
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out: Vec<StrId> = seen.into_iter().collect();
+    out.sort_by(|a, b| pool.str(*a).cmp(pool.str(*b)));
+    out
+}
+
+/// Checks the packages the closure options `opts` select (source packages
+/// skipped) against the packages they let provide.
+pub fn check(pool: &Pool, opts: &ClosureOptions) -> Result<InstallcheckResult, InstallcheckError> {
+    let selection = closure::selection(pool, opts)?;
+    check_selection(pool, &selection, &opts.basearch)
+}
+
+/// As [`check`], on a selection already made.
+pub fn check_selection(
+    pool: &Pool,
+    selection: &closure::Selection,
+    basearch: &str,
+) -> Result<InstallcheckResult, InstallcheckError> {
+    let to_check: Vec<PkgId> = selection
+        .checked()
+        .iter()
+        .copied()
+        .filter(|&p| !crate::core::arch::is_source(pool.str(pool.packages[p as usize].arch)))
+        .collect();
+    let rules =
+        Rules::build(pool, selection.available()).map_err(|rules::TooLarge(dep, pkg)| InstallcheckError::TooLarge {
+            package: pool.nevra(pkg),
+            repo: pool.repo_name(pkg).to_owned(),
+            dep: explain::dep_text(pool, &dep),
+        })?;
+    let mut search = Search::new(pool, &rules);
+    search.run(&to_check);
+    Ok(search.result(&to_check, basearch))
+}
+
+/// Per package of `to_check`: installable or not, on `rules` (no
+/// explanations; the cheapest form, for callers that only count).
+pub fn verdicts(pool: &Pool, rules: &Rules, to_check: &[PkgId]) -> Vec<bool> {
+    let mut search = Search::new(pool, rules);
+    search.run(to_check);
+    to_check
+        .iter()
+        .map(|&p| rules.available[p as usize] && search.order[p as usize] == u32::MAX)
+        .collect()
+}
+
+/// The state of one check.
+struct Search<'a> {
+    pool: &'a Pool,
+    rules: &'a Rules,
+    /// Known installable.
+    installable: Vec<bool>,
+    /// Known uninstallable (never picked, never a SAT variable).
+    dead: Vec<bool>,
+    /// When each package died (`u32::MAX`: it did not).
+    order: Vec<u32>,
+    deaths: FxHashMap<PkgId, Death>,
+    clock: u32,
+    /// Per clause: providers still alive (negative literals count as many).
+    support: Vec<u32>,
+    /// Per package, the clauses it appears in positively.
+    occurs_start: Vec<u32>,
+    occurs: Vec<u32>,
+    rank: Vec<u32>,
+    stats: SearchStats,
+}
+
+/// Support of a clause with a negative literal: it can always be satisfied
+/// by leaving that package out, so propagation never empties it.
+const ALWAYS: u32 = u32::MAX / 2;
+
+impl<'a> Search<'a> {
+    fn new(pool: &'a Pool, rules: &'a Rules) -> Search<'a> {
+        let n = pool.packages.len();
+        let mut occurs_start = vec![0u32; n + 1];
+        let mut support = vec![0u32; rules.clauses.len()];
+        for (c, s) in support.iter_mut().enumerate() {
+            for &l in rules.lits_of(c as u32) {
+                if is_neg(l) {
+                    *s = ALWAYS;
+                } else {
+                    if *s < ALWAYS {
+                        *s += 1;
+                    }
+                    occurs_start[pkg_of(l) as usize + 1] += 1;
+                }
+            }
+        }
+        for i in 1..=n {
+            occurs_start[i] += occurs_start[i - 1];
+        }
+        let mut fill = occurs_start.clone();
+        let mut occurs = vec![0u32; occurs_start[n] as usize];
+        for c in 0..rules.clauses.len() as u32 {
+            for &l in rules.lits_of(c) {
+                if !is_neg(l) {
+                    let at = &mut fill[pkg_of(l) as usize];
+                    occurs[*at as usize] = c;
+                    *at += 1;
+                }
+            }
+        }
+        Search {
+            pool,
+            rules,
+            installable: vec![false; n],
+            dead: vec![false; n],
+            order: vec![u32::MAX; n],
+            deaths: FxHashMap::default(),
+            clock: 0,
+            support,
+            occurs_start,
+            occurs,
+            rank: provider_rank(pool, &rules.available),
+            stats: SearchStats::default(),
+        }
+    }
+
+    fn kill(&mut self, p: PkgId, why: Death, queue: &mut Vec<PkgId>) {
+        if self.dead[p as usize] {
+            return;
+        }
+        debug_assert!(!self.installable[p as usize], "a package proven installable died");
+        self.dead[p as usize] = true;
+        self.order[p as usize] = self.clock;
+        self.clock += 1;
+        self.deaths.insert(p, why);
+        queue.push(p);
+    }
+
+    /// Kills the owners of emptied clauses, transitively, from `queue`.
+    fn propagate(&mut self, mut queue: Vec<PkgId>) {
+        while let Some(q) = queue.pop() {
+            let (a, b) = (self.occurs_start[q as usize], self.occurs_start[q as usize + 1]);
+            for k in a..b {
+                let c = self.occurs[k as usize];
+                let s = &mut self.support[c as usize];
+                if *s >= ALWAYS {
+                    continue;
+                }
+                *s -= 1;
+                if *s == 0 {
+                    let owner = self.rules.owner[c as usize];
+                    if !self.dead[owner as usize] {
+                        self.stats.propagated += 1;
+                        self.kill(owner, Death::Clause(c), &mut queue);
+                    }
+                }
+            }
+        }
+    }
+
+    fn run(&mut self, to_check: &[PkgId]) {
+        let n = self.pool.packages.len();
+        // Not available: dead from the start (they are never providers).
+        for p in 0..n as PkgId {
+            if !self.rules.available[p as usize] {
+                self.dead[p as usize] = true;
+            }
+        }
+        let mut queue = Vec::new();
+        for c in 0..self.rules.clauses.len() as u32 {
+            if self.support[c as usize] == 0 {
+                let owner = self.rules.owner[c as usize];
+                if !self.dead[owner as usize] {
+                    self.stats.propagated += 1;
+                    self.kill(owner, Death::Clause(c), &mut queue);
+                }
+            }
+        }
+        self.propagate(queue);
+        let mut scratch = greedy::Scratch::new(n);
+        for &p in to_check {
+            if self.dead[p as usize] || self.installable[p as usize] {
+                continue;
+            }
+            self.stats.greedy_picks += 1;
+            if greedy::pick(self.rules, p, &self.dead, &self.rank, &mut scratch) {
+                for &q in &scratch.picked {
+                    self.installable[q as usize] = true;
+                }
+                continue;
+            }
+            self.stats.greedy_failed += 1;
+            self.solve(p);
+        }
+    }
+
+    /// The exact search for `p`.
+    fn solve(&mut self, p: PkgId) {
+        let rules = self.rules;
+        // Variables: the live packages reachable from p through Requires.
+        let mut local: FxHashMap<PkgId, u32> = FxHashMap::default();
+        let mut vars: Vec<PkgId> = vec![p];
+        local.insert(p, 0);
+        let mut i = 0;
+        while i < vars.len() {
+            let a = vars[i];
+            i += 1;
+            for c in rules.clauses_of(a) {
+                for &l in rules.lits_of(c) {
+                    let q = pkg_of(l);
+                    if !is_neg(l) && !self.dead[q as usize] && !local.contains_key(&q) {
+                        local.insert(q, vars.len() as u32);
+                        vars.push(q);
+                    }
+                }
+            }
+        }
+        let mut sat = cdcl::Cdcl::new(vars.len());
+        let mut origin: Vec<Option<ProofStep>> = Vec::new();
+        sat.add(vec![0]);
+        origin.push(None);
+        for (va, &a) in vars.iter().enumerate() {
+            'clauses: for c in rules.clauses_of(a) {
+                let mut lits = vec![((va as u32) << 1) | 1];
+                for &l in rules.lits_of(c) {
+                    match local.get(&pkg_of(l)) {
+                        Some(&v) => lits.push((v << 1) | (l & 1)),
+                        // A package outside the problem is never installed:
+                        // its negative literal holds.
+                        None if is_neg(l) => continue 'clauses,
+                        None => {}
+                    }
+                }
+                sat.add(lits);
+                origin.push(Some(ProofStep::Clause(c)));
+            }
+            for &(b, why) in rules.exclusions_of(a) {
+                if let Some(&vb) = local.get(&b)
+                    && (va as u32) < vb
+                {
+                    sat.add(vec![((va as u32) << 1) | 1, (vb << 1) | 1]);
+                    origin.push(Some(ProofStep::Exclusion(a, b, why)));
+                }
+            }
+        }
+        match sat.solve() {
+            cdcl::Answer::Sat(model) => {
+                self.stats.sat_installable += 1;
+                for (v, &on) in model.iter().enumerate() {
+                    if on {
+                        self.installable[vars[v] as usize] = true;
+                    }
+                }
+            }
+            cdcl::Answer::Unsat(core) => {
+                self.stats.sat_refuted += 1;
+                let steps: Vec<ProofStep> = core
+                    .into_iter()
+                    .filter_map(|c| origin.get(c as usize).cloned().flatten())
+                    .collect();
+                let mut queue = Vec::new();
+                self.kill(p, Death::Proof(steps), &mut queue);
+                self.propagate(queue);
+            }
+        }
+    }
+
+    fn result(&self, to_check: &[PkgId], basearch: &str) -> InstallcheckResult {
+        let pool = self.pool;
+        let explainer = Explainer {
+            pool,
+            rules: self.rules,
+            order: &self.order,
+            deaths: &self.deaths,
+            basearch,
+        };
+        let mut failed: Vec<PkgId> = to_check
+            .iter()
+            .copied()
+            .filter(|&p| !self.rules.available[p as usize] || self.dead[p as usize])
+            .collect();
+        failed.sort_by(|&a, &b| closure::package_order(pool, a, b).then(a.cmp(&b)));
+        let uninstallable: Vec<Uninstallable> = failed
+            .iter()
+            .map(|&p| {
+                let (problems, root_cause) = explainer.explain(p);
+                let pk = &pool.packages[p as usize];
+                Uninstallable {
+                    nevra: pool.nevra(p),
+                    name: pool.str(pk.name).to_owned(),
+                    arch: pool.str(pk.arch).to_owned(),
+                    repo: pool.repo_name(p).to_owned(),
+                    problems,
+                    root_cause,
+                }
+            })
+            .collect();
+        InstallcheckResult {
+            checked: to_check.len(),
+            checked_packages: to_check.to_vec(),
+            root_causes: group_root_causes(&uninstallable),
+            uninstallable,
+            stats: self.stats,
+        }
+    }
+}
+
+/// Root causes, the one sinking most packages first (ties by text).
+pub fn group_root_causes(uninstallable: &[Uninstallable]) -> Vec<RootCause> {
+    let mut by_text: FxHashMap<&str, Vec<String>> = FxHashMap::default();
+    for u in uninstallable {
+        by_text.entry(&u.root_cause).or_default().push(u.nevra.clone());
+    }
+    let mut causes: Vec<RootCause> = by_text
+        .into_iter()
+        .map(|(text, mut packages)| {
+            packages.sort();
+            packages.dedup();
+            RootCause {
+                text: text.to_owned(),
+                count: packages.len(),
+                packages,
+            }
+        })
+        .collect();
+    causes.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
+    causes
+}
+
+/// An order of preference among providers: the machine's best arch first
+/// (x86_64 before i686, noarch last), then the newest version of a name.
+fn provider_rank(pool: &Pool, available: &[bool]) -> Vec<u32> {
+    let mut ids: Vec<PkgId> = (0..pool.packages.len() as PkgId)
+        .filter(|&p| available[p as usize])
+        .collect();
+    let arch_score = |p: PkgId| -> u32 {
+        let arch = pool.str(pool.packages[p as usize].arch);
+        match arch {
+            "noarch" => 1,
+            a if a.contains("64") => 0,
+            _ => 2,
+        }
+    };
+    ids.sort_by(|&a, &b| {
+        let (pa, pb) = (&pool.packages[a as usize], &pool.packages[b as usize]);
+        arch_score(a)
+            .cmp(&arch_score(b))
+            .then_with(|| pa.name.cmp(&pb.name))
+            .then_with(|| pool.evr_cmp(pb.evr, pa.evr))
+            .then(a.cmp(&b))
+    });
+    let mut rank = vec![u32::MAX; pool.packages.len()];
+    for (r, p) in ids.into_iter().enumerate() {
+        rank[p as usize] = r as u32;
+    }
+    rank
+}

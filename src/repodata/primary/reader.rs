@@ -1,0 +1,315 @@
+//! The quick-xml reader of a primary.xml chunk: the document around the
+//! packages, and anything in them spelled otherwise than createrepo_c
+//! writes it (entities, CDATA, comments, other quoting or attribute order).
+//! Between a package's elements it hands over to the hand-read scanner
+//! ([`super::scan`]) and reads on from where that stopped.
+//!
+//! It builds no record itself ([`super::records`] does) and interns
+//! through the chunk's caches ([`super::caches`]).
+
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+
+use super::caches::{ChunkCaches, ChunkStrings};
+use super::records::{AttrValue, Batch, EntryAttributes, EvrAttributes, Field, PkgRec, dep_kind_of_tag};
+use super::scan::{AttrPlace, PLAIN_ATTRIBUTES, attributes_at, entry_run, package_run, plain_attributes};
+use crate::core::dep::{Dep, DepKind};
+use crate::core::ids::{Intern, NO_EVR, NO_STR};
+use crate::repodata::chunks::{DocState, ParseError};
+use crate::repodata::xml::{attr, chunk_reader, in_text, push_cdata, push_ref, push_text};
+
+/// The text of the element being read. While it is one plain text event (a
+/// name, an arch, a path: nearly always) it stays the chunk slice it is, so
+/// the chunk's cache can look it up in place; an entity, a CDATA section, a
+/// second event or a carriage return to normalize makes it a copy.
+#[derive(Default)]
+struct FieldText<'c> {
+    borrowed: Option<&'c str>,
+    owned: String,
+}
+
+impl<'c> FieldText<'c> {
+    fn clear(&mut self) {
+        self.borrowed = None;
+        self.owned.clear();
+    }
+
+    fn push_text(&mut self, chunk: &'c str, t: &quick_xml::events::BytesText<'_>) -> Result<(), ParseError> {
+        if self.borrowed.is_none()
+            && self.owned.is_empty()
+            && memchr::memchr(b'\r', t).is_none()
+            && let Some(s) = in_text(chunk, t)
+        {
+            self.borrowed = Some(s);
+            return Ok(());
+        }
+        push_text(self.owned(), t)
+    }
+
+    /// The text as an owned string, to append to.
+    fn owned(&mut self) -> &mut String {
+        if let Some(b) = self.borrowed.take() {
+            self.owned.push_str(b);
+        }
+        &mut self.owned
+    }
+
+    fn as_str(&self) -> &str {
+        self.borrowed.unwrap_or(&self.owned)
+    }
+}
+
+/// Parses one chunk of primary.xml into a batch.
+pub fn parse_primary_chunk(
+    chunk: &str,
+    doc: &mut DocState,
+    interner: &dyn Intern,
+    caches: &mut ChunkCaches,
+) -> Result<Batch, ParseError> {
+    parse_chunk(chunk, doc, interner, caches, true)
+}
+
+/// [`parse_primary_chunk`], with the hand-read runs (`hand_read`) or with
+/// quick-xml reading every tag (the tests compare the two).
+pub(super) fn parse_chunk(
+    chunk: &str,
+    doc: &mut DocState,
+    interner: &dyn Intern,
+    caches: &mut ChunkCaches,
+    hand_read: bool,
+) -> Result<Batch, ParseError> {
+    let mut reader = chunk_reader(chunk);
+    // Sized from the chunk's length (CentOS Stream 9: an `<rpm:entry>` per
+    // 104 bytes, a package per 2.8 KB, a file per 1.3 KB), so that the
+    // arrays are not copied as they grow; what is left over goes back below.
+    let mut batch = Batch {
+        packages: Vec::with_capacity(chunk.len() / 2048),
+        deps: Vec::with_capacity(chunk.len() / 80),
+        files: Vec::with_capacity(chunk.len() / 1024),
+        pkgids: String::with_capacity(chunk.len() / 2048 * 64),
+    };
+    caches.clear();
+    let mut strings = ChunkStrings {
+        chunk,
+        interner,
+        caches,
+    };
+    let mut current: Option<PkgRec> = None;
+    let mut kind: Option<DepKind> = None;
+    let mut field = Field::None;
+    let mut value = FieldText::default();
+    // Bytes read by `entry_run` behind quick-xml's back: its positions lag
+    // by that much.
+    let mut skipped = 0u64;
+    loop {
+        let event = reader.read_event().map_err(|e| xml_error(&reader, skipped, e))?;
+        match event {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let empty = matches!(event, Event::Empty(_));
+                let name = e.name();
+                match name.as_ref() {
+                    b"package" => {
+                        if current.is_some() {
+                            return Err(ParseError::Xml("<package> inside <package>".into()));
+                        }
+                        let pkg = current.insert(PkgRec {
+                            name: NO_STR,
+                            arch: NO_STR,
+                            evr: NO_EVR,
+                            pkgid: 0..0,
+                            sourcerpm: NO_STR,
+                            deps: batch.deps.len() as u32..batch.deps.len() as u32,
+                            files: batch.files.len() as u32..batch.files.len() as u32,
+                        });
+                        // A dependency list or a field left open in the
+                        // package before still takes what follows: then
+                        // quick-xml reads on, as it would alone.
+                        if hand_read && !empty && kind.is_none() && field == Field::None {
+                            let at = position(chunk, &reader);
+                            let (read, open) = package_run(&mut strings, at, pkg, &mut batch)?;
+                            pass_over(&mut reader, &mut skipped, read);
+                            kind = open;
+                        }
+                    }
+                    b"metadata" => {
+                        doc.root_seen = true;
+                        doc.root_closed |= empty;
+                        doc.announced = attr(e, b"packages")?.and_then(|v| v.parse().ok());
+                    }
+                    tag => {
+                        let Some(pkg) = current.as_mut() else { continue };
+                        match tag {
+                            b"rpm:entry" => {
+                                if let Some(k) = kind {
+                                    let dep = parse_entry(&mut strings, e, k)?;
+                                    batch.deps.push(dep);
+                                }
+                            }
+                            b"name" if !empty => field = Field::Name,
+                            b"arch" if !empty => field = Field::Arch,
+                            b"version" => {
+                                let mut evr = EvrAttributes::default();
+                                walk_attributes(&mut strings, e, |strings, key, value| evr.take(strings, key, value))?;
+                                pkg.evr = evr.intern(&mut strings);
+                            }
+                            b"checksum" if !empty => {
+                                if attr(e, b"pkgid")?.as_deref() == Some("YES") {
+                                    field = Field::Pkgid;
+                                }
+                            }
+                            b"rpm:sourcerpm" if !empty => field = Field::SourceRpm,
+                            b"file" if !empty => field = Field::File,
+                            t => {
+                                if let Some(k) = dep_kind_of_tag(t)
+                                    && !empty
+                                {
+                                    kind = Some(k);
+                                    // Reading by hand skips text events, which
+                                    // matter only while a field collects them
+                                    // (in a well-formed document, never here).
+                                    if hand_read && field == Field::None {
+                                        let at = position(chunk, &reader);
+                                        let (read, closed) = entry_run(&mut strings, at, k, &mut batch.deps)?;
+                                        pass_over(&mut reader, &mut skipped, read);
+                                        if closed {
+                                            kind = None;
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        value.clear();
+                    }
+                }
+            }
+            Event::Text(t) if field != Field::None => value.push_text(chunk, &t)?,
+            Event::CData(t) if field != Field::None => push_cdata(value.owned(), &t)?,
+            Event::GeneralRef(r) if field != Field::None => push_ref(value.owned(), &r)?,
+            Event::End(e) => {
+                let name = e.name();
+                match name.as_ref() {
+                    b"package" => {
+                        let Some(mut pkg) = current.take() else {
+                            return Err(ParseError::Xml("</package> without <package>".into()));
+                        };
+                        if pkg.name == NO_STR || pkg.arch == NO_STR || pkg.evr == NO_EVR {
+                            return Err(ParseError::Xml(format!(
+                                "a package after {} others in its chunk lacks <name>, <arch> or <version>",
+                                doc.parsed
+                            )));
+                        }
+                        pkg.deps.end = batch.deps.len() as u32;
+                        pkg.files.end = batch.files.len() as u32;
+                        batch.packages.push(pkg);
+                        doc.parsed += 1;
+                    }
+                    b"metadata" => doc.root_closed = true,
+                    t if dep_kind_of_tag(t).is_some() => kind = None,
+                    _ => {
+                        if let Some(pkg) = current.as_mut() {
+                            field.store(value.as_str(), &mut strings, pkg, &mut batch);
+                        }
+                        field = Field::None;
+                    }
+                }
+                // Inside a package, between its elements: what follows may
+                // be read by hand again (what quick-xml read was spelled
+                // otherwise, or was a dependency list's end).
+                if hand_read
+                    && kind.is_none()
+                    && field == Field::None
+                    && let Some(pkg) = current.as_mut()
+                {
+                    let at = position(chunk, &reader);
+                    let (read, open) = package_run(&mut strings, at, pkg, &mut batch)?;
+                    pass_over(&mut reader, &mut skipped, read);
+                    kind = open;
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if current.is_some() {
+        return Err(ParseError::Xml("document ends inside a <package> (truncated?)".into()));
+    }
+    strings.resolve(&mut batch);
+    // The pool keeps these arrays as they are: give back what growing by
+    // doubling left unused (a third on average).
+    batch.packages.shrink_to_fit();
+    batch.deps.shrink_to_fit();
+    batch.files.shrink_to_fit();
+    batch.pkgids.shrink_to_fit();
+    Ok(batch)
+}
+
+fn xml_error(reader: &Reader<&[u8]>, skipped: u64, e: quick_xml::Error) -> ParseError {
+    ParseError::Xml(format!(
+        "{e} (near byte {} of a chunk)",
+        reader.error_position() + skipped
+    ))
+}
+
+/// Where quick-xml stands in `chunk`.
+fn position(chunk: &str, reader: &Reader<&[u8]>) -> usize {
+    chunk.len() - reader.get_ref().len()
+}
+
+/// Moves quick-xml past `n` bytes read by hand. quick-xml's own count of
+/// its position (for error messages) then lags by `skipped`.
+fn pass_over(reader: &mut Reader<&[u8]>, skipped: &mut u64, n: usize) {
+    let rest = reader.get_mut();
+    *rest = rest.get(n..).unwrap_or_default();
+    *skipped += n as u64;
+}
+
+/// Calls `f` with each attribute of `e`, in order. Attributes spelled the
+/// way createrepo_c writes them (` key="value"`, double quotes, nothing to
+/// unescape or normalize) are read straight from the chunk: on the half
+/// million `<rpm:entry>` tags of a big primary.xml that costs a fraction of
+/// quick-xml's general attribute walk, which reads any other spelling.
+fn walk_attributes<'c>(
+    strings: &mut ChunkStrings<'c, '_>,
+    e: &BytesStart<'_>,
+    mut f: impl FnMut(&mut ChunkStrings<'c, '_>, &[u8], AttrValue<'c, '_>) -> Result<(), ParseError>,
+) -> Result<(), ParseError> {
+    if let Some(raw) = strings.in_chunk(e.attributes_raw()) {
+        let chunk = strings.chunk;
+        let (start, end) = (raw.start as usize, raw.end as usize);
+        let mut places: [AttrPlace; PLAIN_ATTRIBUTES] = Default::default();
+        let whole = chunk.as_bytes().get(..end).unwrap_or_default();
+        if let Some((stop, n)) = plain_attributes(whole, start, &mut places)
+            && stop == end
+        {
+            for (key, value) in attributes_at(chunk, places.get(..n).unwrap_or_default()) {
+                f(strings, key, AttrValue::Plain(value))?;
+            }
+            return Ok(());
+        }
+    }
+    for a in e.attributes().with_checks(false) {
+        let a = a.map_err(|e| ParseError::Xml(e.to_string()))?;
+        f(strings, a.key.as_ref(), AttrValue::Xml(&a))?;
+    }
+    Ok(())
+}
+
+/// An `<rpm:entry>` quick-xml read: a repeat of the same text in the chunk
+/// comes from the cache.
+fn parse_entry(strings: &mut ChunkStrings<'_, '_>, e: &BytesStart<'_>, kind: DepKind) -> Result<Dep, ParseError> {
+    match strings.in_chunk(e.attributes_raw()) {
+        Some(raw) => strings.entry(raw, kind, |strings| parse_entry_attributes(strings, e, kind)),
+        None => parse_entry_attributes(strings, e, kind),
+    }
+}
+
+/// A [`Dep`] from the attributes of an `<rpm:entry>` quick-xml read.
+fn parse_entry_attributes(
+    strings: &mut ChunkStrings<'_, '_>,
+    e: &BytesStart<'_>,
+    kind: DepKind,
+) -> Result<Dep, ParseError> {
+    let mut entry = EntryAttributes::new(kind);
+    walk_attributes(strings, e, |strings, key, value| entry.take(strings, key, value))?;
+    entry.finish(strings)
+}
