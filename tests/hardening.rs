@@ -272,6 +272,11 @@ fn memory_limits_end_in_exit_codes_not_aborts() {
     // (SIGSEGV before main): nothing of rpmatrix runs there.
     for mib in [20u64, 22, 24, 26, 28, 32, 40, 48, 64, 256] {
         let r = run(&args, Some(mib << 20), Duration::from_secs(120));
+        // The loader's own failure to map the binary (its size depends on
+        // the build) is the case above: nothing of rpmatrix ran.
+        if r.code == Some(127) && r.stderr.contains("error while loading shared libraries") {
+            continue;
+        }
         assert!(
             r.signal.is_none() && matches!(r.code, Some(0..=2)),
             "under {mib} MiB: code {:?}, signal {:?}\n{}",
