@@ -105,6 +105,10 @@ pub struct CellEntry {
     /// `--no-filelists`.
     #[serde(default)]
     pub no_filelists: bool,
+    /// Also check that every checked package can be installed (as
+    /// `rpmatrix installcheck`: Conflicts, Obsoletes, one version per name).
+    #[serde(default)]
+    pub installable: bool,
 }
 
 /// `[[waivers]]`: a known failure that does not fail the run.

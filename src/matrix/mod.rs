@@ -27,6 +27,7 @@ use rayon::prelude::*;
 use crate::closure::{self, FilelistsRequest, Outcome};
 use crate::drift::{self, DriftInputs, Side};
 use crate::engine;
+use crate::installcheck;
 use crate::repodata;
 use crate::report::drift::{self as drift_report, DriftJson};
 
@@ -451,12 +452,37 @@ impl MatrixReport {
 
     /// Joins results of cells run separately (CI fan-out) into one report.
     /// A cell present in two inputs is an error; repositories are joined by name.
-    pub fn merge(parts: Vec<MatrixReport>) -> Result<MatrixReport, String> {
+    ///
+    /// `parts` pairs each result with the file it was read from (for the
+    /// messages). Results of different matrix files are refused. With the
+    /// `plan` of the matrix, a cell of the plan that no part has becomes an
+    /// error cell (its CI job never reported: a gate must not pass without
+    /// it), a cell the plan does not have is refused, and cells are listed
+    /// in the plan's order; without it, in name order.
+    pub fn merge(parts: Vec<(String, MatrixReport)>, plan: Option<&Plan>) -> Result<MatrixReport, String> {
+        let file_name = |p: &str| {
+            std::path::Path::new(p)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
         let mut iter = parts.into_iter();
-        let Some(mut out) = iter.next() else {
+        let Some((first_file, mut out)) = iter.next() else {
             return Err("nothing to merge".to_owned());
         };
-        for p in iter {
+        if let Some(plan) = plan {
+            check_cells_in_plan(&first_file, &out, plan)?;
+        }
+        for (file, p) in iter {
+            if file_name(&p.matrix) != file_name(&out.matrix) {
+                return Err(format!(
+                    "{file} is a result of matrix {:?}, {first_file} of {:?}: merge the results of one matrix",
+                    p.matrix, out.matrix
+                ));
+            }
+            if let Some(plan) = plan {
+                check_cells_in_plan(&file, &p, plan)?;
+            }
             for c in p.cells {
                 if out.cells.iter().any(|o| o.cell.name == c.cell.name) {
                     return Err(format!("cell '{}' is in more than one result", c.cell.name));
@@ -488,13 +514,45 @@ impl MatrixReport {
             out.timings.filelists_ms += p.timings.filelists_ms;
             out.timings.cells_ms += p.timings.cells_ms;
         }
-        out.cells.sort_by(|a, b| a.cell.name.cmp(&b.cell.name));
+        match plan {
+            Some(plan) => {
+                for cell in &plan.cells {
+                    if !out.cells.iter().any(|c| c.cell.name == cell.name) {
+                        out.cells.push(CellReport::errored(
+                            cell,
+                            "no result for this cell among the merged files (its job did not run or did not write --json)"
+                                .to_owned(),
+                        ));
+                    }
+                }
+                let order = |name: &str| plan.cells.iter().position(|c| c.name == name);
+                out.cells.sort_by_key(|c| order(&c.cell.name));
+            }
+            None => out.cells.sort_by(|a, b| a.cell.name.cmp(&b.cell.name)),
+        }
         for w in &mut out.waivers {
             w.stale = waiver::is_stale(&w.waiver, w.expired, w.waived, &out.cells);
         }
         out.repos.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)
     }
+}
+
+/// Refuses a result holding a cell the plan does not have.
+fn check_cells_in_plan(file: &str, part: &MatrixReport, plan: &Plan) -> Result<(), String> {
+    for c in &part.cells {
+        if !plan.cells.iter().any(|p| p.name == c.cell.name) {
+            let known: Vec<&str> = plan.cells.iter().map(|c| c.name.as_str()).collect();
+            return Err(format!(
+                "{file}: cell '{}' is not in {} (a result of matrix {:?}?); its cells: {}",
+                c.cell.name,
+                plan.source.display(),
+                part.matrix,
+                known.join(", ")
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// How to run a plan.
@@ -516,10 +574,50 @@ pub struct RunOptions {
     pub no_cells: bool,
 }
 
+/// Where an `installable = true` cell's installability check stands.
+enum Install {
+    /// Checked (`None`: the cell does not ask for it).
+    Done(Option<installcheck::InstallcheckResult>),
+    /// The conflicting file paths must be looked up in filelists first.
+    Need(FilelistsRequest),
+    /// The check could not run (the message says why).
+    Failed(String),
+}
+
+/// Runs the installability check of a cell that asks for it, once the
+/// filelists hold every path a file Conflicts or file Requires names.
+fn installability(loaded: &engine::Loaded, cell: &Cell) -> Install {
+    if !cell.installable {
+        return Install::Done(None);
+    }
+    let selection = match closure::selection(&loaded.pool, &cell.options()) {
+        Ok(s) => s,
+        Err(e) => return Install::Failed(e.to_string()),
+    };
+    if !cell.no_filelists {
+        let paths = installcheck::paths_needed(&loaded.pool, selection.available());
+        if selection
+            .repos()
+            .iter()
+            .any(|&r| loaded.first_unscanned(r, &paths).is_some())
+        {
+            return Install::Need(FilelistsRequest {
+                paths,
+                repos: selection.repos().to_vec(),
+            });
+        }
+    }
+    match installcheck::check_selection(&loaded.pool, &selection, &cell.basearch) {
+        Ok(r) => Install::Done(Some(r)),
+        Err(e) => Install::Failed(format!("installability check: {e}")),
+    }
+}
+
 fn judge_failures(
     pool: &crate::pool::Pool,
     cell: &Cell,
     result: closure::ClosureResult,
+    install: Option<installcheck::InstallcheckResult>,
     closure_ms: f64,
     plan: &Plan,
     opts: &RunOptions,
@@ -566,7 +664,39 @@ fn judge_failures(
                 baseline: None,
             }
         })
-        .collect();
+        .collect::<Vec<Failure>>();
+    let mut failures = failures;
+    // A package with an unresolved dependency is uninstallable too, for the
+    // same reason: it is reported once, as the closure failure.
+    let unresolved: std::collections::HashSet<String> = failures.iter().map(|f| f.nevra.clone()).collect();
+    for u in install.map(|r| r.uninstallable).unwrap_or_default() {
+        if unresolved.contains(&u.nevra) {
+            continue;
+        }
+        let involved: Vec<String> = u
+            .problems
+            .last()
+            .map(|p| p.packages.clone())
+            .unwrap_or_default();
+        let mut finding = Finding::uninstallable(&u.root_cause, &involved);
+        match waiver::judge(&plan.waivers, &cell.name, &u.name, &finding.key, &finding.problem, opts.today) {
+            waiver::Verdict::None => {}
+            waiver::Verdict::Waived(w) => finding.waived = Some(w.into()),
+            waiver::Verdict::Expired(w) => finding.expired_waiver = Some(w.into()),
+        }
+        failures.push(Failure {
+            name: u.name,
+            nevra: u.nevra,
+            arch: u.arch,
+            repo: u.repo,
+            unresolved: Vec::new(),
+            explanations: u.problems.into_iter().map(|p| p.text).collect(),
+            findings: vec![finding],
+            waived: None,
+            expired_waiver: None,
+            baseline: None,
+        });
+    }
     let mut report = CellReport {
         cell: cell.clone(),
         status: Status::Pass,
@@ -679,7 +809,29 @@ pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync
                 let outcome = closure::check(&loaded.pool, &cell.options());
                 let ms = round(t.elapsed().as_secs_f64() * 1e3 + spent[i]);
                 let report = match outcome {
-                    Ok(Outcome::Done(result)) => judge_failures(&loaded.pool, cell, result, ms, plan, opts),
+                    Ok(Outcome::Done(result)) => match installability(&loaded, cell) {
+                        Install::Done(install) => {
+                            let ms = round(t.elapsed().as_secs_f64() * 1e3 + spent[i]);
+                            judge_failures(&loaded.pool, cell, result, install, ms, plan, opts)
+                        }
+                        Install::Need(request) if rounds < 8 => {
+                            if let Ok(mut n) = need.lock() {
+                                n.push((i, request));
+                            }
+                            return (i, Err(ms));
+                        }
+                        Install::Need(_) => {
+                            let mut r =
+                                CellReport::errored(cell, "filelists did not settle the installability check".into());
+                            finish_cell(&mut r, opts);
+                            r
+                        }
+                        Install::Failed(e) => {
+                            let mut r = CellReport::errored(cell, e);
+                            finish_cell(&mut r, opts);
+                            r
+                        }
+                    },
                     Ok(Outcome::NeedFilelists(request)) if rounds < 8 => {
                         if let Ok(mut n) = need.lock() {
                             n.push((i, request));

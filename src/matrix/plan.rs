@@ -98,6 +98,9 @@ pub struct Cell {
     pub rich: RichMode,
     /// `--no-filelists`.
     pub no_filelists: bool,
+    /// Uninstallable packages fail the cell too (`installable = true`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub installable: bool,
 }
 
 impl Cell {
@@ -397,6 +400,7 @@ pub fn resolve(src: &Source, file: MatrixFile) -> Result<Plan, MatrixError> {
                 pkg,
                 rich: e.rich.unwrap_or_default(),
                 no_filelists: e.no_filelists,
+                installable: e.installable,
             });
         }
     }
