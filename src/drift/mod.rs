@@ -387,7 +387,12 @@ pub fn compare(ours: &Side, references: &[Side], opts: &CompareOptions) -> Resul
         for (i, r) in references.iter().enumerate() {
             let b = r.builds.get(t);
             epochs_ignored |= ours_build.is_some_and(|o| !o.epoch_known)
-                && b.is_some_and(|b| b.evr.epoch.as_deref().is_some_and(|e| e.trim_start_matches('0') != ""));
+                && b.is_some_and(|b| {
+                    b.evr
+                        .epoch
+                        .as_deref()
+                        .is_some_and(|e| !e.trim_start_matches('0').is_empty())
+                });
             if let Some(b) = b
                 && newest.is_none_or(|(_, n)| compare_stripped(&b.evr, &n.evr) == Ordering::Greater)
             {

@@ -673,13 +673,16 @@ fn judge_failures(
         if unresolved.contains(&u.nevra) {
             continue;
         }
-        let involved: Vec<String> = u
-            .problems
-            .last()
-            .map(|p| p.packages.clone())
-            .unwrap_or_default();
+        let involved: Vec<String> = u.problems.last().map(|p| p.packages.clone()).unwrap_or_default();
         let mut finding = Finding::uninstallable(&u.root_cause, &involved);
-        match waiver::judge(&plan.waivers, &cell.name, &u.name, &finding.key, &finding.problem, opts.today) {
+        match waiver::judge(
+            &plan.waivers,
+            &cell.name,
+            &u.name,
+            &finding.key,
+            &finding.problem,
+            opts.today,
+        ) {
             waiver::Verdict::None => {}
             waiver::Verdict::Waived(w) => finding.waived = Some(w.into()),
             waiver::Verdict::Expired(w) => finding.expired_waiver = Some(w.into()),

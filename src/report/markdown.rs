@@ -346,3 +346,29 @@ fn by_problem(out: &mut String, report: &MatrixReport) {
         let _ = writeln!(out, "\n</details>");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::cap;
+
+    #[test]
+    fn a_summary_over_the_limit_is_cut_at_a_line_and_closes_its_details() {
+        let doc = format!(
+            "{}<details>\n{}",
+            "open line\n".repeat(100),
+            "folded line\n".repeat(1000)
+        );
+        let capped = cap(doc.clone(), 2_000);
+        assert!(capped.len() <= 2_000, "{}", capped.len());
+        assert!(capped.contains("</details>"));
+        assert!(capped.ends_with("reports.\n"));
+        assert!(
+            capped
+                .lines()
+                .all(|l| l.is_empty() || !l.starts_with("fold") || l == "folded line")
+        );
+        assert_eq!(cap("short\n".to_owned(), 2_000), "short\n");
+        let plain = cap("line\n".repeat(1000), 500);
+        assert!(!plain.contains("</details>") && plain.len() <= 500);
+    }
+}

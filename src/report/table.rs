@@ -199,8 +199,17 @@ fn write_groups(out: &mut String, cell: &str, failures: &[&Failure]) {
     for (problem, pkgs) in groups.iter().take(GROUP_LIMIT) {
         let shown: Vec<&str> = pkgs.iter().take(NAMES_PER_GROUP).copied().collect();
         let more = pkgs.len() - shown.len();
-        let more = if more > 0 { format!(", +{more} more") } else { String::new() };
-        let _ = writeln!(out, "  {:>5} × {problem}\n          {}{more}", pkgs.len(), shown.join(", "));
+        let more = if more > 0 {
+            format!(", +{more} more")
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "  {:>5} × {problem}\n          {}{more}",
+            pkgs.len(),
+            shown.join(", ")
+        );
     }
     if groups.len() > GROUP_LIMIT {
         let _ = writeln!(
