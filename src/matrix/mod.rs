@@ -12,9 +12,12 @@
 //! (`drift_run`): its sides are read from the cells' pool when a cell loaded
 //! the repository, the other repositories are loaded into a second pool, and
 //! [`crate::drift::compare`] judges them; the outcome is the report's
-//! [`DriftReport`], whose violations gate like unwaived failures.
+//! [`DriftReport`], whose violations gate like unwaived failures. The
+//! `[[changes]]` run last (`change_run`): each is `rpmatrix change` against
+//! one cell's repositories, and its rejected builds gate too.
 
 pub mod baseline;
+mod change_run;
 mod drift_run;
 pub mod file;
 pub mod finding;
@@ -25,10 +28,10 @@ pub mod waiver;
 
 pub use file::MatrixError;
 pub use finding::{FailureId, FailureKind, Finding};
-pub use plan::{Cell, DriftSource, DriftSpec, Plan};
+pub use plan::{Cell, ChangeSpec, DriftSource, DriftSpec, Plan};
 pub use result::{
-    CellReport, Change, Checked, DriftReport, FailOn, Failure, Fixed, MATRIX_KIND, MATRIX_SCHEMA, MatrixReport,
-    RepoReport, RunTimings, Status, WaiverRef, WaiverReport,
+    CellReport, Change, ChangeCheck, Checked, DriftReport, FailOn, Failure, Fixed, MATRIX_KIND, MATRIX_SCHEMA,
+    MatrixReport, RepoReport, RunTimings, Status, WaiverRef, WaiverReport,
 };
 pub use run::{RunOptions, run};
 pub use waiver::Waiver;

@@ -343,6 +343,52 @@ impl PartialEq for DriftReport {
     }
 }
 
+/// What one `[[changes]]` entry found (a member of [`MatrixReport::changes`]).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct ChangeCheck {
+    /// The change's name.
+    pub name: String,
+    /// The cell whose repositories were the targets.
+    pub cell: String,
+    /// `file:line` of the `[[changes]]` entry.
+    pub origin: String,
+    /// Why the check could not run (a repository that did not load); exit 2.
+    pub error: Option<String>,
+    /// `rpmatrix change --json`'s document (`null` on error).
+    pub result: Option<crate::change::ChangeReport>,
+    /// With a baseline: the rejected changes (build NVRs, `untag NAME`)
+    /// that the baseline's same change did not reject. `null` without one.
+    pub new_rejections: Option<Vec<String>>,
+}
+
+impl ChangeCheck {
+    /// The rejected changes: build NVRs, `untag NAME` for untags.
+    pub fn rejected(&self) -> Vec<String> {
+        self.result
+            .iter()
+            .flat_map(|r| &r.changes)
+            .filter(|c| c.verdict == crate::change::Verdict::Reject)
+            .map(crate::change::ChangeVerdict::name)
+            .collect()
+    }
+
+    /// Rejections that make the run fail under `fail_on`: all of them, or
+    /// with [`FailOn::New`] and a baseline only the new ones.
+    pub fn gating(&self, fail_on: FailOn) -> usize {
+        match (fail_on, &self.new_rejections) {
+            (FailOn::New, Some(new)) => new.len(),
+            _ => self.rejected().len(),
+        }
+    }
+}
+
+impl PartialEq for ChangeCheck {
+    fn eq(&self, other: &ChangeCheck) -> bool {
+        // ChangeReport holds timings (floats); compare as JSON.
+        serde_json::to_value(self).ok() == serde_json::to_value(other).ok()
+    }
+}
+
 /// Everything a matrix run found (the JSON document; README, "Matrix results JSON").
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MatrixReport {
@@ -374,18 +420,27 @@ pub struct MatrixReport {
     /// The `[drift]` section's findings (`null` when the matrix has none or it was skipped).
     #[serde(default)]
     pub drift: Option<DriftReport>,
+    /// The `[[changes]]`' findings, in plan order (empty when the matrix has
+    /// none or they were skipped).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<ChangeCheck>,
 }
 
 impl MatrixReport {
-    /// The process exit code: 2 if any cell (or the drift) had an
-    /// infrastructure error, else 1 if any cell has a gating failure or the
-    /// drift a gating policy violation (see [`FailOn`]), else 0.
+    /// The process exit code: 2 if any cell (or the drift, or a change) had
+    /// an infrastructure error, else 1 if any cell has a gating failure, the
+    /// drift a gating policy violation or a change a gating rejected build
+    /// (see [`FailOn`]), else 0.
     pub fn exit_code(&self) -> u8 {
         let drift = self.drift.as_ref();
-        if self.cells.iter().any(|c| c.status == Status::Error) || drift.is_some_and(|d| d.error.is_some()) {
+        if self.cells.iter().any(|c| c.status == Status::Error)
+            || drift.is_some_and(|d| d.error.is_some())
+            || self.changes.iter().any(|c| c.error.is_some())
+        {
             crate::exit::ERROR
         } else if self.cells.iter().any(|c| c.gating(self.fail_on) > 0)
             || drift.is_some_and(|d| d.gating(self.fail_on) > 0)
+            || self.changes.iter().any(|c| c.gating(self.fail_on) > 0)
         {
             crate::exit::FINDINGS
         } else {
@@ -473,6 +528,11 @@ impl MatrixReport {
             }
             if p.fail_on == FailOn::New {
                 out.fail_on = FailOn::New;
+            }
+            for c in p.changes {
+                if !out.changes.iter().any(|o| o.name == c.name && o.cell == c.cell) {
+                    out.changes.push(c);
+                }
             }
             // One part ran the drift (CI fan-out); a finished drift wins over an errored one.
             match (&out.drift, p.drift) {

@@ -405,6 +405,7 @@ pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync
             },
         })
         .collect();
+    let changes = super::change_run::run_changes(plan, &cells, opts);
     let waivers = waiver::reports(&plan.waivers, &cell_reports, opts.today);
     Ok(MatrixReport {
         schema: MATRIX_SCHEMA,
@@ -425,6 +426,7 @@ pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync
             cells_ms: round(cells_ms),
         },
         drift,
+        changes,
     })
 }
 

@@ -17,10 +17,7 @@ fn verdict_word(v: Verdict) -> &'static str {
 }
 
 fn change_name(c: &ChangeVerdict) -> String {
-    match c.kind {
-        ChangeKind::Build => c.nvr.clone(),
-        ChangeKind::Untag => format!("untag {}", c.nvr),
-    }
+    c.name()
 }
 
 fn finding_line(f: &Finding) -> String {

@@ -216,7 +216,34 @@ fn full(report: &MatrixReport) -> String {
         .collect();
     section(&mut out, "Stale waivers (they waived nothing: remove them)", &stale);
     drift(&mut out, report);
+    changes(&mut out, report);
     out
+}
+
+/// The `[[changes]]`: a verdict per proposed build, the problems of the rejected ones.
+fn changes(out: &mut String, report: &MatrixReport) {
+    for c in &report.changes {
+        let _ = writeln!(out, "\n### Change {} on {}\n", esc(&c.name), esc(&c.cell));
+        let Some(r) = &c.result else {
+            let _ = writeln!(out, "⚠️ ERROR: {}", esc(c.error.as_deref().unwrap_or("no result")));
+            continue;
+        };
+        let _ = writeln!(out, "| change | verdict | breaks |\n|---|---|---|");
+        for v in &r.changes {
+            let name = v.name();
+            let verdict = match (v.verdict, &c.new_rejections) {
+                (crate::change::Verdict::Accept, _) => "✅ accept".to_owned(),
+                (_, Some(n)) if n.contains(&name) => "❌ reject (new)".to_owned(),
+                _ => "❌ reject".to_owned(),
+            };
+            let breaks = if v.problems.is_empty() {
+                "—".to_owned()
+            } else {
+                v.problems.iter().map(|p| esc(p)).collect::<Vec<_>>().join("<br>")
+            };
+            let _ = writeln!(out, "| `{}` | {verdict} | {breaks} |", esc(&name));
+        }
+    }
 }
 
 fn drift(out: &mut String, report: &MatrixReport) {

@@ -129,6 +129,9 @@ pub fn details_at(report: &MatrixReport, level: Detail) -> String {
             let _ = writeln!(out, "  {}{new}: {}", p.name, p.reasons.join("; "));
         }
     }
+    for c in &report.changes {
+        write_change(&mut out, c);
+    }
     for w in report.waivers.iter().filter(|w| w.expired) {
         let _ = writeln!(
             out,
@@ -145,6 +148,37 @@ pub fn details_at(report: &MatrixReport, level: Detail) -> String {
         );
     }
     out
+}
+
+/// A `[[changes]]` entry: its verdicts, each rejected build with the
+/// problems it causes (`(new)` when the baseline did not reject it).
+fn write_change(out: &mut String, c: &crate::matrix::ChangeCheck) {
+    let head = format!("[change {} on {}]", c.name, c.cell);
+    let Some(r) = &c.result else {
+        let _ = writeln!(out, "\n{head} ERROR: {}", c.error.as_deref().unwrap_or("no result"));
+        return;
+    };
+    let rejected = c.rejected();
+    let _ = writeln!(
+        out,
+        "\n{head} {} proposed: {} accepted, {} rejected; {} fixed, {} still broken",
+        r.changes.len(),
+        r.changes.len() - rejected.len(),
+        rejected.len(),
+        r.fixed.len(),
+        r.still_broken.len()
+    );
+    for v in r.changes.iter().filter(|v| v.verdict == crate::change::Verdict::Reject) {
+        let name = v.name();
+        let new = match &c.new_rejections {
+            Some(n) if n.contains(&name) => " (new)",
+            _ => "",
+        };
+        let _ = writeln!(out, "  REJECT {name}{new}");
+        for p in &v.problems {
+            let _ = writeln!(out, "    {p}");
+        }
+    }
 }
 
 fn write_failure(out: &mut String, f: &Failure) {
