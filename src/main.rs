@@ -202,9 +202,6 @@ fn run_change(args: ChangeArgs) -> ExitCode {
     if targets.is_empty() {
         return fail("no target repositories: give at least one --repo NAME=LOCATION");
     }
-    if let ChangeMode::Install = args.mode {
-        return fail("--mode install: installcheck is not available in this build yet; use --mode closure");
-    }
     let adds = args
         .add
         .iter()
@@ -230,6 +227,10 @@ fn run_change(args: ChangeArgs) -> ExitCode {
         nvrs: args.nvr,
         sources: args.source,
         remove_sources: args.remove_sources,
+        mode: match args.mode {
+            ChangeMode::Closure => change::Mode::Closure,
+            ChangeMode::Install => change::Mode::Install,
+        },
         closure: rpmatrix::closure::ClosureOptions {
             check: args.check,
             arches: args.arches,
