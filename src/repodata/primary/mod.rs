@@ -22,6 +22,7 @@ mod scan;
 use std::io::Read;
 
 pub use caches::ChunkCaches;
+pub(crate) use reader::announced;
 pub use reader::parse_primary_chunk;
 pub use records::{Batch, PkgRec};
 
