@@ -36,10 +36,14 @@ fn read_report(p: &Path) -> MatrixReport {
 }
 
 fn matrix(dir: &Path, change: &str) {
+    matrix_with(dir, "", change);
+}
+
+fn matrix_with(dir: &Path, cell_extra: &str, change: &str) {
     let repo = |n: &str| root().join("fixtures/change/repos").join(n).display().to_string();
     let text = format!(
         "[repos.base]\npath = \"{}\"\n[repos.rel]\npath = \"{}\"\n[repos.testing]\npath = \"{}\"\n\
-         [[cells]]\nname = \"release\"\ncheck = [\"rel\"]\nlookaside = [\"base\"]\n{change}",
+         [[cells]]\nname = \"release\"\ncheck = [\"rel\"]\nlookaside = [\"base\"]\n{cell_extra}\n{change}",
         repo("base"),
         repo("rel"),
         repo("testing")
@@ -116,6 +120,28 @@ fn a_matrix_change_gives_a_verdict_per_pending_build_and_gates() {
     let out = run_in(dir.path(), &["run", "m.toml", "--baseline", "nochange.json"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("  REJECT libb-2.0-1 (new)\n"));
+}
+
+/// An `installable = true` cell judges its changes by installability: cx
+/// 2.0 adds a Conflicts that breaks app-cx's installation but no Requires.
+#[test]
+fn an_installable_cell_judges_its_changes_by_installability() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let change = "[[changes]]\nname = \"cx\"\ncell = \"release\"\nadd = [\"testing\"]\nsource = [\"cx\"]\n";
+    let verdict = |dir: &Path| {
+        let out = run_in(dir, &["run", "m.toml", "--json", "r.json"]);
+        assert!(out.status.code().is_some_and(|c| c < 2), "{}", text(&out));
+        let report = read_report(&dir.join("r.json"));
+        let result = report.changes[0]
+            .result
+            .clone()
+            .unwrap_or_else(|| panic!("{:?}", report.changes[0].error));
+        (result.mode.to_string(), result.changes[0].verdict)
+    };
+    matrix_with(dir.path(), "", change);
+    assert_eq!(verdict(dir.path()), ("closure".to_owned(), Verdict::Accept));
+    matrix_with(dir.path(), "installable = true", change);
+    assert_eq!(verdict(dir.path()), ("install".to_owned(), Verdict::Reject));
 }
 
 #[test]

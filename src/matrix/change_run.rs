@@ -1,5 +1,6 @@
 //! The `[[changes]]` of a matrix run: each is `rpmatrix change` against one
-//! cell's repositories (the cell's `check`, `basearch` and filters rule it),
+//! cell's repositories (the cell's `check`, `basearch` and filters rule it,
+//! and `installable = true` makes it `--mode install`),
 //! with the builds of the repos it names proposed. With a baseline, a
 //! rejection the baseline's same change did not have is new.
 
@@ -41,6 +42,12 @@ fn run_change(plan: &Plan, spec: &ChangeSpec, cell: &Cell, opts: &RunOptions) ->
             // The change sets which repositories provide before and after.
             providers_from: Vec::new(),
             ..cell.options()
+        },
+        // An `installable` cell judges its changes by installability too.
+        mode: if cell.installable {
+            change::Mode::Install
+        } else {
+            change::Mode::Closure
         },
         load: opts.load.clone(),
     };

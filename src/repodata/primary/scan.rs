@@ -705,7 +705,10 @@ mod tests {
                 let xml = with_requires(&list);
                 for hand_read in [true, false] {
                     let e = packages_as_text(&xml, hand_read).err().map(|e| e.to_string());
-                    assert!(e.as_deref().is_some_and(|e| e.contains("duplicated attribute")), "{e:?}\n{xml}");
+                    assert!(
+                        e.as_deref().is_some_and(|e| e.contains("duplicated attribute")),
+                        "{e:?}\n{xml}"
+                    );
                 }
             }
         }
@@ -730,7 +733,8 @@ mod tests {
         for hand_read in [true, false] {
             let e = packages_as_text(&xml, hand_read).err().map(|e| e.to_string());
             assert!(
-                e.as_deref().is_some_and(|e| e.contains("</rpm:reqres> closes <rpm:requires>")),
+                e.as_deref()
+                    .is_some_and(|e| e.contains("</rpm:reqres> closes <rpm:requires>")),
                 "{e:?}"
             );
         }
@@ -753,7 +757,8 @@ mod tests {
         for hand_read in [true, false] {
             let e = packages_as_text(&xml, hand_read).err().map(|e| e.to_string());
             assert!(
-                e.as_deref().is_some_and(|e| e.contains("</format> closes <rpm:sourcerpm>")),
+                e.as_deref()
+                    .is_some_and(|e| e.contains("</format> closes <rpm:sourcerpm>")),
                 "{e:?}"
             );
         }
