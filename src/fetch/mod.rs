@@ -70,6 +70,9 @@ pub const MAX_REPOMD_BYTES: u64 = 8 << 20;
 /// Why a file of a repository could not be had.
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
+    /// No `--cache-dir` and no cache directory on this platform.
+    #[error("no cache directory on this platform: give --cache-dir")]
+    NoCacheDir,
     /// The file does not exist at the location.
     #[error("{path}: not found")]
     NotFound {
@@ -128,6 +131,7 @@ impl FetchError {
     /// A copy for reporting the same failure twice (I/O errors keep only their text).
     pub fn duplicate(&self) -> FetchError {
         match self {
+            FetchError::NoCacheDir => FetchError::NoCacheDir,
             FetchError::NotFound { path } => FetchError::NotFound { path: path.clone() },
             FetchError::Io { path, source } => FetchError::Io {
                 path: path.clone(),
@@ -398,10 +402,10 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 }
 
 /// The download cache at `dir`, or at [`default_cache_dir`] when none is given.
-pub fn cache_at(dir: Option<PathBuf>) -> Result<cache::Cache, String> {
+pub fn cache_at(dir: Option<PathBuf>) -> Result<cache::Cache, FetchError> {
     dir.or_else(default_cache_dir)
         .map(|d| cache::Cache::new(&d))
-        .ok_or_else(|| "no cache directory on this platform: give --cache-dir".to_owned())
+        .ok_or(FetchError::NoCacheDir)
 }
 
 /// Replaces `$releasever`, `$basearch` and `$arch` (also `${...}`) in a LOCATION.

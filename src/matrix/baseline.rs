@@ -138,8 +138,11 @@ pub fn unified_diff(old: &MatrixReport, new: &MatrixReport, old_name: &str, new_
 /// Reads a results file written by `run --json` or `merge --json` (a
 /// baseline, or a part to merge), checking its kind and schema; errors name
 /// the file.
-pub fn read(path: &std::path::Path) -> Result<MatrixReport, String> {
+pub fn read(path: &std::path::Path) -> Result<MatrixReport, super::ResultsError> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{name}: {e}"))?;
+    let text = std::fs::read_to_string(path).map_err(|source| super::ResultsError::Io {
+        file: name.clone(),
+        source,
+    })?;
     MatrixReport::from_json(&text, &name)
 }

@@ -204,7 +204,11 @@ fn finish_cell(report: &mut CellReport, opts: &RunOptions) {
 /// cell finishes (from worker threads). A repository that does not load
 /// makes the cells using it errors; the others run. `Err` only for problems
 /// that stop everything (an unknown `--cell`, a bad filter).
-pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync)) -> Result<MatrixReport, String> {
+pub fn run(
+    plan: &Plan,
+    opts: &RunOptions,
+    on_done: &(dyn Fn(&CellReport) + Sync),
+) -> Result<MatrixReport, super::RunError> {
     let cells = if opts.no_cells {
         Vec::new()
     } else {
@@ -214,8 +218,12 @@ pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync
     let drift_spec = plan.drift.as_ref().filter(|_| opts.drift);
     let drift_inputs = match drift_spec {
         Some(d) => Some(
-            DriftInputs::read(d.policy.as_deref(), d.map.as_deref(), d.rdoinfo.as_deref())
-                .map_err(|e| format!("[drift] ({}): {e}", d.origin))?,
+            DriftInputs::read(d.policy.as_deref(), d.map.as_deref(), d.rdoinfo.as_deref()).map_err(|source| {
+                super::RunError::Drift {
+                    origin: d.origin.clone(),
+                    source: Box::new(source),
+                }
+            })?,
         ),
         None => None,
     };
@@ -236,7 +244,7 @@ pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync
         .filter(|r| needed.contains(&r.name))
         .cloned()
         .collect();
-    let (mut loaded, failed) = engine::load_partial(&specs, &opts.load).map_err(|e| e.to_string())?;
+    let (mut loaded, failed) = engine::load_partial(&specs, &opts.load).map_err(Box::new)?;
     let failed: BTreeMap<String, String> = failed.into_iter().map(|(n, e)| (n, e.to_string())).collect();
 
     let in_order = InOrder {
