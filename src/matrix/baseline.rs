@@ -51,14 +51,14 @@ pub fn classify(cell: &mut CellReport, baseline: &MatrixReport) {
             let gone: Vec<String> = f
                 .findings
                 .iter()
-                .filter(|x| !now.contains(&f.id(x)) && seen.insert((f.nevra.clone(), f.id(x))))
+                .filter(|x| !now.contains(&f.id(x)) && seen.insert((f.package.nevra.clone(), f.id(x))))
                 .map(|x| x.problem.clone())
                 .collect();
             if !gone.is_empty() {
                 cell.fixed.push(Fixed {
-                    name: f.name.clone(),
-                    arch: f.arch.clone(),
-                    nevra: f.nevra.clone(),
+                    name: f.package.name.clone(),
+                    arch: f.package.arch.clone(),
+                    nevra: f.package.nevra.clone(),
                     unresolved: gone,
                 });
             }
@@ -106,9 +106,9 @@ pub fn failure_lines(report: &MatrixReport) -> String {
             lines.push(format!(
                 "{}: {} from {}: {}\n",
                 c.cell.name,
-                f.nevra,
-                f.repo,
-                f.unresolved.join("; ")
+                f.package.nevra,
+                f.package.repo,
+                f.package.unresolved.join("; ")
             ));
         }
     }

@@ -105,19 +105,12 @@ impl From<&Waiver> for WaiverRef {
 /// `waived`, `expired_waiver` and `baseline` sum them up ([`Failure::settle`]).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Failure {
-    /// Package name.
-    pub name: String,
-    /// NEVRA.
-    pub nevra: String,
-    /// Architecture.
-    pub arch: String,
-    /// Repository.
-    pub repo: String,
-    /// Unresolved dependencies, sorted.
-    pub unresolved: Vec<String>,
-    /// `rich = "strict"` explanations.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub explanations: Vec<String>,
+    /// The failing package as the check found it: NEVRA, name, arch,
+    /// repository, the unresolved dependencies (empty for an uninstallable
+    /// package, whose chain is in `explanations`). Flattened: the JSON
+    /// members are the package's own.
+    #[serde(flatten)]
+    pub package: crate::closure::Problem,
     /// Each problem, judged (one per unresolved dependency). Results written
     /// before findings existed have none; [`MatrixReport::from_json`] makes
     /// them from `unresolved`.
@@ -136,8 +129,8 @@ impl Failure {
     /// The identity of one of its findings.
     pub fn id(&self, finding: &Finding) -> FailureId {
         FailureId {
-            name: self.name.clone(),
-            arch: self.arch.clone(),
+            name: self.package.name.clone(),
+            arch: self.package.arch.clone(),
             kind: finding.kind,
             problem: finding.key.clone(),
         }
@@ -152,7 +145,7 @@ impl Failure {
     /// written before findings existed).
     fn fill_findings(&mut self) {
         if self.findings.is_empty() {
-            self.findings = self.unresolved.iter().map(|d| Finding::unresolved(d)).collect();
+            self.findings = self.package.unresolved.iter().map(|d| Finding::unresolved(d)).collect();
         }
     }
 

@@ -116,12 +116,7 @@ fn judge_failures(
                 }
             }
             Failure {
-                name: p.name,
-                nevra: p.nevra,
-                arch: p.arch,
-                repo: p.repo,
-                unresolved: p.unresolved,
-                explanations: p.explanations,
+                package: p,
                 findings,
                 waived: None,
                 expired_waiver: None,
@@ -132,7 +127,7 @@ fn judge_failures(
     let mut failures = failures;
     // A package with an unresolved dependency is uninstallable too, for the
     // same reason: it is reported once, as the closure failure.
-    let unresolved: std::collections::HashSet<String> = failures.iter().map(|f| f.nevra.clone()).collect();
+    let unresolved: std::collections::HashSet<String> = failures.iter().map(|f| f.package.nevra.clone()).collect();
     for u in install.map(|r| r.uninstallable).unwrap_or_default() {
         if unresolved.contains(&u.nevra) {
             continue;
@@ -152,12 +147,14 @@ fn judge_failures(
             waiver::Verdict::Expired(w) => finding.expired_waiver = Some(w.into()),
         }
         failures.push(Failure {
-            name: u.name,
-            nevra: u.nevra,
-            arch: u.arch,
-            repo: u.repo,
-            unresolved: Vec::new(),
-            explanations: u.problems.into_iter().map(|p| p.text).collect(),
+            package: closure::Problem {
+                nevra: u.nevra,
+                name: u.name,
+                arch: u.arch,
+                repo: u.repo,
+                unresolved: Vec::new(),
+                explanations: u.problems.into_iter().map(|p| p.text).collect(),
+            },
             findings: vec![finding],
             waived: None,
             expired_waiver: None,

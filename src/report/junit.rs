@@ -88,8 +88,15 @@ fn suite(report: &MatrixReport, c: &CellReport) -> TestSuite {
 fn failure_status(report: &MatrixReport, id: &FailureId, instances: &[(&Failure, &Finding)]) -> TestCaseStatus {
     let mut body = String::new();
     for (f, x) in instances {
-        let _ = writeln!(body, "{} from {}: {} {}", f.nevra, f.repo, id.kind.as_str(), x.problem);
-        for e in &f.explanations {
+        let _ = writeln!(
+            body,
+            "{} from {}: {} {}",
+            f.package.nevra,
+            f.package.repo,
+            id.kind.as_str(),
+            x.problem
+        );
+        for e in &f.package.explanations {
             let _ = writeln!(body, "  # {e}");
         }
         if let Some(w) = &x.expired_waiver {
