@@ -185,8 +185,10 @@ pub trait Source: Send + Sync {
     fn repomd(&self) -> Result<Vec<u8>, FetchError>;
     /// Opens the file at `href` (relative to the repository root).
     fn open(&self, href: &str, expect: &Expect) -> Result<Fetched, FetchError>;
-    /// Whether the file at `href` exists (without reading it).
-    fn exists(&self, href: &str) -> bool;
+    /// Whether the file at `href` (described by `expect`) exists, without
+    /// reading it. Only a clear "not there" is `false`: a remote source
+    /// that cannot tell says `true`, and `open` reports what is wrong.
+    fn exists(&self, href: &str, expect: &Expect) -> bool;
     /// Fetches these files ahead of [`Source::open`], in parallel where the
     /// source can (a remote repository downloads them into its cache). Errors
     /// are kept and reported by the `open` of the same href.
@@ -294,7 +296,7 @@ impl Source for LocalDir {
         })
     }
 
-    fn exists(&self, href: &str) -> bool {
+    fn exists(&self, href: &str, _expect: &Expect) -> bool {
         check_href(href).is_ok() && self.root.join(href).is_file()
     }
 }
