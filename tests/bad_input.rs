@@ -246,6 +246,10 @@ fn decompression_bomb_is_refused() {
     let repo = copy_repo("comp-gz");
     let err = closure_fails(repo.path(), &["--max-decompressed-size", "100"]);
     assert!(err.contains("exceeds the limit of 100 bytes"), "{err}");
+    // A limit, not a corrupt file: the message says how to raise it, and
+    // not that the file may be truncated (issue 20, point 11).
+    assert!(err.contains("--max-decompressed-size BYTES raises"), "{err}");
+    assert!(!err.contains("truncated or corrupt"), "{err}");
 }
 
 #[test]

@@ -126,6 +126,11 @@ fn package(name: &str, requires: &[&str]) -> String {
             format!("<rpm:entry name=\"{r}\"/>")
         })
         .collect();
+    package_with_entries(name, &reqs)
+}
+
+/// One package `name` whose `<rpm:requires>` holds `entries` (XML as is).
+fn package_with_entries(name: &str, reqs: &str) -> String {
     format!(
         r#"<package type="rpm"><name>{name}</name><arch>x86_64</arch><version epoch="0" ver="1" rel="1"/>
 <checksum type="sha256" pkgid="YES">{}</checksum><summary>s</summary><description>d</description>
@@ -293,4 +298,207 @@ fn memory_limits_end_in_exit_codes_not_aborts() {
     }
     // The smallest limits must have failed, or this proved nothing.
     assert!(errors > 0);
+}
+
+/// A repository of `packages` as `name=DIR`, kept alive by the TempDir.
+fn repo_of(name: &str, primary_xml: &[u8]) -> (tempfile::TempDir, String) {
+    let dir = tempdir();
+    write_repo(dir.path(), primary_xml);
+    let spec = format!("{name}={}", dir.path().display());
+    (dir, spec)
+}
+
+/// `flags="XX"`, `"eq"`, `"ge"`, `"GT "` and `""` were read as no
+/// operator: the versioned dependency became unversioned and was satisfied
+/// (exit 0) where dnf reports it unresolved. Now each is malformed
+/// metadata naming the file and the package, read by hand or by quick-xml
+/// (point 6). No `flags` attribute at all is still an unversioned
+/// dependency.
+#[test]
+fn unknown_dependency_flags_are_malformed_metadata() {
+    let provider = package("libfoo", &[]);
+    for flags in ["XX", "eq", "ge", "GT ", "", "G&#84;&#32;"] {
+        // Double quotes are read by hand, single ones by quick-xml.
+        for quote in ['"', '\''] {
+            let entry = format!(r#"<rpm:entry name="libfoo" flags={quote}{flags}{quote} epoch="0" ver="2" rel="1"/>"#);
+            let (_dir, repo) = repo_of(
+                "f",
+                &primary(&[provider.clone(), package_with_entries("needy", &entry)]),
+            );
+            let r = run(&["closure", "--repo", &repo], None, Duration::from_secs(120));
+            assert_error(&r, &["primary.xml", "needy-1-1.x86_64", "unknown dependency flags"]);
+        }
+    }
+    // The same requirement with a flag rpm-md knows (spelled with an entity
+    // or not) is unresolved (libfoo is version 1), and without flags it is met.
+    for flags in ["GE", "G&#69;"] {
+        let entry = format!(r#"<rpm:entry name="libfoo" flags="{flags}" epoch="0" ver="2" rel="1"/>"#);
+        let (_dir, repo) = repo_of(
+            "f",
+            &primary(&[provider.clone(), package_with_entries("needy", &entry)]),
+        );
+        let r = run(&["closure", "--repo", &repo], None, Duration::from_secs(120));
+        assert_eq!(r.code, Some(1), "{}", r.stderr);
+    }
+    let entry = r#"<rpm:entry name="libfoo"/>"#;
+    let (_dir, repo) = repo_of("f", &primary(&[provider, package_with_entries("needy", entry)]));
+    let r = run(&["closure", "--repo", &repo], None, Duration::from_secs(120));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+}
+
+/// Malformed XML was accepted, and gave findings where libsolv loads no
+/// package: an end tag closing another element, an element left open, a
+/// NUL byte, an attribute given twice, `packages="-1"`, an empty `<name>`,
+/// an epoch that is not a number. Each is now exit 2 naming the file and,
+/// where there is one, the package, whether the hand-read runs or quick-xml
+/// read the place (point 7).
+#[test]
+fn malformed_xml_is_an_error_naming_file_and_package() {
+    let good = primary(&[package("a", &[]), package("bad", &["a"])]);
+    let good = String::from_utf8(good).unwrap_or_default();
+    let (_dir, repo) = repo_of("m", good.as_bytes());
+    let r = run(&["closure", "--repo", &repo], None, Duration::from_secs(120));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let bad_at = good.find("<name>bad</name>").unwrap_or(0);
+    // (what, from, to, expected in the message); `from` is replaced in
+    // package "bad" only.
+    let cases: &[(&str, &str, &str, &[&str])] = &[
+        (
+            "end tag of another element",
+            "<summary>s</summary>",
+            "<summary>s</summarx>",
+            &["</summarx> closes <summary>", "bad-1-1.x86_64"],
+        ),
+        (
+            "end tag of another element, read by quick-xml",
+            "<summary>s</summary>",
+            "<summary>s &amp; t</summarx>",
+            &["</summarx> closes <summary>", "bad-1-1.x86_64"],
+        ),
+        (
+            "element left open",
+            "<summary>s</summary>",
+            "<summary><b>s</summary>",
+            &["</summary> closes <b>", "bad-1-1.x86_64"],
+        ),
+        (
+            "<format> left open",
+            "</format>",
+            "",
+            &["</package> closes <format>", "bad-1-1.x86_64"],
+        ),
+        (
+            "a dependency list left open",
+            "</rpm:requires>",
+            "",
+            &["</format> closes <rpm:requires>", "bad-1-1.x86_64"],
+        ),
+        (
+            "NUL byte",
+            "<description>d</description>",
+            "<description>d\0</description>",
+            &["NUL byte", "bad-1-1.x86_64"],
+        ),
+        (
+            "attribute twice",
+            r#"<version epoch="0" ver="1" rel="1"/>"#,
+            r#"<version epoch="0" ver="1" ver="2" rel="1"/>"#,
+            &["duplicated attribute", "bad-1-1.x86_64"],
+        ),
+        (
+            "attribute twice in an element nothing reads",
+            r#"<time file="1" build="1"/>"#,
+            r#"<time file="1" file="1"/>"#,
+            &["duplicated attribute", "bad-1-1.x86_64"],
+        ),
+        (
+            "attribute twice in an entry",
+            r#"<rpm:entry name="a"/>"#,
+            r#"<rpm:entry name="a" name="b"/>"#,
+            &["duplicated attribute", "bad-1-1.x86_64"],
+        ),
+        (
+            "empty name",
+            "<name>bad</name>",
+            "<name></name>",
+            &["empty <name>", "bad-1-1.x86_64.rpm"],
+        ),
+        (
+            "empty arch",
+            "<arch>x86_64</arch>",
+            "<arch></arch>",
+            &["empty <arch>", "bad"],
+        ),
+        (
+            "epoch not a number",
+            r#"<version epoch="0" ver="1" rel="1"/>"#,
+            r#"<version epoch="x" ver="1" rel="1"/>"#,
+            &["epoch=\"x\" is not a number", "bad-1-1.x86_64"],
+        ),
+        (
+            "negative epoch",
+            r#"<version epoch="0" ver="1" rel="1"/>"#,
+            r#"<version epoch="-1" ver="1" rel="1"/>"#,
+            &["epoch=\"-1\" is not a number", "bad-1-1.x86_64"],
+        ),
+        (
+            "negative epoch in an entry, read by quick-xml",
+            r#"<rpm:entry name="bad" flags="EQ" epoch="0" ver="1" rel="1"/>"#,
+            r#"<rpm:entry name='bad' flags="EQ" epoch="-1" ver="1" rel="1"/>"#,
+            &["epoch=\"-1\" is not a number", "bad-1-1.x86_64"],
+        ),
+    ];
+    for (what, from, to, want) in cases {
+        let (head, tail) = good.split_at(bad_at);
+        assert!(tail.contains(from), "{what}: {from}");
+        let xml = format!("{head}{}", tail.replacen(from, to, 1));
+        let (_dir, repo) = repo_of("m", xml.as_bytes());
+        let r = run(&["closure", "--repo", &repo], None, Duration::from_secs(120));
+        let mut all = vec!["primary.xml", "malformed"];
+        all.extend(want.iter());
+        assert_error(&r, &all);
+        assert!(r.stderr.lines().count() <= 2, "{what}: {}", r.stderr);
+    }
+    // Of the document, not of a package.
+    for (from, to, want) in [
+        (r#"packages="2""#, r#"packages="-1""#, r#"packages="-1" is not a count"#),
+        (
+            r#"packages="2""#,
+            r#"packages="two""#,
+            r#"packages="two" is not a count"#,
+        ),
+        ("</metadata>", "</metadata><package type=\"rpm\"/>", "after </metadata>"),
+    ] {
+        let xml = good.replacen(from, to, 1);
+        let (_dir, repo) = repo_of("m", xml.as_bytes());
+        let r = run(&["closure", "--repo", &repo], None, Duration::from_secs(120));
+        assert_error(&r, &["primary.xml", "malformed", want]);
+    }
+}
+
+/// The chunker doubled its buffer until it saw `</package>`: a GiB of
+/// whitespace inside one package cost 2 GiB of memory, and under a memory
+/// limit ended in an allocation failure. Now an element longer than 64 MiB
+/// is an error naming the file, and the run stays well under a limit the
+/// old code could not run in (point 3). The file is gzip (a MiB for the
+/// GiB), as it would come from a mirror.
+#[test]
+fn an_endless_element_is_an_error_in_bounded_memory() {
+    use std::io::Write;
+    let dir = tempdir();
+    let whole = String::from_utf8(primary(&[package("a", &[]), package("big", &["a"])])).unwrap_or_default();
+    let at = whole.find("<summary>s</summary>").unwrap_or(0);
+    let (head, tail) = whole.split_at(at);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let spaces = vec![b' '; 1 << 20];
+    gz.write_all(head.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    for _ in 0..1024 {
+        gz.write_all(&spaces).unwrap_or_else(|e| panic!("{e}"));
+    }
+    gz.write_all(tail.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    let bytes = gz.finish().unwrap_or_else(|e| panic!("{e}"));
+    write_repo(dir.path(), &bytes);
+    let repo = format!("w={}", dir.path().display());
+    let r = run(&["closure", "--repo", &repo], Some(512 << 20), Duration::from_secs(300));
+    assert_error(&r, &["primary.xml", "an element longer than 64 MiB", "</package>"]);
 }

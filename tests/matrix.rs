@@ -418,7 +418,7 @@ fn filelists_are_read_only_for_repos_that_provide_in_the_asking_cells() {
     assert_eq!(ok.error, None);
     assert_eq!(ok.failures.len(), 1);
     assert_eq!(
-        ok.failures[0].unresolved,
+        ok.failures[0].package.unresolved,
         ["/usr/bin/nonexistent", "/usr/share", "/usr/share/fdata/missing.txt"]
     );
     assert_eq!(cell("base").error, None);
@@ -432,7 +432,11 @@ fn filelists_are_read_only_for_repos_that_provide_in_the_asking_cells() {
     );
 
     // Only the repositories of cells that asked, and only those that loaded.
-    let flags: Vec<(&str, bool)> = r.repos.iter().map(|x| (x.name.as_str(), x.filelists_loaded)).collect();
+    let flags: Vec<(&str, bool)> = r
+        .repos
+        .iter()
+        .map(|x| (x.repo.name.as_str(), x.repo.filelists_loaded))
+        .collect();
     for (name, want) in [("base", false), ("files", true), ("nofl", false)] {
         assert!(flags.contains(&(name, want)), "{name}: {flags:?}");
     }
@@ -487,7 +491,7 @@ fn baseline_flags_only_new_breakage() {
         .flat_map(|f| {
             f.findings
                 .iter()
-                .map(|x| (f.name.clone(), f.arch.clone(), x.key.clone()))
+                .map(|x| (f.package.name.clone(), f.package.arch.clone(), x.key.clone()))
         })
         .collect();
     let fx = root().join("fixtures/repos");

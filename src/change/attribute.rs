@@ -104,6 +104,16 @@ pub struct ChangeVerdict {
     pub needs: Vec<String>,
 }
 
+impl ChangeVerdict {
+    /// How reports name the change: the build's NVR, or `untag NAME`.
+    pub fn name(&self) -> String {
+        match self.kind {
+            ChangeKind::Build => self.nvr.clone(),
+            ChangeKind::Untag => format!("untag {}", self.nvr),
+        }
+    }
+}
+
 /// A build that works only together with other proposed builds.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Together {

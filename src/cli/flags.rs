@@ -122,13 +122,39 @@ pub struct ReportArgs {
 
 impl ReportArgs {
     /// Writes the matrix report to each file asked for.
-    pub fn write(&self, result: &rpmatrix::matrix::MatrixReport) -> Result<(), String> {
+    pub fn write(&self, result: &rpmatrix::matrix::MatrixReport) -> Result<(), report::ReportError> {
         report::write_files(
             result,
             self.junit.as_deref(),
             self.json.as_deref(),
             self.summary.as_deref(),
         )
+    }
+}
+
+/// How much of the failures the terminal (or CI log) gets; the report files
+/// always hold everything.
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Output")]
+pub struct DetailArgs {
+    /// Print only the cells table and the outcome, no failing packages.
+    #[arg(long, short = 'q', conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print every failing package, also in cells with more than 30 (by
+    /// default those are grouped by problem; new failures are always listed).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+impl DetailArgs {
+    /// The level of detail these flags ask for.
+    pub fn level(&self) -> report::table::Detail {
+        use report::table::Detail;
+        match (self.quiet, self.verbose) {
+            (true, _) => Detail::None,
+            (_, true) => Detail::Full,
+            _ => Detail::Grouped,
+        }
     }
 }
 
@@ -142,7 +168,7 @@ pub struct CacheDirArg {
 
 impl CacheDirArg {
     /// The cache this flag names, or the default one.
-    pub fn cache(&self) -> Result<Cache, String> {
+    pub fn cache(&self) -> Result<Cache, fetch::FetchError> {
         fetch::cache_at(self.cache_dir.clone())
     }
 }

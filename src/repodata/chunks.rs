@@ -1,7 +1,7 @@
 //! Cutting a decompressed rpm-md document (primary.xml, filelists.xml) into
 //! chunks that each end at a `</package>`, and parsing them as tasks of
 //! rayon's pool, results in document order. This is all the primary and
-//! filelists parsers share of the pipeline: [`parse_chunks_on_rayon`], the
+//! filelists parsers share of the pipeline: `parse_chunks_on_rayon`, the
 //! [`DocState`] each chunk reports (root element seen and closed, packages
 //! counted) and [`ParseError`].
 //!
@@ -17,11 +17,39 @@ use crate::core::locked;
 pub enum ParseError {
     /// Reading or decompressing the bytes failed.
     #[error("cannot decompress: {0} (truncated or corrupt file?)")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
+    /// A limit on what one file may hold was reached: the file is not
+    /// corrupt as far as anyone knows, only larger than allowed. The
+    /// message names the limit (and the option raising it, if there is one).
+    #[error("{0}")]
+    Limit(String),
     /// The XML is not well formed or not rpm-md.
     #[error("malformed XML: {0}")]
     Xml(String),
 }
+
+impl From<std::io::Error> for ParseError {
+    /// The decompression limit ([`DecompressLimit`](crate::repodata::decompress::DecompressLimit))
+    /// travels as an I/O error through the decompressors: it is a limit,
+    /// not a corrupt file.
+    fn from(e: std::io::Error) -> Self {
+        match e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<crate::repodata::decompress::DecompressLimit>())
+        {
+            Some(limit) => ParseError::Limit(limit.to_string()),
+            None => ParseError::Io(e),
+        }
+    }
+}
+
+/// The longest element (one `<package>`) a chunk may grow to hold. The
+/// largest real ones are under 2 MB (CentOS Stream 9 BaseOS, 1.8 MB in
+/// primary.xml; AzureLinux 3, 1.6 MB in filelists.xml): this is over 30
+/// times that, and it bounds what a file of one endless element (a GiB of
+/// whitespace inside a `<package>`) costs in memory: without it the buffer
+/// doubles until the end tag comes, or memory runs out.
+pub const MAX_ELEMENT: usize = 64 << 20;
 
 /// Reads decompressed XML and hands out text chunks that each end right after
 /// a closing tag `end_tag` (or at the end of the document).
@@ -36,6 +64,8 @@ pub struct Chunker<R> {
     carry: Vec<u8>,
     end_tag: &'static [u8],
     done: bool,
+    /// The longest element a chunk may grow to hold ([`MAX_ELEMENT`]).
+    max_element: usize,
 }
 
 /// A chunk of text: the first `len` bytes of `buf`.
@@ -63,7 +93,15 @@ impl<R: Read> Chunker<R> {
             carry: Vec::new(),
             end_tag,
             done: false,
+            max_element: MAX_ELEMENT,
         }
+    }
+
+    /// As [`new`](Self::new), with another longest element than
+    /// [`MAX_ELEMENT`] (for tests).
+    pub fn with_max_element(mut self, max_element: usize) -> Self {
+        self.max_element = max_element;
+        self
     }
 
     /// The next chunk, filled into `buf` (a buffer of an earlier chunk, or a
@@ -98,9 +136,20 @@ impl<R: Read> Chunker<R> {
                 self.carry.extend_from_slice(&buf[cut..filled]);
                 return Ok(Some(Chunk { buf, len: cut }));
             }
-            // One element longer than the buffer: grow it and read on.
+            // One element longer than the buffer: grow it and read on, up
+            // to the longest element allowed.
+            if filled >= self.max_element {
+                let tag = String::from_utf8_lossy(self.end_tag);
+                return Err(ParseError::Limit(format!(
+                    "an element longer than {} MiB: no {tag} in {filled} bytes{} (a package is at most {} MiB)",
+                    self.max_element >> 20,
+                    package_near(&buf[..filled], filled).map_or(String::new(), |p| format!(" after <package> {p}")),
+                    self.max_element >> 20,
+                )));
+            }
             searched_from = filled.saturating_sub(self.end_tag.len());
-            buf.resize(buf.len() * 2, 0);
+            let grown = (buf.len() * 2).min(self.max_element.max(buf.len() + 1));
+            buf.resize(grown, 0);
         }
     }
 }
@@ -108,9 +157,66 @@ impl<R: Read> Chunker<R> {
 /// Checks that a chunk is UTF-8 and views it as text. simdutf8 is several
 /// times std's speed, and this runs over every byte of every primary.xml;
 /// std only words the error.
+/// Also refuses NUL bytes, which XML does not allow anywhere (libsolv
+/// stops loading at one): a memchr pass, a small fraction of the UTF-8
+/// check's time.
 fn as_text(bytes: &[u8]) -> Result<&str, ParseError> {
-    simdutf8::basic::from_utf8(bytes)
-        .or_else(|_| std::str::from_utf8(bytes).map_err(|e| ParseError::Xml(format!("invalid UTF-8: {e}"))))
+    let text = simdutf8::basic::from_utf8(bytes)
+        .or_else(|_| std::str::from_utf8(bytes).map_err(|e| ParseError::Xml(format!("invalid UTF-8: {e}"))))?;
+    if let Some(at) = memchr::memchr(0, bytes) {
+        let package = package_near(bytes, at).map_or(String::new(), |p| format!(" in package {p}"));
+        return Err(ParseError::Xml(format!("a NUL byte{package}")));
+    }
+    Ok(text)
+}
+
+/// The package whose element holds byte `at` of `bytes` (a chunk of
+/// primary.xml or filelists.xml), for an error message: its `<name>` (and
+/// `<arch>`, version) in primary.xml, its `name` and `arch` attributes in
+/// filelists.xml, else its `<location href>`. Only read when there is an
+/// error to report.
+pub(crate) fn package_near(bytes: &[u8], at: usize) -> Option<String> {
+    let before = bytes.get(..at.min(bytes.len()))?;
+    let start = memchr::memmem::rfind(before, b"<package")?;
+    let rest = bytes.get(start..)?;
+    let rest = rest.get(..memchr::memmem::find(rest, b"</package>").unwrap_or(rest.len()))?;
+    let between = |open: &[u8], close: &[u8]| -> Option<String> {
+        let from = memchr::memmem::find(rest, open)? + open.len();
+        let len = memchr::memmem::find(rest.get(from..)?, close)?;
+        let text = String::from_utf8_lossy(rest.get(from..from + len.min(200))?);
+        // Only what a name is made of: the message is a single line.
+        Some(text.chars().filter(|c| !c.is_control()).collect())
+    };
+    let tag_end = memchr::memchr(b'>', rest).unwrap_or(rest.len());
+    let tag = rest.get(..tag_end)?;
+    let attr = |key: &[u8]| -> Option<String> {
+        let from = memchr::memmem::find(tag, key)? + key.len();
+        let len = memchr::memchr(b'"', tag.get(from..)?)?;
+        Some(String::from_utf8_lossy(tag.get(from..from + len.min(200))?).into_owned())
+    };
+    let (name, arch) = match between(b"<name>", b"</name>") {
+        Some(name) => (name, between(b"<arch>", b"</arch>")),
+        None => (attr(b" name=\"").unwrap_or_default(), attr(b" arch=\"")),
+    };
+    if name.is_empty() {
+        return between(b"<location href=\"", b"\"").map(|href| format!("at {href}"));
+    }
+    let version = between(b" ver=\"", b"\"");
+    let release = between(b" rel=\"", b"\"");
+    let mut out = name;
+    if let Some(v) = version {
+        out.push('-');
+        out.push_str(&v);
+        if let Some(r) = release {
+            out.push('-');
+            out.push_str(&r);
+        }
+    }
+    if let Some(a) = arch {
+        out.push('.');
+        out.push_str(&a);
+    }
+    Some(out)
 }
 
 /// State carried across chunks of one document: whether the root element was
@@ -125,11 +231,14 @@ pub struct DocState {
     pub announced: Option<usize>,
     /// Packages parsed so far.
     pub parsed: usize,
+    /// Packages came after the root element was closed (in a later chunk).
+    pub after_root: bool,
 }
 
 impl DocState {
     /// Adds what a later chunk saw.
     pub fn merge(&mut self, later: &DocState) {
+        self.after_root |= later.after_root || (self.root_closed && later.parsed > 0);
         self.root_seen |= later.root_seen;
         self.root_closed |= later.root_closed;
         self.announced = self.announced.or(later.announced);
@@ -143,6 +252,9 @@ impl DocState {
         }
         if !self.root_closed {
             return Err(ParseError::Xml(format!("document ends before </{root}> (truncated?)")));
+        }
+        if self.after_root {
+            return Err(ParseError::Xml(format!("packages after </{root}>")));
         }
         if let Some(n) = self.announced
             && n != self.parsed

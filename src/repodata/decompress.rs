@@ -56,6 +56,19 @@ impl Compression {
 
 pub use crate::fetch::hash::Hasher;
 
+/// The error of a [`LimitedReader`] past its limit. It travels as an
+/// [`io::Error`] through the readers stacked on it, and is told apart from
+/// a real read error by its type (a limit, not a corrupt file).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "decompressed size exceeds the limit of {limit} bytes (a decompression bomb, or a file larger \
+     than allowed: --max-decompressed-size BYTES raises the limit)"
+)]
+pub struct DecompressLimit {
+    /// The limit, in bytes.
+    pub limit: u64,
+}
+
 /// Refuses to produce more than `limit` decompressed bytes (decompression bombs).
 pub struct LimitedReader<R> {
     inner: R,
@@ -81,10 +94,7 @@ impl<R: Read> Read for LimitedReader<R> {
             let mut probe = [0u8; 1];
             return match self.inner.read(&mut probe)? {
                 0 => Ok(0),
-                _ => Err(io::Error::other(format!(
-                    "decompressed size exceeds the limit of {} bytes (--max-decompressed-size)",
-                    self.limit
-                ))),
+                _ => Err(io::Error::other(DecompressLimit { limit: self.limit })),
             };
         }
         let max = buf.len().min(self.remaining.min(usize::MAX as u64) as usize);

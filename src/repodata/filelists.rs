@@ -47,7 +47,7 @@ pub fn parse_filelists_chunk(
                 b"filelists" => {
                     doc.root_seen = true;
                     doc.root_closed |= matches!(event, Event::Empty(_));
-                    doc.announced = attr(e, b"packages")?.and_then(|v| v.parse().ok());
+                    doc.announced = crate::repodata::primary::announced(e)?;
                 }
                 b"file" if matches!(event, Event::Start(_)) => {
                     in_file = true;
@@ -205,7 +205,12 @@ pub fn scan_filelists_for<R: Read + Send>(
             let tag_end = memchr::memchr(b'>', &bytes[at..]).map_or(bytes.len(), |e| at + e);
             let tag = &chunk[at..tag_end];
             doc.root_closed |= tag.ends_with('/');
-            doc.announced = tag_attr(tag, "packages").and_then(|n| n.parse().ok());
+            doc.announced = tag_attr(tag, "packages")
+                .map(|n| {
+                    n.parse()
+                        .map_err(|_| ParseError::Xml(format!("packages=\"{n}\" is not a count of packages")))
+                })
+                .transpose()?;
         }
         doc.root_closed |= memchr::memmem::find(&bytes[tail..], b"</filelists>").is_some();
         doc.parsed = memchr::memmem::find_iter(bytes, b"<package ").count();

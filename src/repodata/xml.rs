@@ -103,7 +103,7 @@ fn find_attr<'a>(
     e: &'a BytesStart<'_>,
     key: &[u8],
 ) -> Result<Option<quick_xml::events::attributes::Attribute<'a>>, ParseError> {
-    for a in e.attributes().with_checks(false) {
+    for a in e.attributes() {
         let a = a.map_err(|e| ParseError::Xml(e.to_string()))?;
         if a.key.as_ref() == key {
             return Ok(Some(a));

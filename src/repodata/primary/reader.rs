@@ -11,12 +11,12 @@ use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
 use super::caches::{ChunkCaches, ChunkStrings};
-use super::records::{AttrValue, Batch, EntryAttributes, EvrAttributes, Field, PkgRec, dep_kind_of_tag};
+use super::records::{AttrValue, Batch, EntryAttributes, EvrAttributes, Field, PkgRec, dep_kind_of_tag, dep_list_tag};
 use super::scan::{AttrPlace, PLAIN_ATTRIBUTES, attributes_at, entry_run, package_run, plain_attributes};
 use crate::core::dep::{Dep, DepKind};
 use crate::core::ids::{Intern, NO_EVR, NO_STR};
-use crate::repodata::chunks::{DocState, ParseError};
-use crate::repodata::xml::{attr, chunk_reader, in_text, push_cdata, push_ref, push_text};
+use crate::repodata::chunks::{DocState, ParseError, package_near};
+use crate::repodata::xml::{attr, chunk_reader, in_text, place_in, push_cdata, push_ref, push_text};
 
 /// The text of the element being read. While it is one plain text event (a
 /// name, an arch, a path: nearly always) it stays the chunk slice it is, so
@@ -59,6 +59,90 @@ impl<'c> FieldText<'c> {
     }
 }
 
+/// The elements open at the reader's place in a chunk, outermost first, as
+/// slices of the chunk. quick-xml's own check of end tags is off (a chunk
+/// starts inside `<metadata>`, opened in the first chunk), and the hand-read
+/// runs pass over `<format>`, `</format>` and a dependency list's start tag
+/// behind its back: this stack sees both, so an end tag that closes another
+/// element than the innermost open one (`</summarx>` closing `<summary>`)
+/// and an element left open are errors, as they are to libsolv. A push or a
+/// pop per tag quick-xml reads: the hand-read runs read most of them, and
+/// check their own end tags by name.
+#[derive(Default)]
+pub(super) struct OpenElements<'c> {
+    names: Vec<&'c [u8]>,
+}
+
+impl<'c> OpenElements<'c> {
+    /// `name` was opened.
+    pub(super) fn push(&mut self, name: &'c [u8]) {
+        self.names.push(name);
+    }
+
+    /// The innermost open element.
+    pub(super) fn innermost(&self) -> Option<&'c [u8]> {
+        self.names.last().copied()
+    }
+
+    /// `</name>` was read: it must close the innermost open element, or
+    /// `</metadata>` the root opened in an earlier chunk.
+    pub(super) fn close(&mut self, name: &[u8]) -> Result<(), ParseError> {
+        match self.names.pop() {
+            Some(open) if open == name => Ok(()),
+            Some(open) => Err(ParseError::Xml(format!(
+                "</{}> closes <{}>",
+                String::from_utf8_lossy(name),
+                String::from_utf8_lossy(open)
+            ))),
+            None if name == b"metadata" => Ok(()),
+            None => Err(ParseError::Xml(format!(
+                "</{}> without its start tag",
+                String::from_utf8_lossy(name)
+            ))),
+        }
+    }
+
+    /// Whether a `<package>` may open here: in `<metadata>` (or at the top
+    /// of a chunk after the first, which is inside it).
+    fn at_package_level(&self) -> bool {
+        match self.names.as_slice() {
+            [] => true,
+            [root] => *root == b"metadata",
+            _ => false,
+        }
+    }
+
+    /// At the end of a chunk (which ends after a `</package>`): nothing but
+    /// the root may still be open.
+    fn finish(&self) -> Result<(), ParseError> {
+        if self.at_package_level() {
+            return Ok(());
+        }
+        let open: Vec<String> = self
+            .names
+            .iter()
+            .map(|n| format!("<{}>", String::from_utf8_lossy(n)))
+            .collect();
+        Err(ParseError::Xml(format!("{} not closed", open.join(" "))))
+    }
+}
+
+/// Checks the attributes of a tag no one reads the attributes of (as
+/// quick-xml reads them: well formed, none twice).
+fn check_attributes(e: &BytesStart<'_>) -> Result<(), ParseError> {
+    for a in e.attributes() {
+        a.map_err(|e| ParseError::Xml(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// `bytes` (a tag name quick-xml read) as the slice of `chunk` it is.
+fn in_chunk<'c>(chunk: &'c str, bytes: &[u8]) -> Result<&'c [u8], ParseError> {
+    place_in(chunk, bytes)
+        .and_then(|place| chunk.as_bytes().get(place))
+        .ok_or_else(|| ParseError::Xml("a tag name outside its chunk (a bug)".into()))
+}
+
 /// Parses one chunk of primary.xml into a batch.
 pub fn parse_primary_chunk(
     chunk: &str,
@@ -78,7 +162,32 @@ pub(super) fn parse_chunk(
     caches: &mut ChunkCaches,
     hand_read: bool,
 ) -> Result<Batch, ParseError> {
+    // Where the package being read starts, to name it in an error.
+    let mut package_at = None;
+    parse_chunk_at(chunk, doc, interner, caches, hand_read, &mut package_at).map_err(|e| match e {
+        ParseError::Xml(msg) => {
+            let package = package_at.and_then(|at| package_near(chunk.as_bytes(), at));
+            ParseError::Xml(match package {
+                Some(p) => format!("{msg} (in package {p})"),
+                None => msg,
+            })
+        }
+        other => other,
+    })
+}
+
+/// [`parse_chunk`], keeping in `package_at` where the package it reads
+/// starts.
+fn parse_chunk_at(
+    chunk: &str,
+    doc: &mut DocState,
+    interner: &dyn Intern,
+    caches: &mut ChunkCaches,
+    hand_read: bool,
+    package_at: &mut Option<usize>,
+) -> Result<Batch, ParseError> {
     let mut reader = chunk_reader(chunk);
+    let mut open = OpenElements::default();
     // Sized from the chunk's length (CentOS Stream 9: an `<rpm:entry>` per
     // 104 bytes, a package per 2.8 KB, a file per 1.3 KB), so that the
     // arrays are not copied as they grow; what is left over goes back below.
@@ -107,11 +216,33 @@ pub(super) fn parse_chunk(
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let empty = matches!(event, Event::Empty(_));
                 let name = e.name();
-                match name.as_ref() {
+                let tag = in_chunk(chunk, name.as_ref())?;
+                if doc.root_closed {
+                    return Err(ParseError::Xml(format!(
+                        "<{}> after </metadata>",
+                        String::from_utf8_lossy(tag)
+                    )));
+                }
+                // `<rpm:entry>` and `<version>` have theirs read, and checked.
+                if !matches!(tag, b"rpm:entry" | b"version") {
+                    check_attributes(e)?;
+                }
+                if tag == b"package" && !open.at_package_level() {
+                    let outer = open.innermost().unwrap_or_default();
+                    return Err(ParseError::Xml(format!(
+                        "<package> inside <{}>",
+                        String::from_utf8_lossy(outer)
+                    )));
+                }
+                if !empty {
+                    open.push(tag);
+                }
+                match tag {
                     b"package" => {
                         if current.is_some() {
                             return Err(ParseError::Xml("<package> inside <package>".into()));
                         }
+                        *package_at = Some(position(chunk, &reader));
                         let pkg = current.insert(PkgRec {
                             name: NO_STR,
                             arch: NO_STR,
@@ -126,15 +257,15 @@ pub(super) fn parse_chunk(
                         // quick-xml reads on, as it would alone.
                         if hand_read && !empty && kind.is_none() && field == Field::None {
                             let at = position(chunk, &reader);
-                            let (read, open) = package_run(&mut strings, at, pkg, &mut batch)?;
+                            let (read, list) = package_run(&mut strings, at, pkg, &mut batch, &mut open)?;
                             pass_over(&mut reader, &mut skipped, read);
-                            kind = open;
+                            kind = list;
                         }
                     }
                     b"metadata" => {
                         doc.root_seen = true;
                         doc.root_closed |= empty;
-                        doc.announced = attr(e, b"packages")?.and_then(|v| v.parse().ok());
+                        doc.announced = announced(e)?;
                     }
                     tag => {
                         let Some(pkg) = current.as_mut() else { continue };
@@ -173,6 +304,7 @@ pub(super) fn parse_chunk(
                                         pass_over(&mut reader, &mut skipped, read);
                                         if closed {
                                             kind = None;
+                                            open.close(dep_list_tag(k))?;
                                         }
                                     }
                                 }
@@ -187,6 +319,7 @@ pub(super) fn parse_chunk(
             Event::GeneralRef(r) if field != Field::None => push_ref(value.owned(), &r)?,
             Event::End(e) => {
                 let name = e.name();
+                open.close(name.as_ref())?;
                 match name.as_ref() {
                     b"package" => {
                         let Some(mut pkg) = current.take() else {
@@ -198,6 +331,7 @@ pub(super) fn parse_chunk(
                                 doc.parsed
                             )));
                         }
+                        *package_at = None;
                         pkg.deps.end = batch.deps.len() as u32;
                         pkg.files.end = batch.files.len() as u32;
                         batch.packages.push(pkg);
@@ -207,7 +341,7 @@ pub(super) fn parse_chunk(
                     t if dep_kind_of_tag(t).is_some() => kind = None,
                     _ => {
                         if let Some(pkg) = current.as_mut() {
-                            field.store(value.as_str(), &mut strings, pkg, &mut batch);
+                            field.store(value.as_str(), &mut strings, pkg, &mut batch)?;
                         }
                         field = Field::None;
                     }
@@ -221,9 +355,9 @@ pub(super) fn parse_chunk(
                     && let Some(pkg) = current.as_mut()
                 {
                     let at = position(chunk, &reader);
-                    let (read, open) = package_run(&mut strings, at, pkg, &mut batch)?;
+                    let (read, list) = package_run(&mut strings, at, pkg, &mut batch, &mut open)?;
                     pass_over(&mut reader, &mut skipped, read);
-                    kind = open;
+                    kind = list;
                 }
             }
             Event::Eof => break,
@@ -233,6 +367,7 @@ pub(super) fn parse_chunk(
     if current.is_some() {
         return Err(ParseError::Xml("document ends inside a <package> (truncated?)".into()));
     }
+    open.finish()?;
     strings.resolve(&mut batch);
     // The pool keeps these arrays as they are: give back what growing by
     // doubling left unused (a third on average).
@@ -241,6 +376,16 @@ pub(super) fn parse_chunk(
     batch.files.shrink_to_fit();
     batch.pkgids.shrink_to_fit();
     Ok(batch)
+}
+
+/// The `packages` attribute of `<metadata>`: a count, if given.
+pub(crate) fn announced(e: &BytesStart<'_>) -> Result<Option<usize>, ParseError> {
+    attr(e, b"packages")?
+        .map(|v| {
+            v.parse()
+                .map_err(|_| ParseError::Xml(format!("packages=\"{v}\" is not a count of packages")))
+        })
+        .transpose()
 }
 
 fn xml_error(reader: &Reader<&[u8]>, skipped: u64, e: quick_xml::Error) -> ParseError {
@@ -287,7 +432,7 @@ fn walk_attributes<'c>(
             return Ok(());
         }
     }
-    for a in e.attributes().with_checks(false) {
+    for a in e.attributes() {
         let a = a.map_err(|e| ParseError::Xml(e.to_string()))?;
         f(strings, a.key.as_ref(), AttrValue::Xml(&a))?;
     }

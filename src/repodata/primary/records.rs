@@ -7,6 +7,7 @@
 //! It reads no XML itself: the quick-xml reader and the hand-read scanner
 //! hand it the values they found.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use super::caches::{ChunkStrings, ChunkText};
@@ -79,6 +80,12 @@ pub(super) fn dep_list_end_tag(kind: DepKind) -> &'static [u8] {
     }
 }
 
+/// The name of `kind`'s list (`rpm:requires`...), as its tags spell it.
+pub(super) fn dep_list_tag(kind: DepKind) -> &'static [u8] {
+    let end = dep_list_end_tag(kind);
+    end.get(2..end.len() - 1).unwrap_or_default()
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Field {
     None,
@@ -92,8 +99,20 @@ pub(super) enum Field {
 impl Field {
     /// Keeps `text`, the content of this field's element, in the package
     /// being read, whoever read it (quick-xml or [`package_run`](super::scan::package_run)).
-    pub(super) fn store(self, text: &str, strings: &mut ChunkStrings<'_, '_>, pkg: &mut PkgRec, batch: &mut Batch) {
+    /// An empty `<name>` or `<arch>` is an error: libsolv loads no package
+    /// from such a file.
+    pub(super) fn store(
+        self,
+        text: &str,
+        strings: &mut ChunkStrings<'_, '_>,
+        pkg: &mut PkgRec,
+        batch: &mut Batch,
+    ) -> Result<(), ParseError> {
         match self {
+            Field::Name | Field::Arch if text.is_empty() => {
+                let tag = if self == Field::Name { "name" } else { "arch" };
+                return Err(ParseError::Xml(format!("empty <{tag}>")));
+            }
             Field::Name => pkg.name = strings.id(text),
             Field::Arch => pkg.arch = strings.id(text),
             Field::Pkgid => {
@@ -107,6 +126,7 @@ impl Field {
             Field::File => batch.files.push(strings.id(text)),
             Field::None => {}
         }
+        Ok(())
     }
 }
 
@@ -136,12 +156,46 @@ impl AttrValue<'_, '_> {
         self.bytes() == b"1"
     }
 
-    /// The operator of a `flags` value.
-    fn op(&self) -> Result<Option<Op>, ParseError> {
+    /// The value as text, unescaped and normalized when quick-xml read it
+    /// so (only to check it, or to quote it in an error).
+    fn text(&self) -> Result<Cow<'_, str>, ParseError> {
         match self {
-            AttrValue::Xml(a) if needs_normalizing(&a.value) => Ok(Op::from_rpmmd(&attr_value((*a).clone())?)),
-            _ => Ok(Op::from_rpmmd_bytes(self.bytes())),
+            AttrValue::Plain(t) => Ok(Cow::Borrowed(t.text)),
+            AttrValue::Xml(a) => attr_value((*a).clone()),
         }
+    }
+
+    /// The operator of a `flags` value. A `flags` attribute that is not one
+    /// of rpm-md's five (`"eq"`, `"GT "`, `""`) is an error: read as no
+    /// operator it would drop the version, and satisfy the dependency where
+    /// dnf reports it unresolved. No `flags` at all is an unversioned
+    /// dependency.
+    fn op(&self) -> Result<Op, ParseError> {
+        let op = match self {
+            AttrValue::Xml(a) if needs_normalizing(&a.value) => Op::from_rpmmd(&attr_value((*a).clone())?),
+            _ => Op::from_rpmmd_bytes(self.bytes()),
+        };
+        op.ok_or_else(|| {
+            let shown: String = self.text().unwrap_or_default().chars().take(40).collect();
+            ParseError::Xml(format!(
+                "unknown dependency flags={shown:?} (rpm-md has LT, LE, EQ, GE and GT)"
+            ))
+        })
+    }
+
+    /// Checks an `epoch` value: empty (absent) or a decimal number, as rpm
+    /// writes it (libsolv loads nothing from a file with another).
+    fn check_epoch(&self) -> Result<(), ParseError> {
+        let bytes = self.bytes();
+        if bytes.iter().all(u8::is_ascii_digit) {
+            return Ok(());
+        }
+        let text = self.text()?;
+        if text.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(());
+        }
+        let shown: String = text.chars().take(40).collect();
+        Err(ParseError::Xml(format!("epoch={shown:?} is not a number")))
     }
 }
 
@@ -173,7 +227,10 @@ impl EvrAttributes {
         value: AttrValue<'c, '_>,
     ) -> Result<(), ParseError> {
         match key {
-            b"epoch" => self.epoch = strings.attr_id_or_absent(value)?,
+            b"epoch" => {
+                value.check_epoch()?;
+                self.epoch = strings.attr_id_or_absent(value)?;
+            }
             b"ver" => self.version = strings.attr_id(value)?,
             b"rel" => self.release = strings.attr_id_or_absent(value)?,
             _ => {}
@@ -218,7 +275,7 @@ impl EntryAttributes {
     ) -> Result<(), ParseError> {
         match key {
             b"name" => self.dep.name = strings.attr_id(value)?,
-            b"flags" => self.dep.op = value.op()?,
+            b"flags" => self.dep.op = Some(value.op()?),
             b"pre" => self.dep.pre = value.is_one(),
             _ => self.evr.take(strings, key, value)?,
         }

@@ -12,7 +12,10 @@
 use std::ops::Range;
 
 use super::caches::{ChunkStrings, ChunkText, chunk_text};
-use super::records::{AttrValue, Batch, EntryAttributes, Field, PkgRec, dep_kind_of_tag, dep_list_end_tag, is_evr_key};
+use super::reader::OpenElements;
+use super::records::{
+    AttrValue, Batch, EntryAttributes, Field, PkgRec, dep_kind_of_tag, dep_list_end_tag, dep_list_tag, is_evr_key,
+};
 use crate::core::dep::{Dep, DepKind};
 use crate::core::ids::str_hash;
 use crate::repodata::chunks::ParseError;
@@ -121,8 +124,7 @@ const IGNORED_EMPTY: [&[u8]; 4] = [b"time", b"size", b"location", b"rpm:header-r
 /// Where the element at `i` (a `<`) ends when it is one nothing reads,
 /// spelled as createrepo_c writes it: `<summary>`, `<description>` and the
 /// like with text holding no markup and no entity, `<time .../>` and the
-/// like with plain attributes, or the `<format>` start tag. `None` for any
-/// other element or spelling.
+/// like with plain attributes. `None` for any other element or spelling.
 fn ignored_element(b: &[u8], i: usize, name: &[u8], places: &mut [AttrPlace]) -> Option<usize> {
     let after_name = i + 1 + name.len();
     if IGNORED_TEXT.contains(&name) {
@@ -137,9 +139,6 @@ fn ignored_element(b: &[u8], i: usize, name: &[u8], places: &mut [AttrPlace]) ->
             Some(b'/') if b.get(after_name + 1) == Some(&b'>') => Some(after_name + 2),
             _ => None,
         }
-    } else if name == b"format" && b.get(after_name) == Some(&b'>') {
-        // Only its start tag: its content is read tag by tag.
-        Some(after_name + 1)
     } else if IGNORED_EMPTY.contains(&name) {
         match plain_attributes(b, after_name, places) {
             Some((end, _)) if b.get(end..end + 2) == Some(b"/>") => Some(end + 2),
@@ -208,7 +207,8 @@ fn plain_text<'c>(chunk: &'c str, start: usize, name: &[u8]) -> Option<(&'c str,
 /// `<name>`, `<arch>`, `<rpm:sourcerpm>` and `<file>` with plain text,
 /// `<version .../>` with plain attributes, `<checksum type="..."
 /// pkgid="YES">`, the elements nothing reads, dependency lists (their
-/// entries by [`entry_run`]) and `</format>`. quick-xml would make three
+/// entries by [`entry_run`]), `<format>` and `</format>` (kept in `open`,
+/// the elements open, as the list it leaves open is). quick-xml would make three
 /// events of most (four with the whitespace) for the parser to look at.
 /// Stops before the first thing spelled otherwise, which quick-xml then
 /// reads as it reads everything else. Returns how many bytes it read, and
@@ -218,6 +218,7 @@ pub(super) fn package_run(
     at: usize,
     pkg: &mut PkgRec,
     batch: &mut Batch,
+    open: &mut OpenElements<'_>,
 ) -> Result<(usize, Option<DepKind>), ParseError> {
     let chunk = strings.chunk;
     let b = chunk.as_bytes();
@@ -229,11 +230,22 @@ pub(super) fn package_run(
             return Ok((read - at, None));
         }
         if b.get(i..i + 9) == Some(b"</format>") {
+            // Any other element open is quick-xml's to report.
+            if open.innermost() != Some(b"format") {
+                return Ok((read - at, None));
+            }
+            open.close(b"format")?;
             read = i + 9;
             continue;
         }
         let name = element_name(b, i);
         let after_name = i + 1 + name.len();
+        if name == b"format" && b.get(after_name) == Some(&b'>') {
+            // Only its start tag: its content is read tag by tag.
+            open.push(b"format");
+            read = after_name + 1;
+            continue;
+        }
         if let Some(end) = ignored_element(b, i, name, &mut places) {
             read = end;
             continue;
@@ -263,6 +275,7 @@ pub(super) fn package_run(
                 let (n, closed) = entry_run(strings, after_name + 1, kind, &mut batch.deps)?;
                 read = after_name + 1 + n;
                 if !closed {
+                    open.push(dep_list_tag(kind));
                     return Ok((read - at, Some(kind)));
                 }
                 continue;
@@ -271,7 +284,7 @@ pub(super) fn package_run(
         let Some((text, end)) = text_start.and_then(|start| plain_text(chunk, start, name)) else {
             return Ok((read - at, None));
         };
-        field.store(text, strings, pkg, batch);
+        field.store(text, strings, pkg, batch)?;
         read = end;
     }
 }
@@ -282,8 +295,8 @@ pub(super) type AttrPlace = (Range<usize>, Range<usize>);
 /// Reads attributes spelled ` key="value"`, with nothing XML would change
 /// in the value, from `b[from..]` until the end of `b` or a `/>`; their
 /// places go to `out`. Returns where it stopped and how many it read;
-/// `None` for any other spelling, or for more attributes than `out` holds:
-/// quick-xml reads those.
+/// `None` for any other spelling, for a key given twice (quick-xml reports
+/// that), or for more attributes than `out` holds: quick-xml reads those.
 pub(super) fn plain_attributes(b: &[u8], from: usize, out: &mut [AttrPlace]) -> Option<(usize, usize)> {
     let mut i = from;
     let mut n = 0;
@@ -320,6 +333,10 @@ pub(super) fn plain_attributes(b: &[u8], from: usize, out: &mut [AttrPlace]) -> 
             }
         }
         if i == key_start || b.get(i + 1) != Some(&b'"') {
+            return None;
+        }
+        let key = b.get(key_start..i)?;
+        if out.get(..n)?.iter().any(|(k, _)| b.get(k.clone()) == Some(key)) {
             return None;
         }
         let value_start = i + 2;
@@ -658,8 +675,6 @@ mod tests {
             r#"<rpm:entry name="b" flags="EQ" epoch="0" ver="1.0" rel="1.el9"/>"#,
             r#"<rpm:entry name="c" flags="GE" epoch="0" ver="1.0"/>"#,
             r#"<rpm:entry name="d" flags="GE" ver="1.0" epoch="0"/>"#,
-            r#"<rpm:entry name="e" flags="LT" epoch="2" name="e2" ver="1.0" rel="1.el9"/>"#,
-            r#"<rpm:entry name="f" flags="LT" ver="1.0" ver="2.0" rel=""/>"#,
             r#"<rpm:entry name="g" flags="LE" epoch="" ver="1.0" rel="1.el9"/>"#,
             r#"<rpm:entry name="h" flags="EQ" epoch="0" rel="1.el9"/>"#,
             r#"<rpm:entry epoch="0" ver="1.0" rel="1.el9" name="i" flags="EQ"/>"#,
@@ -680,13 +695,31 @@ mod tests {
         // The package's own `<version>` text is the same as its provide's.
         let hand = packages_as_text(&with_requires(&entries.concat()), true).unwrap_or_else(|e| panic!("{e}"));
         assert!(hand[0].contains("Requires a Some(Op(8)) 0:1.0-1.el9 false"), "{hand:?}");
+        // An attribute given twice is an error, read by hand or not, first
+        // in the list or after entries the cache knows (issue 20, point 7).
+        for twice in [
+            r#"<rpm:entry name="e" flags="LT" epoch="2" name="e2" ver="1.0" rel="1.el9"/>"#,
+            r#"<rpm:entry name="f" flags="LT" ver="1.0" ver="2.0" rel=""/>"#,
+        ] {
+            for list in [twice.to_owned(), format!("{}{twice}", entries.concat())] {
+                let xml = with_requires(&list);
+                for hand_read in [true, false] {
+                    let e = packages_as_text(&xml, hand_read).err().map(|e| e.to_string());
+                    assert!(
+                        e.as_deref().is_some_and(|e| e.contains("duplicated attribute")),
+                        "{e:?}\n{xml}"
+                    );
+                }
+            }
+        }
     }
 
     /// Found by the fuzz target: a dependency list whose end tag is
-    /// misspelled stays open into the next package, whose entries then
-    /// belong to it, read by hand or not.
+    /// misspelled stayed open into the next package, whose entries then
+    /// belonged to it. Now the misspelled end tag is an error, read by hand
+    /// or not (issue 20, point 7).
     #[test]
-    fn a_list_left_open_in_one_package_reaches_into_the_next() {
+    fn a_list_whose_end_tag_is_misspelled_is_an_error() {
         let two = format!(
             "{}\n{}",
             XML.replace("</metadata>", ""),
@@ -697,13 +730,20 @@ mod tests {
             r#"<checksum type="sha256" pkgid="YES">abc</checksum><rpm:entry name="stray"/>"#,
             2,
         );
-        let hand = packages_as_text(&xml, true).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(hand, packages_as_text(&xml, false).unwrap_or_else(|e| panic!("{e}")));
-        assert!(hand[1].contains("Requires stray"), "{hand:?}");
+        for hand_read in [true, false] {
+            let e = packages_as_text(&xml, hand_read).err().map(|e| e.to_string());
+            assert!(
+                e.as_deref()
+                    .is_some_and(|e| e.contains("</rpm:reqres> closes <rpm:requires>")),
+                "{e:?}"
+            );
+        }
     }
 
     /// Found by the fuzz target: an element left open collects the text
-    /// that follows it, so a dependency list inside it is not read by hand.
+    /// that follows it, so a dependency list inside it is not read by hand;
+    /// and at `</format>` (or the package's end) it is an error, read by
+    /// hand or not.
     #[test]
     fn hand_read_runs_wait_while_a_field_collects_text() {
         let xml = XML
@@ -714,8 +754,14 @@ mod tests {
             .replace("<rpm:requires><rpm:entry", "<rpm:requires>\n      <rpm:entry")
             .replace("</rpm:requires>", "\n    </rpm:requires>")
             .replace("\n    <file>/usr/bin/foo</file>", "");
-        let hand = packages_as_text(&xml, true).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(hand, packages_as_text(&xml, false).unwrap_or_else(|e| panic!("{e}")));
+        for hand_read in [true, false] {
+            let e = packages_as_text(&xml, hand_read).err().map(|e| e.to_string());
+            assert!(
+                e.as_deref()
+                    .is_some_and(|e| e.contains("</format> closes <rpm:sourcerpm>")),
+                "{e:?}"
+            );
+        }
     }
 
     #[test]
