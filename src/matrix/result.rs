@@ -306,7 +306,7 @@ impl DriftReport {
         self.result
             .iter()
             .flat_map(|r| &r.packages)
-            .filter(|p| p.verdict == "violation")
+            .filter(|p| p.verdict.is_violation())
             .map(|p| p.name.as_str())
             .collect()
     }
