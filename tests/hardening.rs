@@ -321,7 +321,10 @@ fn unknown_dependency_flags_are_malformed_metadata() {
         // Double quotes are read by hand, single ones by quick-xml.
         for quote in ['"', '\''] {
             let entry = format!(r#"<rpm:entry name="libfoo" flags={quote}{flags}{quote} epoch="0" ver="2" rel="1"/>"#);
-            let (_dir, repo) = repo_of("f", &primary(&[provider.clone(), package_with_entries("needy", &entry)]));
+            let (_dir, repo) = repo_of(
+                "f",
+                &primary(&[provider.clone(), package_with_entries("needy", &entry)]),
+            );
             let r = run(&["closure", "--repo", &repo], None, Duration::from_secs(120));
             assert_error(&r, &["primary.xml", "needy-1-1.x86_64", "unknown dependency flags"]);
         }
@@ -330,7 +333,10 @@ fn unknown_dependency_flags_are_malformed_metadata() {
     // or not) is unresolved (libfoo is version 1), and without flags it is met.
     for flags in ["GE", "G&#69;"] {
         let entry = format!(r#"<rpm:entry name="libfoo" flags="{flags}" epoch="0" ver="2" rel="1"/>"#);
-        let (_dir, repo) = repo_of("f", &primary(&[provider.clone(), package_with_entries("needy", &entry)]));
+        let (_dir, repo) = repo_of(
+            "f",
+            &primary(&[provider.clone(), package_with_entries("needy", &entry)]),
+        );
         let r = run(&["closure", "--repo", &repo], None, Duration::from_secs(120));
         assert_eq!(r.code, Some(1), "{}", r.stderr);
     }
@@ -357,17 +363,42 @@ fn malformed_xml_is_an_error_naming_file_and_package() {
     // (what, from, to, expected in the message); `from` is replaced in
     // package "bad" only.
     let cases: &[(&str, &str, &str, &[&str])] = &[
-        ("end tag of another element", "<summary>s</summary>", "<summary>s</summarx>", &["</summarx> closes <summary>", "bad-1-1.x86_64"]),
+        (
+            "end tag of another element",
+            "<summary>s</summary>",
+            "<summary>s</summarx>",
+            &["</summarx> closes <summary>", "bad-1-1.x86_64"],
+        ),
         (
             "end tag of another element, read by quick-xml",
             "<summary>s</summary>",
             "<summary>s &amp; t</summarx>",
             &["</summarx> closes <summary>", "bad-1-1.x86_64"],
         ),
-        ("element left open", "<summary>s</summary>", "<summary><b>s</summary>", &["</summary> closes <b>", "bad-1-1.x86_64"]),
-        ("<format> left open", "</format>", "", &["</package> closes <format>", "bad-1-1.x86_64"]),
-        ("a dependency list left open", "</rpm:requires>", "", &["</format> closes <rpm:requires>", "bad-1-1.x86_64"]),
-        ("NUL byte", "<description>d</description>", "<description>d\0</description>", &["NUL byte", "bad-1-1.x86_64"]),
+        (
+            "element left open",
+            "<summary>s</summary>",
+            "<summary><b>s</summary>",
+            &["</summary> closes <b>", "bad-1-1.x86_64"],
+        ),
+        (
+            "<format> left open",
+            "</format>",
+            "",
+            &["</package> closes <format>", "bad-1-1.x86_64"],
+        ),
+        (
+            "a dependency list left open",
+            "</rpm:requires>",
+            "",
+            &["</format> closes <rpm:requires>", "bad-1-1.x86_64"],
+        ),
+        (
+            "NUL byte",
+            "<description>d</description>",
+            "<description>d\0</description>",
+            &["NUL byte", "bad-1-1.x86_64"],
+        ),
         (
             "attribute twice",
             r#"<version epoch="0" ver="1" rel="1"/>"#,
@@ -386,8 +417,18 @@ fn malformed_xml_is_an_error_naming_file_and_package() {
             r#"<rpm:entry name="a" name="b"/>"#,
             &["duplicated attribute", "bad-1-1.x86_64"],
         ),
-        ("empty name", "<name>bad</name>", "<name></name>", &["empty <name>", "bad-1-1.x86_64.rpm"]),
-        ("empty arch", "<arch>x86_64</arch>", "<arch></arch>", &["empty <arch>", "bad"]),
+        (
+            "empty name",
+            "<name>bad</name>",
+            "<name></name>",
+            &["empty <name>", "bad-1-1.x86_64.rpm"],
+        ),
+        (
+            "empty arch",
+            "<arch>x86_64</arch>",
+            "<arch></arch>",
+            &["empty <arch>", "bad"],
+        ),
         (
             "epoch not a number",
             r#"<version epoch="0" ver="1" rel="1"/>"#,
@@ -421,7 +462,11 @@ fn malformed_xml_is_an_error_naming_file_and_package() {
     // Of the document, not of a package.
     for (from, to, want) in [
         (r#"packages="2""#, r#"packages="-1""#, r#"packages="-1" is not a count"#),
-        (r#"packages="2""#, r#"packages="two""#, r#"packages="two" is not a count"#),
+        (
+            r#"packages="2""#,
+            r#"packages="two""#,
+            r#"packages="two" is not a count"#,
+        ),
         ("</metadata>", "</metadata><package type=\"rpm\"/>", "after </metadata>"),
     ] {
         let xml = good.replacen(from, to, 1);
