@@ -300,7 +300,7 @@ pub(super) type AttrPlace = (Range<usize>, Range<usize>);
 pub(super) fn plain_attributes(b: &[u8], from: usize, out: &mut [AttrPlace]) -> Option<(usize, usize)> {
     let mut i = from;
     let mut n = 0;
-    let (mut seen, mut by_text) = (0u8, false);
+    let mut seen = 0u8;
     loop {
         let before = i;
         while b.get(i) == Some(&b' ') {
@@ -339,16 +339,16 @@ pub(super) fn plain_attributes(b: &[u8], from: usize, out: &mut [AttrPlace]) -> 
         if i == key_start || b.get(i + 1) != Some(&b'"') {
             return None;
         }
-        // A key given twice: quick-xml reads the tag, and reports it. Once
-        // a key was read byte by byte (another key, or a known one at the
-        // end of the chunk), keys are compared as texts.
-        if bit != 0 && !by_text {
+        // A key given twice: quick-xml reads the tag, and reports it. A
+        // known key that has a value is always known at a glance (it and
+        // `=""` fill the six bytes looked at), so a key read byte by byte
+        // is never one of them: those are compared as texts.
+        if bit != 0 {
             if seen & bit != 0 {
                 return None;
             }
             seen |= bit;
         } else {
-            by_text = true;
             let key = b.get(key_start..i)?;
             if out.get(..n)?.iter().any(|(k, _)| b.get(k.clone()) == Some(key)) {
                 return None;
