@@ -84,6 +84,7 @@ fn synthetic(c: &mut Criterion) {
                     Evr::new(None, &v, Some(&format!("{}.{dist}", 1 + i % 3))),
                 )
             }),
+            true,
         )
     };
     let ours = mk("ours", "el9", 0);

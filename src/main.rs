@@ -202,9 +202,6 @@ fn run_change(args: ChangeArgs) -> ExitCode {
     if targets.is_empty() {
         return fail("no target repositories: give at least one --repo NAME=LOCATION");
     }
-    if let ChangeMode::Install = args.mode {
-        return fail("--mode install: installcheck is not available in this build yet; use --mode closure");
-    }
     let adds = args
         .add
         .iter()
@@ -230,6 +227,10 @@ fn run_change(args: ChangeArgs) -> ExitCode {
         nvrs: args.nvr,
         sources: args.source,
         remove_sources: args.remove_sources,
+        mode: match args.mode {
+            ChangeMode::Closure => change::Mode::Closure,
+            ChangeMode::Install => change::Mode::Install,
+        },
         closure: rpmatrix::closure::ClosureOptions {
             check: args.check,
             arches: args.arches,
@@ -298,8 +299,8 @@ fn run_installcheck(args: InstallcheckArgs) -> ExitCode {
     std::process::exit(i32::from(code))
 }
 
-fn print_outcome(report: &MatrixReport) {
-    out!("{}", report::table::details(report));
+fn print_outcome(report: &MatrixReport, level: report::table::Detail) {
+    out!("{}", report::table::details_at(report, level));
     let count = |s: matrix::Status| report.cells.iter().filter(|c| c.status == s).count();
     outln!(
         "\n{} cells: {} pass, {} fail, {} waived, {} error",
@@ -369,7 +370,7 @@ fn run_matrix(args: RunArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(&e),
     };
-    print_outcome(&result);
+    print_outcome(&result, args.detail.level());
     if let Some((name, b)) = &opts.baseline {
         let d = matrix::baseline::unified_diff(b, &result, name, "this run");
         if !d.is_empty() {
@@ -408,14 +409,21 @@ fn list_cells(args: CellsArgs) -> ExitCode {
 }
 
 fn merge(args: MergeArgs) -> ExitCode {
+    let plan = match &args.matrix {
+        Some(m) => match Plan::from_path(m) {
+            Ok(p) => Some(p),
+            Err(e) => return fail(&e.to_string()),
+        },
+        None => None,
+    };
     let mut parts = Vec::new();
     for p in &args.results {
         match matrix::baseline::read(p) {
-            Ok(r) => parts.push(r),
+            Ok(r) => parts.push((p.display().to_string(), r)),
             Err(e) => return fail(&e),
         }
     }
-    let merged = match MatrixReport::merge(parts) {
+    let merged = match MatrixReport::merge(parts, plan.as_ref()) {
         Ok(m) => m,
         Err(e) => return fail(&e),
     };
@@ -423,7 +431,7 @@ fn merge(args: MergeArgs) -> ExitCode {
     for c in &merged.cells {
         outln!("{}", report::table::row(c));
     }
-    print_outcome(&merged);
+    print_outcome(&merged, args.detail.level());
     if let Err(e) = args.reports.write(&merged) {
         return fail(&e);
     }
@@ -473,10 +481,11 @@ fn run_drift(args: DriftArgs) -> ExitCode {
         only: args.only,
         load: args.fetch.options(&args.basearch.basearch),
     };
-    let result = match drift::run(&plan) {
+    let mut result = match drift::run(&plan) {
         Ok(r) => r,
         Err(e) => return fail(&e.to_string()),
     };
+    result.show_statuses = args.status;
     let changes = match &args.baseline {
         Some(path) => match drift_report::read_baseline(&result, path) {
             Ok(c) => Some(c),

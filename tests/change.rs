@@ -1,6 +1,8 @@
 //! `rpmatrix change` on fixtures/change (fixtures/change/build.sh): each case
-//! of issue 22, and the after-states checked against `dnf repoclosure` run
-//! on repositories this test builds with createrepo_c from the fixture rpms.
+//! of issue 22, and the after-states checked against `dnf repoclosure`
+//! (closure mode) or libsolv's installcheck (tests/oracle/installcheck.py,
+//! install mode) run on repositories this test builds with createrepo_c from
+//! the fixture rpms.
 
 mod common;
 
@@ -9,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{root, rpmatrix};
-use rpmatrix::change::{self, Add, ChangeReport, ChangeRequest, Verdict};
+use rpmatrix::change::{self, Add, ChangeReport, ChangeRequest, Mode, Verdict};
 use rpmatrix::closure::ClosureOptions;
 use rpmatrix::fetch::RepoSpec;
 
@@ -45,8 +47,35 @@ fn request(builds: &[&str], untag: &[&str]) -> ChangeRequest {
 
 fn run(builds: &[&str], untag: &[&str]) -> ChangeReport {
     let report = change::run(&request(builds, untag)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.mode, "closure");
     oracle(builds, untag, &report);
     report
+}
+
+/// As [`run`], in install mode, checked against libsolv.
+fn run_install(builds: &[&str], untag: &[&str]) -> ChangeReport {
+    let req = ChangeRequest {
+        mode: Mode::Install,
+        ..request(builds, untag)
+    };
+    let report = change::run(&req).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.mode, "install");
+    assert!(
+        report
+            .new
+            .iter()
+            .chain(&report.fixed)
+            .chain(&report.still_broken)
+            .all(|f| f.requires.is_empty() && !f.root_cause.is_empty()),
+        "{report:#?}"
+    );
+    install_oracle(builds, untag, &report);
+    report
+}
+
+/// NEVRAs of a list of findings (install mode: one per package).
+fn nevras(list: &[change::Finding]) -> BTreeSet<String> {
+    list.iter().map(|f| f.nevra.clone()).collect()
 }
 
 /// (nevra, requires) of a list of findings.
@@ -127,9 +156,46 @@ fn dnf_closure_of(repos: &[(&str, &Path)], check: &[&str]) -> BTreeSet<(String, 
     found
 }
 
+/// libsolv's uninstallable packages (NEVRAs) among those of `check`
+/// (tests/oracle/installcheck.py, one solver job per package).
+fn libsolv_uninstallable(repos: &[(&str, &Path)], check: &str) -> BTreeSet<String> {
+    let out = common::python3_with(&["solv"])
+        .arg(root().join("tests/oracle/installcheck.py"))
+        .args(["--basearch", "x86_64", "--check", check])
+        .args(repos.iter().map(|(n, p)| format!("{n}={}", p.display())))
+        .output()
+        .unwrap_or_else(|e| panic!("installcheck.py: {e}"));
+    assert!(
+        out.status.success(),
+        "installcheck.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split('\t').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Checks an install-mode report against libsolv: before = fixed + still
+/// broken (on base + rel), after = new + still broken (on base + the
+/// after-state repository).
+fn install_oracle(builds: &[&str], untag: &[&str], report: &ChangeReport) {
+    let rel = fx().join("repos/rel");
+    let base = fx().join("repos/base");
+    let before = libsolv_uninstallable(&[("base", &base), ("rel", &rel)], "rel");
+    let mut expect_before = nevras(&report.fixed);
+    expect_before.extend(still_before(report).into_iter().map(|(n, _)| n));
+    assert_eq!(before, expect_before, "before-state differs from libsolv");
+    let after = after_repo(builds, untag);
+    let libsolv_after = libsolv_uninstallable(&[("base", &base), ("after", after.path())], "after");
+    let mut expect_after = nevras(&report.new);
+    expect_after.extend(nevras(&report.still_broken));
+    assert_eq!(libsolv_after, expect_after, "after-state differs from libsolv");
+}
+
 /// Checks the report against dnf: before = fixed + still broken (dnf on rel),
-/// after = new + still broken (dnf on rel with every binary of a replaced or
-/// untagged source taken out and the builds added, made by createrepo_c).
+/// after = new + still broken (dnf on the after-state repository).
 fn oracle(builds: &[&str], untag: &[&str], report: &ChangeReport) {
     let rel = fx().join("repos/rel");
     let base = fx().join("repos/base");
@@ -137,7 +203,17 @@ fn oracle(builds: &[&str], untag: &[&str], report: &ChangeReport) {
     let mut expect_before = rows(&report.fixed);
     expect_before.extend(still_before(report));
     assert_eq!(before, expect_before, "before-state differs from dnf");
+    let after = after_repo(builds, untag);
+    let dnf_after = dnf_closure(&[("base", &base), ("after", after.path())], "after");
+    let mut expect_after = rows(&report.new);
+    expect_after.extend(rows(&report.still_broken));
+    assert_eq!(dnf_after, expect_after, "after-state differs from dnf");
+}
 
+/// The after-state of rel as a repository made by createrepo_c: every binary
+/// of a replaced or untagged source taken out, the builds added.
+fn after_repo(builds: &[&str], untag: &[&str]) -> tempfile::TempDir {
+    let rel = fx().join("repos/rel");
     let after = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mut build_rpms = Vec::new();
     for b in builds {
@@ -164,10 +240,7 @@ fn oracle(builds: &[&str], untag: &[&str], report: &ChangeReport) {
         .status()
         .unwrap_or_else(|e| panic!("createrepo_c: {e}"));
     assert!(status.success(), "createrepo_c failed");
-    let dnf_after = dnf_closure(&[("base", &base), ("after", after.path())], "after");
-    let mut expect_after = rows(&report.new);
-    expect_after.extend(rows(&report.still_broken));
-    assert_eq!(dnf_after, expect_after, "after-state differs from dnf");
+    after
 }
 
 #[test]
@@ -282,6 +355,77 @@ fn a_break_only_two_builds_cause_together_is_found_by_trying_them_apart() {
     assert_eq!(verdict(&r, "shy-2.0-1"), Verdict::Reject);
     // Either alone breaks nothing.
     assert!(run(&["shx-2.0-1"], &[]).new.is_empty());
+}
+
+/// A build that adds a Conflicts with a package its dependents also need
+/// breaks installability but no Requires: install mode rejects it, naming
+/// the conflict, where closure mode accepts it.
+#[test]
+fn a_new_conflict_is_rejected_in_install_mode_and_accepted_in_closure_mode() {
+    let closure = run(&["cx-2.0-1"], &[]);
+    assert!(closure.new.is_empty(), "{:#?}", closure.new);
+    assert_eq!(verdict(&closure, "cx-2.0-1"), Verdict::Accept);
+
+    let install = run_install(&["cx-2.0-1"], &[]);
+    assert_eq!(nevras(&install.new), BTreeSet::from(["app-cx-1.0-1.noarch".to_owned()]));
+    let f = &install.new[0];
+    assert_eq!(f.blame, ["cx-2.0-1"]);
+    assert_eq!(
+        f.root_cause,
+        "cx-2.0-1.noarch conflicts with cb-base provided by cb-base-1.0-1.noarch"
+    );
+    assert!(f.why.contains("cx-2.0-1 brings cx-2.0-1.noarch"), "{}", f.why);
+    assert_eq!(verdict(&install, "cx-2.0-1"), Verdict::Reject);
+    let c = &install.changes[0];
+    assert_eq!(
+        c.problems,
+        [
+            "app-cx-1.0-1.noarch cannot be installed: cx-2.0-1.noarch conflicts with cb-base provided by cb-base-1.0-1.noarch"
+        ]
+    );
+    // The packages broken before (missing capabilities) stay broken, apart.
+    assert_eq!(
+        nevras(&install.still_broken),
+        BTreeSet::from(["app-f-1.0-1.noarch".to_owned(), "old-broken-1.0-1.noarch".to_owned()])
+    );
+}
+
+/// The closure-mode cases in install mode: a missing capability sinks a
+/// package as an unresolved Requires does, attributed the same way.
+#[test]
+fn install_mode_attributes_as_closure_mode_does() {
+    let r = run_install(&["liba-2.0-1"], &[]);
+    assert_eq!(nevras(&r.new), BTreeSet::from(["app-a-1.0-1.noarch".to_owned()]));
+    assert_eq!(r.new[0].blame, ["liba-2.0-1"]);
+    assert!(r.new[0].why.contains("liba-extra-1.0-1.noarch"), "{}", r.new[0].why);
+
+    let r = run_install(&[], &["libu"]);
+    assert_eq!(nevras(&r.new), BTreeSet::from(["app-u-1.0-1.noarch".to_owned()]));
+    assert_eq!(r.new[0].blame, ["libu"]);
+    assert!(r.new[0].why.contains("untagging libu"), "{}", r.new[0].why);
+
+    let r = run_install(&["app-f-1.1-1"], &[]);
+    assert!(r.new.is_empty(), "{:#?}", r.new);
+    assert_eq!(nevras(&r.fixed), BTreeSet::from(["app-f-1.0-1.noarch".to_owned()]));
+    assert_eq!(r.fixed[0].blame, ["app-f-1.1-1"]);
+
+    let r = run_install(&["harmless-1.1-1", "libb-2.0-1", "newdep-2.0-1", "cx-2.0-1"], &[]);
+    assert_eq!(verdict(&r, "harmless-1.1-1"), Verdict::Accept);
+    assert_eq!(verdict(&r, "libb-2.0-1"), Verdict::Reject);
+    assert_eq!(verdict(&r, "newdep-2.0-1"), Verdict::Reject);
+    assert_eq!(verdict(&r, "cx-2.0-1"), Verdict::Reject);
+    let app_b = r
+        .new
+        .iter()
+        .find(|f| f.name == "app-b")
+        .unwrap_or_else(|| panic!("{:#?}", r.new));
+    assert_eq!(app_b.blame, ["libb-2.0-1"]);
+    assert_eq!(app_b.root_cause, "nothing provides libb < 2.0");
+
+    let r = run_install(&["shx-2.0-1", "shy-2.0-1"], &[]);
+    assert_eq!(nevras(&r.new), BTreeSet::from(["app-s-1.0-1.noarch".to_owned()]));
+    assert_eq!(r.new[0].blame, ["shx-2.0-1", "shy-2.0-1"]);
+    assert!(r.new[0].why.starts_with("only together"), "{}", r.new[0].why);
 }
 
 /// A build read from its .rpm files is the same package as the build read
@@ -478,6 +622,83 @@ fn cli_reports_and_exit_codes() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--remove-source nope"));
+}
+
+#[test]
+fn cli_install_mode_says_so_in_every_report() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (json, junit, summary) = (
+        dir.path().join("c.json"),
+        dir.path().join("c.xml"),
+        dir.path().join("c.md"),
+    );
+    let out = rpmatrix()
+        .args([
+            "change",
+            "--repo",
+            "base=fixtures/change/repos/base",
+            "--repo",
+            "rel=fixtures/change/repos/rel",
+            "--check",
+            "rel",
+            "--mode",
+            "install",
+            "--add",
+            "fixtures/change/builds/cx-2.0-1",
+            "--json",
+        ])
+        .arg(&json)
+        .arg("--junit")
+        .arg(&junit)
+        .arg("--summary")
+        .arg(&summary)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("--mode install"), "{stdout}");
+    assert!(stdout.contains("REJECT  cx-2.0-1"), "{stdout}");
+    assert!(
+        stdout.contains("app-cx-1.0-1.noarch (rel) cannot be installed: cx-2.0-1.noarch conflicts with cb-base"),
+        "{stdout}"
+    );
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(doc["mode"], "install");
+    assert!(doc["new"][0].get("requires").is_none(), "{}", doc["new"][0]);
+    let chain = doc["new"][0]["problems"].as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        chain.last().map(|p| p["kind"].clone()),
+        Some("conflicts".into()),
+        "{}",
+        doc["new"][0]
+    );
+    let (xml, report) = common::read_junit(&junit);
+    assert!(xml.contains(r#"name="mode" value="install""#), "{xml}");
+    assert_eq!(report.test_suites[0].failures, 1, "{xml}");
+    let md = std::fs::read_to_string(&summary).unwrap_or_default();
+    assert!(md.contains("`--mode install`"), "{md}");
+    assert!(md.contains("`app-cx-1.0-1.noarch` cannot be installed"), "{md}");
+    // The same build in closure mode breaks nothing.
+    rpmatrix()
+        .args([
+            "change",
+            "--repo",
+            "base=fixtures/change/repos/base",
+            "--repo",
+            "rel=fixtures/change/repos/rel",
+            "--check",
+            "rel",
+            "--add",
+            "fixtures/change/builds/cx-2.0-1",
+        ])
+        .assert()
+        .code(0);
 }
 
 /// CentOS Stream 9 BaseOS + AppStream, and as the change newer builds of 20

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 
 use assert_cmd::Command;
+use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 use rpmatrix::core::evr::Evr;
 use rpmatrix::drift::{self, Distance, DriftPlan, DriftResult, SideSpec, Status, Verdict};
@@ -401,4 +402,126 @@ fn real_ocata_vs_centos75() {
 #[ignore = "needs ../shared/data/real"]
 fn real_centos72_vs_centos75() {
     real_case("c72-vs-c75", "centos7.2.1511-os-x86_64", "centos7.5.1804-dvd-x86_64");
+}
+
+/// Issue 19.5: an rdoinfo N-V-R has no epoch, which means "unknown", not 0.
+/// fedora has epoch-pkg 1:1.5-1.fc40; the tag's 2.0-1.el9s is ahead of it
+/// when epochs are left out, and the report says they were.
+#[test]
+fn rdoinfo_nvrs_without_an_epoch_are_compared_without_epochs() {
+    let pl = DriftPlan {
+        ours: vec![side("rdoinfo:test-release")],
+        theirs: vec![side(&format!("fedora={}", fx("fedora")))],
+        rdoinfo: Some(fx("rdoinfo").into()),
+        only: vec!["epoch-pkg".into(), "same-pkg".into()],
+        ..DriftPlan::default()
+    };
+    let r = run(&pl);
+    let p = by_name(&r);
+    assert_eq!(p["epoch-pkg"].status, Status::Ahead, "{:?}", p["epoch-pkg"]);
+    assert_eq!(p["epoch-pkg"].distance, Some(Distance::Major));
+    assert!(p["epoch-pkg"].epochs_ignored);
+    assert!(
+        !p["same-pkg"].epochs_ignored,
+        "no epoch on either side: nothing was left out"
+    );
+    let table = drift_report::table(&r, None, false);
+    assert!(
+        table.contains("1 package compared without epochs") && table.contains(": epoch-pkg"),
+        "{table}"
+    );
+    let json = drift_report::json(&r, None).unwrap_or_else(|e| panic!("{e}"));
+    assert!(json.contains("\"epochs_ignored\": true"), "{json}");
+    // From repository data an absent epoch is 0: the same build is behind by epoch.
+    let repo = run(&DriftPlan {
+        ours: vec![side(&format!("ours={}", fx("ours")))],
+        theirs: vec![side(&format!("fedora={}", fx("fedora")))],
+        only: vec!["epoch-pkg".into()],
+        ..DriftPlan::default()
+    });
+    assert_eq!(repo.packages[0].status, Status::Behind);
+    assert_eq!(repo.packages[0].distance, Some(Distance::Epoch));
+    assert!(!repo.packages[0].epochs_ignored);
+}
+
+/// Issue 19.6: a baseline taken without --only is filtered by the same
+/// selection; packages outside it are not "gone".
+#[test]
+fn only_filters_the_baseline_by_the_same_selection() {
+    let fedora = format!("fedora={}", fx("fedora"));
+    let ours = format!("ours={}", fx("ours"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let json = dir.path().join("full.json");
+    let out = cli()
+        .args(["drift", "--ours", &ours, "--theirs", &fedora, "--format", "json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&json, &out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    cli()
+        .args([
+            "drift",
+            "--ours",
+            &ours,
+            "--theirs",
+            &fedora,
+            "--only",
+            "same-*",
+            "--baseline",
+        ])
+        .arg(&json)
+        .assert()
+        .code(0)
+        .stdout(contains("Changed since baseline (0):"))
+        .stdout(contains("(absent)").not());
+    // The selection is kept in the JSON, so a narrow baseline read by a wide run is filtered too.
+    let narrow = dir.path().join("narrow.json");
+    let out = cli()
+        .args([
+            "drift", "--ours", &ours, "--theirs", &fedora, "--only", "same-*", "--format", "json",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&narrow, &out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"only\""));
+}
+
+/// Issue 19: `--status` lists only some statuses (violations always), and
+/// violations come first.
+#[test]
+fn status_filter_lists_violations_first() {
+    let fedora = format!("fedora={}", fx("fedora"));
+    let ours = format!("ours={}", fx("ours"));
+    let out = cli()
+        .args([
+            "drift",
+            "--ours",
+            &ours,
+            "--theirs",
+            &fedora,
+            "--policy",
+            &fx("policy.toml"),
+        ])
+        .args(["--status", "same,release-behind"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<&str> = stdout.lines().skip(1).take_while(|l| !l.is_empty()).collect();
+    let first_ok = rows.iter().position(|l| !l.contains("VIOLATION")).unwrap_or(rows.len());
+    assert!(first_ok > 0, "violations are listed first:\n{stdout}");
+    assert!(
+        rows[first_ok..]
+            .iter()
+            .all(|l| l.split_whitespace().any(|w| w == "same" || w == "release-behind")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("(--status same,release-behind; policy violations are always listed)"),
+        "{stdout}"
+    );
+    cli()
+        .args(["drift", "--ours", &ours, "--theirs", &fedora, "--status", "behnd"])
+        .assert()
+        .code(2)
+        .stderr(contains("unknown status \"behnd\""));
 }

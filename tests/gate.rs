@@ -593,3 +593,138 @@ fn one_policy_violation_is_singular() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("\n1 policy violation\n"), "{stdout}");
 }
+
+/// Output volume: a cell with many failures is grouped by problem in the
+/// terminal (new failures are still listed one by one), `--quiet` prints no
+/// package, `--verbose` every one; the Markdown groups by problem and folds.
+#[test]
+fn big_cells_are_grouped_by_problem_and_quiet_and_verbose_work() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<String> = (0..45).map(|i| format!("pkg{i:02}")).collect();
+    let packages: Vec<(&str, &[&str])> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), if i < 40 { &["missing-a"][..] } else { &["missing-b"][..] }))
+        .collect();
+    common::tiny_repo(&dir.path().join("big"), &packages);
+    write(
+        dir.path(),
+        "m.toml",
+        "[repos.big]\npath = \"big\"\n[[cells]]\nname = \"big\"\ncheck = [\"big\"]\n",
+    );
+    let out = run_in(dir.path(), &["run", "m.toml", "--summary", "s.md", "--json", "r.json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("45 packages failing, by problem"), "{stdout}");
+    assert!(stdout.contains("   40 × missing-a\n"), "{stdout}");
+    assert!(stdout.contains("    5 × missing-b\n"), "{stdout}");
+    assert!(stdout.contains("+34 more"), "{stdout}");
+    assert!(!stdout.contains("package: pkg00"), "{stdout}");
+    assert!(stdout.lines().count() < 20, "{stdout}");
+    let md = std::fs::read_to_string(dir.path().join("s.md")).unwrap_or_default();
+    assert!(md.contains("### Failing packages by problem (2 problems)"), "{md}");
+    assert!(md.contains("| `missing-a` | 40 | big |"), "{md}");
+    assert!(md.contains("### Failures (45)"), "{md}");
+
+    let quiet = run_in(dir.path(), &["run", "m.toml", "--quiet"]);
+    assert_eq!(quiet.status.code(), Some(1), "{}", text(&quiet));
+    let q = String::from_utf8_lossy(&quiet.stdout);
+    assert!(!q.contains("missing-a") && q.contains("1 cells: 0 pass, 1 fail"), "{q}");
+
+    let verbose = run_in(dir.path(), &["run", "m.toml", "--verbose"]);
+    let v = String::from_utf8_lossy(&verbose.stdout);
+    assert_eq!(v.matches("\npackage: pkg").count(), 45, "{v}");
+
+    // With a baseline that lacks two of them, those two are listed in full, the rest grouped.
+    let mut base = read_report(&dir.path().join("r.json"));
+    base.cells[0]
+        .failures
+        .retain(|f| f.name != "pkg00" && f.name != "pkg41");
+    let json = serde_json::to_string(&base).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.path().join("base.json"), json).unwrap_or_else(|e| panic!("{e}"));
+    let out = run_in(
+        dir.path(),
+        &["run", "m.toml", "--baseline", "base.json", "--summary", "s2.md"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let md = std::fs::read_to_string(dir.path().join("s2.md")).unwrap_or_default();
+    assert!(md.contains("### Still failing (43)"), "{md}");
+    assert!(
+        md.contains("<details><summary>33 more</summary>") && md.contains("</details>"),
+        "{md}"
+    );
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("package: pkg00-1-1.noarch from big (new)"), "{s}");
+    assert!(s.contains("package: pkg41-1-1.noarch from big (new)"), "{s}");
+    assert!(
+        s.contains("43 packages still failing (in the baseline too), by problem"),
+        "{s}"
+    );
+}
+
+/// `merge --matrix`: a cell of the matrix without a result is an error (its
+/// CI job never reported), a result of another matrix is refused, cells are
+/// in matrix order.
+#[test]
+fn merge_with_the_matrix_reports_missing_cells_and_refuses_other_matrices() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let repos = format!(
+        "[repos.base]\npath = \"{}\"\n[repos.app]\npath = \"{}\"\n",
+        fixture("gate-base-before"),
+        fixture("gate-app-before")
+    );
+    let cells = |names: &[&str]| -> String {
+        names
+            .iter()
+            .map(|n| format!("[[cells]]\nname = \"{n}\"\ncheck = [\"app\"]\nlookaside = [\"base\"]\n"))
+            .collect()
+    };
+    write(
+        dir.path(),
+        "m.toml",
+        &format!("{repos}{}", cells(&["zeta", "alpha", "mid"])),
+    );
+    write(dir.path(), "other.toml", &format!("{repos}{}", cells(&["elsewhere"])));
+    for (m, cell) in [("m.toml", "zeta"), ("m.toml", "alpha"), ("other.toml", "elsewhere")] {
+        let out = run_in(
+            dir.path(),
+            &["run", m, "--cell", cell, "--json", &format!("{cell}.json")],
+        );
+        assert!(out.status.code().is_some_and(|c| c < 2), "{}", text(&out));
+    }
+    let out = run_in(
+        dir.path(),
+        &[
+            "merge",
+            "zeta.json",
+            "alpha.json",
+            "--matrix",
+            "m.toml",
+            "--json",
+            "merged.json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let merged = read_report(&dir.path().join("merged.json"));
+    let order: Vec<&str> = merged.cells.iter().map(|c| c.cell.name.as_str()).collect();
+    assert_eq!(order, ["zeta", "alpha", "mid"], "matrix order");
+    let mid = &merged.cells[2];
+    assert_eq!(mid.status, rpmatrix::matrix::Status::Error);
+    assert!(mid.error.as_deref().unwrap_or("").contains("no result for this cell"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("[mid] ERROR: no result for this cell"));
+
+    let out = run_in(dir.path(), &["merge", "zeta.json", "elsewhere.json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("elsewhere.json is a result of matrix"),
+        "{}",
+        text(&out)
+    );
+    let out = run_in(dir.path(), &["merge", "elsewhere.json", "--matrix", "m.toml"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cell 'elsewhere' is not in m.toml"),
+        "{}",
+        text(&out)
+    );
+}

@@ -1,18 +1,22 @@
 //! Before and after compared: new, fixed and still-broken findings, each new
 //! one attributed to the change(s) responsible, a verdict per change, and
-//! the builds that only work together.
+//! the builds that only work together. In closure mode a finding is one
+//! unresolved Requires of one package; in install mode one package that
+//! cannot be installed (whatever its root cause), so that a package broken
+//! before and after for another reason is still broken, not new and fixed.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::state::{ChangeKind, ChangeSet};
-use super::{ChangeError, ChangeRequest, SCHEMA};
+use super::{ChangeError, ChangeRequest, Mode, SCHEMA};
 use crate::closure::{ClosureOptions, ClosureResult};
 use crate::core::dep::DepKind;
 use crate::core::evr;
 use crate::core::ids::{EvrId, NO_EVR, PkgId, StrId};
 use crate::engine::Loaded;
+use crate::installcheck::{InstallcheckResult, Problem};
 use crate::pool::{NameKind, Pool};
 
 /// Accept or reject.
@@ -25,7 +29,8 @@ pub enum Verdict {
     Reject,
 }
 
-/// One unresolved Requires of one package.
+/// One unresolved Requires of one package (closure mode), or one package
+/// that cannot be installed (install mode).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Finding {
     /// The broken package's NEVRA.
@@ -36,8 +41,17 @@ pub struct Finding {
     pub arch: String,
     /// Its repository (a target, or the repository of the proposed builds).
     pub repo: String,
-    /// The capability nothing provides, as dnf prints it.
+    /// The capability nothing provides, as dnf prints it (closure mode;
+    /// empty and left out of the JSON in install mode).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub requires: String,
+    /// Why the package cannot be installed (install mode): installcheck's
+    /// root cause, shared word for word by every package it sinks.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub root_cause: String,
+    /// The chain from the package down to its root cause (install mode).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
     /// For a new problem, the changes responsible (build NVRs, untagged
     /// source names); for a fixed one, the changes that fixed it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -49,6 +63,21 @@ pub struct Finding {
     /// package it replaces, which was missing the same capability.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub was: Option<String>,
+}
+
+impl Finding {
+    /// The finding as one line: `NEVRA requires CAP` (closure mode), or
+    /// `NEVRA cannot be installed: ROOT CAUSE` (install mode).
+    pub fn describe(&self) -> String {
+        match self.requires.is_empty() {
+            true => format!("{} cannot be installed: {}", self.nevra, self.root_cause),
+            false => format!("{} requires {}", self.nevra, self.requires),
+        }
+    }
+
+    fn key(&self) -> Key {
+        (self.nevra.clone(), self.repo.clone(), self.requires.clone())
+    }
 }
 
 /// A change's verdict.
@@ -67,11 +96,22 @@ pub struct ChangeVerdict {
     /// The target packages it takes out (NEVRAs).
     pub replaces: Vec<String>,
     /// The new problems laid at its door, as text ("app-b-1.0-1.noarch
-    /// requires libb < 2.0").
+    /// requires libb < 2.0", or in install mode "app-c-1.0-1.noarch cannot
+    /// be installed: ...").
     pub problems: Vec<String>,
     /// Other proposed builds it needs (it works only together with them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub needs: Vec<String>,
+}
+
+impl ChangeVerdict {
+    /// How reports name the change: the build's NVR, or `untag NAME`.
+    pub fn name(&self) -> String {
+        match self.kind {
+            ChangeKind::Build => self.nvr.clone(),
+            ChangeKind::Untag => format!("untag {}", self.nvr),
+        }
+    }
 }
 
 /// A build that works only together with other proposed builds.
@@ -90,9 +130,9 @@ pub struct Together {
 pub struct ChangeTimings {
     /// Loading the targets and the builds into one pool.
     pub load_ms: f64,
-    /// The before-state's closure.
+    /// The before-state's check (closure or installcheck).
     pub before_ms: f64,
-    /// The after-state's closure.
+    /// The after-state's check.
     pub after_ms: f64,
     /// Attribution (trying changes one at a time where the dependency alone
     /// cannot tell).
@@ -106,7 +146,7 @@ pub struct ChangeTimings {
 pub struct ChangeReport {
     /// [`SCHEMA`].
     pub schema: u32,
-    /// `closure` (or `install`).
+    /// `closure` or `install` ([`Mode`]).
     pub mode: String,
     /// The target repositories.
     pub targets: Vec<String>,
@@ -144,29 +184,77 @@ impl ChangeReport {
     }
 }
 
-/// (NEVRA, repository, requires): one finding of one state.
+/// (NEVRA, repository, requires): one finding of one state (requires empty
+/// in install mode: a package is broken or not).
 type Key = (String, String, String);
 
-fn findings(result: &ClosureResult) -> BTreeMap<Key, Finding> {
+/// The findings of one state, and how many packages it checked.
+struct StateFindings {
+    findings: BTreeMap<Key, Finding>,
+    checked: usize,
+}
+
+fn closure_findings(result: &ClosureResult) -> BTreeMap<Key, Finding> {
     let mut out = BTreeMap::new();
     for p in &result.problems {
         for dep in &p.unresolved {
-            out.insert(
-                (p.nevra.clone(), p.repo.clone(), dep.clone()),
-                Finding {
-                    nevra: p.nevra.clone(),
-                    name: p.name.clone(),
-                    arch: p.arch.clone(),
-                    repo: p.repo.clone(),
-                    requires: dep.clone(),
-                    blame: Vec::new(),
-                    why: String::new(),
-                    was: None,
-                },
-            );
+            let f = Finding {
+                nevra: p.nevra.clone(),
+                name: p.name.clone(),
+                arch: p.arch.clone(),
+                repo: p.repo.clone(),
+                requires: dep.clone(),
+                root_cause: String::new(),
+                problems: Vec::new(),
+                blame: Vec::new(),
+                why: String::new(),
+                was: None,
+            };
+            out.insert(f.key(), f);
         }
     }
     out
+}
+
+fn install_findings(result: &InstallcheckResult) -> BTreeMap<Key, Finding> {
+    let mut out = BTreeMap::new();
+    for u in &result.uninstallable {
+        let f = Finding {
+            nevra: u.nevra.clone(),
+            name: u.name.clone(),
+            arch: u.arch.clone(),
+            repo: u.repo.clone(),
+            requires: String::new(),
+            root_cause: u.root_cause.clone(),
+            problems: u.problems.clone(),
+            blame: Vec::new(),
+            why: String::new(),
+            was: None,
+        };
+        out.insert(f.key(), f);
+    }
+    out
+}
+
+/// Checks one state (the withdrawn packages already set on the pool) with
+/// the mode's rules.
+fn check_state(loaded: &mut Loaded, mode: Mode, opts: &ClosureOptions) -> Result<StateFindings, ChangeError> {
+    Ok(match mode {
+        Mode::Closure => {
+            let (result, _) = loaded.closure(opts)?;
+            StateFindings {
+                findings: closure_findings(&result),
+                checked: result.checked,
+            }
+        }
+        Mode::Install => {
+            let (result, _) = loaded.installcheck(opts)?;
+            StateFindings {
+                findings: install_findings(&result),
+                checked: result.checked,
+            }
+        }
+    })
 }
 
 /// Splits the findings of after into new and still broken, and those of
@@ -223,25 +311,30 @@ fn split(
     (new, fixed, still)
 }
 
-/// Runs the closures of before and after on the one pool and compares them.
+/// Checks before and after on the one pool (with the request's mode) and
+/// compares them.
 pub fn compare(loaded: &mut Loaded, set: &ChangeSet, request: &ChangeRequest) -> Result<ChangeReport, ChangeError> {
     let base = &request.closure;
+    let mode = request.mode;
     let timed = std::time::Instant::now();
     loaded.pool.set_withdrawn(&[]);
-    let (before, _) = loaded.closure(&set.before_options(base))?;
+    let before = check_state(loaded, mode, &set.before_options(base))?;
     let before_ms = ms(timed);
     let timed = std::time::Instant::now();
     loaded.pool.set_withdrawn(&set.withdrawn(None));
     let after_opts = set.after_options(base);
-    let after = loaded.closure(&after_opts);
+    let after = check_state(loaded, mode, &after_opts);
     let after_ms = ms(timed);
     let timed = std::time::Instant::now();
-    let outcome = after.map_err(ChangeError::from).and_then(|(after, _)| {
-        let (mut new, fixed, still) = split(&loaded.pool, set, &findings(&before), &findings(&after));
+    let outcome = after.and_then(|after| {
+        let (mut new, fixed, still) = split(&loaded.pool, set, &before.findings, &after.findings);
         let fixed: Vec<Finding> = fixed.into_iter().map(|f| explain_fixed(&loaded.pool, set, f)).collect();
         let mut memo: BTreeMap<String, (Vec<usize>, String)> = BTreeMap::new();
         for f in &mut new {
-            attribute(loaded, set, &after_opts, f, &mut memo)?;
+            match mode {
+                Mode::Closure => attribute(loaded, set, &after_opts, f, &mut memo)?,
+                Mode::Install => attribute_install(loaded, set, &after_opts, f, &mut memo)?,
+            }
         }
         let together = together(&loaded.pool, set, base);
         Ok((after, new, fixed, still, together))
@@ -256,7 +349,7 @@ pub fn compare(loaded: &mut Loaded, set: &ChangeSet, request: &ChangeRequest) ->
             let problems: Vec<String> = new
                 .iter()
                 .filter(|f| f.blame.contains(&c.label))
-                .map(|f| format!("{} requires {}", f.nevra, f.requires))
+                .map(Finding::describe)
                 .collect();
             let needs = together
                 .iter()
@@ -280,7 +373,7 @@ pub fn compare(loaded: &mut Loaded, set: &ChangeSet, request: &ChangeRequest) ->
         .collect();
     Ok(ChangeReport {
         schema: SCHEMA,
-        mode: "closure".to_owned(),
+        mode: mode.as_str().to_owned(),
         targets: set.targets.clone(),
         checked_before: before.checked,
         checked_after: after.checked,
@@ -344,22 +437,15 @@ fn attribute(
     memo: &mut BTreeMap<String, (Vec<usize>, String)>,
 ) -> Result<(), ChangeError> {
     let pool = &loaded.pool;
-    if set.adds.contains(&f.repo) {
-        let own = pool.repos.iter().position(|r| r.name == f.repo).and_then(|r| {
-            pool.repos[r]
-                .packages
-                .clone()
-                .find(|&p| pool.nevra(p) == f.nevra)
-                .and_then(|p| set.change_of.get(&p).copied())
-        });
-        if let Some(i) = own {
-            f.blame = vec![set.changes[i].label.clone()];
-            f.why = format!(
-                "{} (proposed in {}) requires {}, which nothing provides after the change",
-                f.nevra, set.changes[i].label, f.requires
-            );
-            return Ok(());
-        }
+    if set.adds.contains(&f.repo)
+        && let Some(i) = own_change(pool, set, f)
+    {
+        f.blame = vec![set.changes[i].label.clone()];
+        f.why = format!(
+            "{} (proposed in {}) requires {}, which nothing provides after the change",
+            f.nevra, set.changes[i].label, f.requires
+        );
+        return Ok(());
     }
     if let Some((blamed, why)) = memo.get(&f.requires) {
         f.blame = blamed.iter().map(|&i| set.changes[i].label.clone()).collect();
@@ -392,7 +478,7 @@ fn attribute(
         };
         let mut alone = Vec::new();
         for &i in &tried {
-            if reproduces(loaded, set, after_opts, f, &[i])? {
+            if reproduces(loaded, set, Mode::Closure, after_opts, f, &[i])? {
                 alone.push(i);
             }
         }
@@ -446,10 +532,133 @@ fn took_out(set: &ChangeSet, i: usize, gone: &BTreeSet<String>) -> String {
     }
 }
 
-/// Whether applying only the changes `only` leaves `f` unresolved.
+/// The change that brings the package of finding `f`, when it is proposed.
+fn own_change(pool: &Pool, set: &ChangeSet, f: &Finding) -> Option<usize> {
+    let r = pool.repos.iter().position(|r| r.name == f.repo)?;
+    pool.repos[r]
+        .packages
+        .clone()
+        .find(|&p| pool.nevra(p) == f.nevra)
+        .and_then(|p| set.change_of.get(&p).copied())
+}
+
+/// Lays a new install-mode finding (a package that cannot be installed) at
+/// the door of the change(s) that cause it: the package's own build when it
+/// is proposed; else the changes whose packages stand on the chain down to
+/// the root cause (a new Conflicts, Obsoletes, a second version of a name,
+/// a provider that cannot be installed) or that took out every provider of
+/// the capability nothing provides, when that is exactly one change; else
+/// the changes that reproduce it when applied alone, or all of the
+/// candidates together when none does alone.
+fn attribute_install(
+    loaded: &mut Loaded,
+    set: &ChangeSet,
+    after_opts: &ClosureOptions,
+    f: &mut Finding,
+    memo: &mut BTreeMap<String, (Vec<usize>, String)>,
+) -> Result<(), ChangeError> {
+    let pool = &loaded.pool;
+    if set.adds.contains(&f.repo)
+        && let Some(i) = own_change(pool, set, f)
+    {
+        f.blame = vec![set.changes[i].label.clone()];
+        f.why = format!(
+            "{} (proposed in {}) cannot be installed after the change: {}",
+            f.nevra, set.changes[i].label, f.root_cause
+        );
+        return Ok(());
+    }
+    // Proposed packages on the chain: what the change brought in the way.
+    let proposed: FxHashMap<String, usize> = set.change_of.iter().map(|(&p, &i)| (pool.nevra(p), i)).collect();
+    let mut brought: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+    for p in &f.problems {
+        for n in &p.packages {
+            if let Some(&i) = proposed.get(n) {
+                brought.entry(i).or_default().insert(n.clone());
+            }
+        }
+    }
+    // Providers taken out of a capability nothing provides now.
+    let mut gone: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+    if let Some(dep) = f.root_cause.strip_prefix("nothing provides ") {
+        for name in required_names(pool, dep) {
+            for pkg in name_providers(pool, name) {
+                for (i, c) in set.changes.iter().enumerate() {
+                    if c.replaces.contains(&pkg) {
+                        gone.entry(i).or_default().insert(pool.nevra(pkg));
+                    }
+                }
+            }
+        }
+    }
+    let why_of = |i: usize| -> Option<String> {
+        let mut parts = Vec::new();
+        if let Some(b) = brought.get(&i) {
+            let b: Vec<&str> = b.iter().map(String::as_str).collect();
+            parts.push(format!(
+                "{} brings {}, on the way to the root cause",
+                set.changes[i].label,
+                b.join(", ")
+            ));
+        }
+        if let Some(g) = gone.get(&i) {
+            parts.push(took_out(set, i, g));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    };
+    let candidates: BTreeSet<usize> = brought.keys().chain(gone.keys()).copied().collect();
+    if candidates.len() == 1
+        && let Some(&i) = candidates.first()
+    {
+        f.blame = vec![set.changes[i].label.clone()];
+        f.why = why_of(i).unwrap_or_default();
+        return Ok(());
+    }
+    let key = format!("{}\0{candidates:?}", f.root_cause);
+    if let Some((blamed, why)) = memo.get(&key) {
+        f.blame = blamed.iter().map(|&i| set.changes[i].label.clone()).collect();
+        f.why = why.clone();
+        return Ok(());
+    }
+    // The chain alone cannot tell: try the candidates (or every change) one
+    // at a time, checking only this package.
+    let tried: Vec<usize> = match candidates.is_empty() {
+        true => (0..set.changes.len()).collect(),
+        false => candidates.iter().copied().collect(),
+    };
+    let mut alone = Vec::new();
+    for &i in &tried {
+        if reproduces(loaded, set, Mode::Install, after_opts, f, &[i])? {
+            alone.push(i);
+        }
+    }
+    let (blamed, why) = match alone.is_empty() {
+        false => {
+            let why = alone
+                .iter()
+                .map(|&i| why_of(i).unwrap_or_else(|| format!("applied alone, {} breaks it", set.changes[i].label)))
+                .collect::<Vec<_>>()
+                .join("; ");
+            (alone, why)
+        }
+        true => {
+            let labels: Vec<&str> = tried.iter().map(|&i| set.changes[i].label.as_str()).collect();
+            let why = format!("only together: {} break it, none of them alone", labels.join(" + "));
+            (tried, why)
+        }
+    };
+    f.blame = blamed.iter().map(|&i| set.changes[i].label.clone()).collect();
+    f.why = why.clone();
+    memo.insert(key, (blamed, why));
+    Ok(())
+}
+
+/// Whether applying only the changes `only` leaves `f` broken (the same
+/// Requires unresolved, or the package uninstallable).
 fn reproduces(
     loaded: &mut Loaded,
     set: &ChangeSet,
+    mode: Mode,
     after_opts: &ClosureOptions,
     f: &Finding,
     only: &[usize],
@@ -459,17 +668,15 @@ fn reproduces(
         pkgs: vec![f.nevra.clone()],
         ..after_opts.clone()
     };
-    let result = loaded.closure(&opts);
+    let result = check_state(loaded, mode, &opts);
     loaded.pool.set_withdrawn(&set.withdrawn(None));
-    let (result, _) = result?;
-    Ok(result
-        .problems
-        .iter()
-        .any(|p| p.repo == f.repo && p.nevra == f.nevra && p.unresolved.contains(&f.requires)))
+    Ok(result?.findings.contains_key(&f.key()))
 }
 
 /// Says how a fixed finding went away: the package was replaced or
-/// untagged, or a proposed package now provides the capability.
+/// untagged, or a proposed package now provides the capability (in install
+/// mode: the capability nothing provided, or a package on the chain of the
+/// old problem, now out of the way).
 fn explain_fixed(pool: &Pool, set: &ChangeSet, mut f: Finding) -> Finding {
     let replaced: Vec<usize> = (0..set.changes.len())
         .filter(|&i| {
@@ -487,8 +694,12 @@ fn explain_fixed(pool: &Pool, set: &ChangeSet, mut f: Finding) -> Finding {
         };
         return f;
     }
+    let missing = match f.requires.is_empty() {
+        true => f.root_cause.strip_prefix("nothing provides ").unwrap_or_default(),
+        false => f.requires.as_str(),
+    };
     let mut by = BTreeSet::new();
-    for name in required_names(pool, &f.requires) {
+    for name in required_names(pool, missing) {
         for pkg in name_providers(pool, name) {
             if let Some(&i) = set.change_of.get(&pkg) {
                 by.insert(set.changes[i].label.clone());
@@ -498,6 +709,32 @@ fn explain_fixed(pool: &Pool, set: &ChangeSet, mut f: Finding) -> Finding {
     if !by.is_empty() {
         f.blame = by.into_iter().collect();
         f.why = format!("now provided by {}", f.blame.join(", "));
+        return f;
+    }
+    // Install mode: a package on the old chain (a conflicting, obsoleting or
+    // second-version package) that a change took out.
+    let on_chain: BTreeSet<&str> = f
+        .problems
+        .iter()
+        .flat_map(|p| p.packages.iter().map(String::as_str))
+        .collect();
+    let mut out_of_way: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+    for (i, c) in set.changes.iter().enumerate() {
+        for &p in &c.replaces {
+            let nevra = pool.nevra(p);
+            if nevra != f.nevra && on_chain.contains(nevra.as_str()) {
+                out_of_way.entry(i).or_default().insert(nevra);
+            }
+        }
+    }
+    if !out_of_way.is_empty() {
+        f.blame = out_of_way.keys().map(|&i| set.changes[i].label.clone()).collect();
+        let gone: BTreeSet<&str> = out_of_way.values().flatten().map(String::as_str).collect();
+        f.why = format!(
+            "{} took out {}, which stood in the way",
+            f.blame.join(", "),
+            gone.into_iter().collect::<Vec<_>>().join(", ")
+        );
     }
     f
 }

@@ -1,13 +1,13 @@
 //! What would tagging (or untagging) these builds break? A change is a set of
 //! proposed builds (from `.rpm` files or picked from a repository) and
-//! untagged source packages; its before- and after-states are two closures
-//! on one pool, with closure's rules, and every new problem is laid at the
-//! door of the build(s) responsible.
+//! untagged source packages; its before- and after-states are two checks on
+//! one pool, with closure's rules or installcheck's ([`Mode`]), and every new
+//! problem is laid at the door of the build(s) responsible.
 //!
 //! * [`builds`]: `.rpm` headers read into an rpm-md repository.
 //! * [`state`]: which packages a change adds and takes out (source-package
 //!   replacement as rmdepcheck does it: a build of source S replaces every
-//!   binary built from S), and the closures of before and after.
+//!   binary built from S), and the options of before and after.
 //! * [`attribute`]: new, fixed and still-broken findings kept apart, each
 //!   new one attributed (through the dependency that breaks, or by trying
 //!   the changes one at a time), a verdict per build, and the builds that
@@ -26,6 +26,30 @@ pub use state::ChangeSet;
 
 /// The JSON schema version of [`ChangeReport`].
 pub const SCHEMA: u32 = 1;
+
+/// What must hold before and after (`--mode`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Every Requires has a provider (dnf repoclosure's rules): a finding
+    /// is one unresolved Requires of one package.
+    #[default]
+    Closure,
+    /// Every package can be installed (installcheck's rules: Conflicts,
+    /// Obsoletes and one version of a name count too): a finding is one
+    /// uninstallable package, with its root cause.
+    Install,
+}
+
+impl Mode {
+    /// `closure` or `install`, as `--mode` and the reports spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Closure => "closure",
+            Mode::Install => "install",
+        }
+    }
+}
 
 /// Where proposed builds come from (`--add [NAME=]LOCATION`).
 #[derive(Clone, Debug)]
@@ -49,8 +73,11 @@ pub struct ChangeRequest {
     pub sources: Vec<String>,
     /// Source packages to untag from the targets (`--remove-source`).
     pub remove_sources: Vec<String>,
-    /// Closure rules: `check` names target repositories (empty: all of
-    /// them); `providers_from` is set by the change itself.
+    /// Closure rules or installcheck rules.
+    pub mode: Mode,
+    /// The selection (the same for both modes): `check` names target
+    /// repositories (empty: all of them); `providers_from` is set by the
+    /// change itself.
     pub closure: ClosureOptions,
     /// Fetching and loading.
     pub load: engine::Options,

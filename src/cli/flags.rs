@@ -132,6 +132,32 @@ impl ReportArgs {
     }
 }
 
+/// How much of the failures the terminal (or CI log) gets; the report files
+/// always hold everything.
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Output")]
+pub struct DetailArgs {
+    /// Print only the cells table and the outcome, no failing packages.
+    #[arg(long, short = 'q', conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print every failing package, also in cells with more than 30 (by
+    /// default those are grouped by problem; new failures are always listed).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+impl DetailArgs {
+    /// The level of detail these flags ask for.
+    pub fn level(&self) -> report::table::Detail {
+        use report::table::Detail;
+        match (self.quiet, self.verbose) {
+            (true, _) => Detail::None,
+            (_, true) => Detail::Full,
+            _ => Detail::Grouped,
+        }
+    }
+}
+
 /// Where downloads are cached.
 #[derive(Args, Debug)]
 pub struct CacheDirArg {

@@ -18,7 +18,7 @@ use rpmatrix::exit;
 use rpmatrix::fetch;
 use rpmatrix::matrix::FailOn;
 
-use flags::{BasearchArg, CacheDirArg, FetchArgs, RepoArgs, ReportArgs, SelectionArgs};
+use flags::{BasearchArg, CacheDirArg, DetailArgs, FetchArgs, RepoArgs, ReportArgs, SelectionArgs};
 
 /// Prove that RPM repositories shipped together are dependency-consistent.
 #[derive(Parser, Debug)]
@@ -268,6 +268,8 @@ pub struct RunArgs {
     pub cells: Vec<String>,
     #[command(flatten)]
     pub reports: ReportArgs,
+    #[command(flatten)]
+    pub detail: DetailArgs,
     /// The previous run's results JSON: failures are classified new / still failing / fixed.
     #[arg(long, value_name = "PREVIOUS.json")]
     pub baseline: Option<PathBuf>,
@@ -315,8 +317,15 @@ pub struct MergeArgs {
     /// Results JSON files written by `run --json`.
     #[arg(required = true, value_name = "RESULT.json")]
     pub results: Vec<PathBuf>,
+    /// The matrix the results come from: cells of it with no result are
+    /// errors (a CI job that never reported), and results of cells it does
+    /// not have are refused. Cells are then listed in the matrix's order.
+    #[arg(long, value_name = "MATRIX.toml")]
+    pub matrix: Option<PathBuf>,
     #[command(flatten)]
     pub reports: ReportArgs,
+    #[command(flatten)]
+    pub detail: DetailArgs,
 }
 
 /// `rpmatrix diff`.
@@ -403,10 +412,24 @@ pub struct DriftArgs {
     /// Only source packages whose name matches one of these globs.
     #[arg(long, value_name = "NAME-GLOB", num_args = 1..)]
     pub only: Vec<String>,
+    /// List only packages of these statuses in the table, Markdown and CSV
+    /// (comma-separated: behind, release-behind, ahead, release-ahead, same,
+    /// ours-only, theirs-only). Policy violations are always listed; counts,
+    /// JSON and the exit code cover every package.
+    #[arg(long, value_name = "STATUS,...", value_delimiter = ',', value_parser = parse_status)]
+    pub status: Vec<rpmatrix::drift::Status>,
     #[command(flatten)]
     pub basearch: BasearchArg,
     #[command(flatten)]
     pub fetch: FetchArgs,
+}
+
+fn parse_status(s: &str) -> Result<rpmatrix::drift::Status, String> {
+    use rpmatrix::drift::Status;
+    Status::parse(s).ok_or_else(|| {
+        let known: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
+        format!("unknown status {s:?} (known: {})", known.join(", "))
+    })
 }
 
 /// `drift --format`.

@@ -58,6 +58,9 @@ pub struct Build {
     pub repo: String,
     /// Its EVR (the binary packages' EVR, epoch included).
     pub evr: Evr,
+    /// Whether the epoch is known. An rdoinfo NVR carries no epoch, which
+    /// means "unknown", not 0: such a build is compared without epochs.
+    pub epoch_known: bool,
 }
 
 /// One side of a comparison: the newest build of each source package.
@@ -113,6 +116,7 @@ impl Side {
                     Build {
                         repo: pool.repos[ri].name.clone(),
                         evr: pool.evr(evr),
+                        epoch_known: true,
                     },
                 )
             })
@@ -136,8 +140,10 @@ impl Side {
         }
     }
 
-    /// Builds a side from `(source name, EVR)` pairs, keeping the newest per name.
-    pub fn from_builds(name: &str, builds: impl IntoIterator<Item = (String, Evr)>) -> Side {
+    /// Builds a side from `(source name, EVR)` pairs, keeping the newest per
+    /// name. `epoch_known` says whether an absent epoch means 0 (repository
+    /// data) or "unknown" (an N-V-R, as rdoinfo's build tags hold).
+    pub fn from_builds(name: &str, builds: impl IntoIterator<Item = (String, Evr)>, epoch_known: bool) -> Side {
         let mut out: BTreeMap<String, Build> = BTreeMap::new();
         for (n, e) in builds {
             match out.get_mut(&n) {
@@ -146,6 +152,7 @@ impl Side {
                     out.insert(
                         n,
                         Build {
+                            epoch_known: epoch_known || e.epoch.is_some(),
                             repo: name.to_owned(),
                             evr: e,
                         },
@@ -250,6 +257,9 @@ pub struct PackageDrift {
     pub newest_reference: Option<String>,
     /// rdoinfo's `conf` for the package, when known.
     pub origin: Option<String>,
+    /// Whether a reference's non-zero epoch was left out of the comparison
+    /// because our build's epoch is unknown (an rdoinfo N-V-R without `E:`).
+    pub epochs_ignored: bool,
     /// The policy's verdict.
     pub verdict: Verdict,
 }
@@ -261,8 +271,16 @@ pub struct DriftResult {
     pub ours: String,
     /// The references' names, in order.
     pub references: Vec<String>,
-    /// One entry per source package, sorted by status then name.
+    /// One entry per source package: policy violations first, then by
+    /// status, then by name.
     pub packages: Vec<PackageDrift>,
+    /// The `--only` globs the packages were selected by (empty: all); a
+    /// baseline is filtered by the same selection.
+    pub only: Vec<String>,
+    /// Which statuses the table, Markdown and CSV list (empty: all). A view
+    /// only: counts, JSON and the verdict cover every package, and policy
+    /// violations are always listed.
+    pub show_statuses: Vec<Status>,
     /// Time spent, in milliseconds.
     pub timings: DriftTimings,
 }
@@ -283,6 +301,21 @@ impl DriftResult {
             .iter()
             .map(|&s| (s, self.packages.iter().filter(|p| p.status == s).count()))
             .collect()
+    }
+
+    /// The packages the table, Markdown and CSV list: those of
+    /// [`show_statuses`](Self::show_statuses) and every policy violation.
+    pub fn shown(&self) -> impl Iterator<Item = &PackageDrift> {
+        self.packages.iter().filter(|p| {
+            self.show_statuses.is_empty()
+                || self.show_statuses.contains(&p.status)
+                || matches!(p.verdict, Verdict::Violation { .. })
+        })
+    }
+
+    /// Whether the selection `--only` made includes a package named `name`.
+    pub fn selects(&self, name: &str) -> bool {
+        self.only.is_empty() || globset(&self.only, "--only").is_ok_and(|g| g.is_match(name))
     }
 
     /// Whether any package violates the policy (the CLI then exits 1).
@@ -350,8 +383,16 @@ pub fn compare(ours: &Side, references: &[Side], opts: &CompareOptions) -> Resul
         let ours_build = o.and_then(|o| ours.builds.get(o));
         let mut theirs = Vec::with_capacity(references.len());
         let mut newest: Option<(usize, &Build)> = None;
+        let mut epochs_ignored = false;
         for (i, r) in references.iter().enumerate() {
             let b = r.builds.get(t);
+            epochs_ignored |= ours_build.is_some_and(|o| !o.epoch_known)
+                && b.is_some_and(|b| {
+                    b.evr
+                        .epoch
+                        .as_deref()
+                        .is_some_and(|e| !e.trim_start_matches('0').is_empty())
+                });
             if let Some(b) = b
                 && newest.is_none_or(|(_, n)| compare_stripped(&b.evr, &n.evr) == Ordering::Greater)
             {
@@ -381,6 +422,7 @@ pub fn compare(ours: &Side, references: &[Side], opts: &CompareOptions) -> Resul
                 .flatten(),
             newest_reference: newest.map(|(i, _)| references[i].name.clone()),
             origin,
+            epochs_ignored,
             verdict: Verdict::Ok,
         };
         if let Some(p) = &opts.policy {
@@ -388,11 +430,20 @@ pub fn compare(ours: &Side, references: &[Side], opts: &CompareOptions) -> Resul
         }
         packages.push(pkg);
     }
-    packages.sort_by(|a, b| a.status.cmp(&b.status).then_with(|| a.name.cmp(&b.name)));
+    // A gate's reader looks for what failed it first.
+    packages.sort_by(|a, b| {
+        let violation = |p: &PackageDrift| !matches!(p.verdict, Verdict::Violation { .. });
+        violation(a)
+            .cmp(&violation(b))
+            .then_with(|| a.status.cmp(&b.status))
+            .then_with(|| a.name.cmp(&b.name))
+    });
     Ok(DriftResult {
         ours: ours.name.clone(),
         references: references.iter().map(|r| r.name.clone()).collect(),
         packages,
+        only: opts.only.clone(),
+        show_statuses: Vec::new(),
         timings: DriftTimings::default(),
     })
 }
@@ -400,9 +451,19 @@ pub fn compare(ours: &Side, references: &[Side], opts: &CompareOptions) -> Resul
 fn pair_status(ours: Option<&Build>, theirs: Option<&Build>) -> (Option<Status>, Option<Distance>) {
     match (ours, theirs) {
         (Some(o), Some(t)) => {
-            let s = classify(&o.evr, &t.evr);
+            // An unknown epoch is compared as equal to theirs: guessing 0
+            // would call every epoch-carrying package behind by `epoch`.
+            let ours_evr = if o.epoch_known {
+                std::borrow::Cow::Borrowed(&o.evr)
+            } else {
+                std::borrow::Cow::Owned(Evr {
+                    epoch: t.evr.epoch.clone(),
+                    ..o.evr.clone()
+                })
+            };
+            let s = classify(&ours_evr, &t.evr);
             let d = matches!(s, Status::Behind | Status::Ahead)
-                .then(|| distance(&o.evr, &t.evr))
+                .then(|| distance(&ours_evr, &t.evr))
                 .flatten();
             (Some(s), d)
         }

@@ -7,7 +7,8 @@
 //!   `rdo-dependency`, `unmanaged-dependency`);
 //! * `buildsys-tags/TAG.yml`: the exact NVR of each package in a CBS build
 //!   tag, which can serve as "ours" (`--ours rdoinfo:TAG`). NVRs carry no
-//!   epoch, so an epoch on the reference side shows as `behind` by `epoch`.
+//!   epoch: such a build's epoch is unknown, and it is compared with the
+//!   reference's without epochs (the report says so), never as epoch 0.
 //!
 //! It does not follow `import:` lists, read `rdo.yml`, or fetch anything.
 
@@ -176,7 +177,7 @@ impl Rdoinfo {
                 builds.push((name, evr));
             }
         }
-        Ok(Side::from_builds(&format!("rdoinfo:{tag}"), builds))
+        Ok(Side::from_builds(&format!("rdoinfo:{tag}"), builds, false))
     }
 }
 

@@ -29,6 +29,32 @@ pub struct MatrixFile {
     pub waivers: Vec<Spanned<WaiverEntry>>,
     /// `[drift]`: fork drift of some of the repos against others.
     pub drift: Option<Spanned<DriftEntry>>,
+    /// `[[changes]]`: proposed builds checked against a cell's repositories.
+    #[serde(default)]
+    pub changes: Vec<Spanned<ChangeEntry>>,
+}
+
+/// `[[changes]]`: what tagging the builds of some repos into a cell's
+/// repositories would break (`rpmatrix change` against the cell).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeEntry {
+    /// Unique name; `{axis}` expands as in a cell name.
+    pub name: Spanned<String>,
+    /// The cell whose repositories are the targets, and whose `check`,
+    /// `basearch`, filters and `installable` rule the check.
+    pub cell: Spanned<String>,
+    /// Repos of `[repos]` holding the proposed builds (a `-testing` tag).
+    pub add: Vec<Spanned<String>>,
+    /// Only the builds of these source NVRs.
+    #[serde(default)]
+    pub nvr: Vec<String>,
+    /// Only the builds of these source package names.
+    #[serde(default)]
+    pub source: Vec<String>,
+    /// Source packages untagged from the targets.
+    #[serde(default)]
+    pub remove_source: Vec<String>,
 }
 
 /// `[drift]`: which of the matrix's repos are ours and which are the
@@ -105,6 +131,10 @@ pub struct CellEntry {
     /// `--no-filelists`.
     #[serde(default)]
     pub no_filelists: bool,
+    /// Also check that every checked package can be installed (as
+    /// `rpmatrix installcheck`: Conflicts, Obsoletes, one version per name).
+    #[serde(default)]
+    pub installable: bool,
 }
 
 /// `[[waivers]]`: a known failure that does not fail the run.

@@ -18,6 +18,9 @@ pub enum FailureKind {
     /// A requirement nothing provides (repoclosure).
     #[default]
     Unresolved,
+    /// The package cannot be installed (installcheck): the problem is its
+    /// root cause.
+    Uninstallable,
 }
 
 impl FailureKind {
@@ -25,6 +28,7 @@ impl FailureKind {
     pub fn as_str(self) -> &'static str {
         match self {
             FailureKind::Unresolved => "unresolved",
+            FailureKind::Uninstallable => "uninstallable",
         }
     }
 }
@@ -79,6 +83,35 @@ impl Finding {
             baseline: None,
         }
     }
+
+    /// A package that cannot be installed, for `root_cause` (installcheck's
+    /// sentence). Its identity leaves out the versions of the packages the
+    /// sentence names (`involved`, NEVRAs) and of the capabilities, so that a
+    /// rebuild keeps it.
+    pub fn uninstallable(root_cause: &str, involved: &[String]) -> Finding {
+        let mut key = root_cause.to_owned();
+        for nevra in involved {
+            if let Some(na) = name_arch(nevra) {
+                key = key.replace(nevra.as_str(), &na);
+            }
+        }
+        Finding {
+            kind: FailureKind::Uninstallable,
+            problem: root_cause.to_owned(),
+            key: capability(&key),
+            waived: None,
+            expired_waiver: None,
+            baseline: None,
+        }
+    }
+}
+
+/// `NAME.ARCH` of a `NAME-[E:]V-R.ARCH`.
+fn name_arch(nevra: &str) -> Option<String> {
+    let (nvr, arch) = nevra.rsplit_once('.')?;
+    let mut parts = nvr.rsplitn(3, '-');
+    let (_release, _version, name) = (parts.next()?, parts.next()?, parts.next()?);
+    Some(format!("{name}.{arch}"))
 }
 
 const OPERATORS: &[&str] = &["<", "<=", "=", "==", ">=", ">", "<>"];
@@ -109,6 +142,20 @@ pub fn capability(dep: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::capability;
+
+    #[test]
+    fn an_uninstallable_identity_survives_a_rebuild() {
+        let a = super::Finding::uninstallable(
+            "app-1.0-1.noarch conflicts with lib < 2 provided by lib-1.5-1.x86_64",
+            &["app-1.0-1.noarch".into(), "lib-1.5-1.x86_64".into()],
+        );
+        let b = super::Finding::uninstallable(
+            "app-1.1-3.noarch conflicts with lib < 2.1 provided by lib-1:1.6-1.x86_64",
+            &["app-1.1-3.noarch".into(), "lib-1:1.6-1.x86_64".into()],
+        );
+        assert_eq!(a.key, b.key);
+        assert_eq!(a.key, "app.noarch conflicts with lib provided by lib.x86_64");
+    }
 
     #[test]
     fn versions_are_left_out_of_the_capability() {

@@ -27,6 +27,28 @@ pub struct Plan {
     pub waivers: Vec<Waiver>,
     /// The `[drift]` section, if any.
     pub drift: Option<DriftSpec>,
+    /// The `[[changes]]`, in file order (axis expansions in axis value order).
+    pub changes: Vec<ChangeSpec>,
+}
+
+/// One `[[changes]]` entry after axis expansion: proposed builds checked
+/// against one cell's repositories, as `rpmatrix change` does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeSpec {
+    /// Unique name.
+    pub name: String,
+    /// The cell whose repositories are the targets.
+    pub cell: String,
+    /// The repos (of [`Plan::repos`]) holding the proposed builds.
+    pub add: Vec<String>,
+    /// Only the builds of these source NVRs.
+    pub nvrs: Vec<String>,
+    /// Only the builds of these source package names.
+    pub sources: Vec<String>,
+    /// Source packages untagged from the targets.
+    pub remove_sources: Vec<String>,
+    /// `FILE:LINE` of the entry.
+    pub origin: String,
 }
 
 /// One side of `[drift]`'s `ours`.
@@ -98,6 +120,9 @@ pub struct Cell {
     pub rich: RichMode,
     /// `--no-filelists`.
     pub no_filelists: bool,
+    /// Uninstallable packages fail the cell too (`installable = true`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub installable: bool,
 }
 
 impl Cell {
@@ -397,6 +422,7 @@ pub fn resolve(src: &Source, file: MatrixFile) -> Result<Plan, MatrixError> {
                 pkg,
                 rich: e.rich.unwrap_or_default(),
                 no_filelists: e.no_filelists,
+                installable: e.installable,
             });
         }
     }
@@ -472,6 +498,7 @@ pub fn resolve(src: &Source, file: MatrixFile) -> Result<Plan, MatrixError> {
         Some(d) => Some(resolve_drift(src, &base, d, &repos)?),
         None => None,
     };
+    let changes = resolve_changes(&r, &file.changes, &repos, &cells)?;
     // A gate over nothing would pass every night.
     if cells.is_empty() && drift.is_none() {
         return Err(MatrixError::Io {
@@ -486,7 +513,80 @@ pub fn resolve(src: &Source, file: MatrixFile) -> Result<Plan, MatrixError> {
         cells,
         waivers,
         drift,
+        changes,
     })
+}
+
+fn resolve_changes(
+    r: &Resolver<'_>,
+    entries: &[toml::Spanned<super::file::ChangeEntry>],
+    repos: &BTreeMap<String, RepoSpec>,
+    cells: &[Cell],
+) -> Result<Vec<ChangeSpec>, MatrixError> {
+    let src = r.src;
+    let mut out: Vec<ChangeSpec> = Vec::new();
+    for entry in entries {
+        let e = entry.get_ref();
+        let name_span = e.name.span();
+        for b in r.expand(e.name.get_ref(), name_span.clone())? {
+            let name = r.subst(e.name.get_ref(), &b, "change", name_span.clone())?;
+            if name.trim().is_empty() {
+                return Err(src.error_at(name_span, "a change needs a non-empty name"));
+            }
+            if out.iter().any(|c| c.name == name) {
+                return Err(src.error_at(name_span, format!("duplicate change name '{name}'")));
+            }
+            let cell = r.subst(e.cell.get_ref(), &b, "cell", e.cell.span())?;
+            let Some(target) = cells.iter().find(|c| c.name == cell) else {
+                let known: Vec<&str> = cells.iter().map(|c| c.name.as_str()).collect();
+                return Err(src.error_at(
+                    e.cell.span(),
+                    format!("change '{name}': no cell '{cell}' (cells: {})", known.join(", ")),
+                ));
+            };
+            if e.add.is_empty() && e.remove_source.is_empty() {
+                return Err(src.error_at(
+                    entry.span(),
+                    format!("change '{name}': nothing proposed (give add, remove_source or both)"),
+                ));
+            }
+            let mut add = Vec::new();
+            for item in &e.add {
+                let repo = r.subst(item.get_ref(), &b, "add", item.span())?;
+                if !repos.contains_key(&repo) {
+                    let known: Vec<&str> = repos.keys().map(String::as_str).collect();
+                    return Err(src.error_at(
+                        item.span(),
+                        format!(
+                            "change '{name}': add names undefined repo '{repo}' (repos: {})",
+                            known.join(", ")
+                        ),
+                    ));
+                }
+                if target.repos().contains(&repo) {
+                    return Err(src.error_at(
+                        item.span(),
+                        format!(
+                            "change '{name}': repo '{repo}' is one of cell '{cell}''s repositories, not a proposal"
+                        ),
+                    ));
+                }
+                if !add.contains(&repo) {
+                    add.push(repo);
+                }
+            }
+            out.push(ChangeSpec {
+                name,
+                cell,
+                add,
+                nvrs: e.nvr.clone(),
+                sources: e.source.clone(),
+                remove_sources: e.remove_source.clone(),
+                origin: src.origin(entry.span()),
+            });
+        }
+    }
+    Ok(out)
 }
 
 fn resolve_drift(

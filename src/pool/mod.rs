@@ -8,18 +8,27 @@
 //! The pool also applies what hides packages before anyone looks at them:
 //! includepkgs/excludepkgs and modular filtering. It knows nothing of where
 //! the bytes came from or of reports.
+//!
+//! This file holds the pool, its packages and repositories and the
+//! counting-sort index both lookups share; `whatprovides` the providers
+//! index and name kinds, `files` the file index (primary's files and
+//! filelists scans), `modular` modular filtering, `intern` the interners.
 
-use std::collections::BTreeMap;
 use std::ops::Range;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+mod files;
 mod intern;
-pub use intern::{EvrParts, Interner, SharedInterner};
+mod modular;
+mod whatprovides;
 
-use crate::core::arch;
+use files::paths_inside;
+pub use intern::{EvrParts, Interner, SharedInterner};
+use modular::StreamGroup;
+
 use crate::core::dep::{Dep, DepKind, RichDep, RichParseError};
-use crate::core::evr::{self, Evr, EvrRef, Op};
+use crate::core::evr::{self, Evr, EvrRef};
 use crate::core::ids::{EvrId, NO_EVR, NO_STR, PkgId, StrId};
 use crate::fetch::PackageFilter;
 use crate::repodata::{ModuleIndex, RepoData};
@@ -128,63 +137,6 @@ pub struct Pool {
     /// untagging): neither checked nor a provider until put back. Empty
     /// when nothing is.
     withdrawn: Vec<bool>,
-}
-
-/// One module stream as dnf's modular filtering sees it: all documents
-/// (versions and contexts) of one `module:stream`, taken together.
-#[derive(Clone, Debug, Default)]
-struct StreamGroup {
-    /// The stream is its module's default: every repository that names a
-    /// default for the module names this one (contradicting defaults leave
-    /// the module without one, as libmodulemd's merge does).
-    default: bool,
-    /// The arches of its documents.
-    arches: Vec<String>,
-    /// The pool's packages it lists (outside `module_hotfixes` repos).
-    members: Vec<PkgId>,
-    /// The names of the binary packages it lists (whether in the pool or not).
-    binary_names: Vec<StrId>,
-    /// The names of the source packages it lists.
-    source_names: Vec<StrId>,
-}
-
-/// What the documents of one `module:stream` say, gathered at finish.
-#[derive(Default)]
-struct StreamDocs {
-    /// Their arches.
-    arches: Vec<String>,
-    /// The packages they list.
-    artifacts: Vec<Artifact>,
-}
-
-/// A package a module stream lists, `name-epoch:version-release.arch`.
-#[derive(Clone, Debug)]
-struct Artifact {
-    /// The whole NEVRA as listed.
-    nevra: String,
-    /// Its name.
-    name: String,
-    /// A source package (`src`, `nosrc`).
-    source: bool,
-}
-
-impl Artifact {
-    /// Reads a listed NEVRA. dnf matches artifacts strictly: one without an
-    /// epoch (`foo-1.0-1.noarch`) matches nothing and names nothing.
-    fn parse(nevra: &str) -> Option<Artifact> {
-        let (nevr, arch) = nevra.rsplit_once('.')?;
-        let (nev, _release) = nevr.rsplit_once('-')?;
-        let (name, ev) = nev.rsplit_once('-')?;
-        let (epoch, _version) = ev.split_once(':')?;
-        if name.is_empty() || epoch.is_empty() || !epoch.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        Some(Artifact {
-            nevra: nevra.to_owned(),
-            name: name.to_owned(),
-            source: arch::is_source(arch),
-        })
-    }
 }
 
 /// What a capability name is, as the closure asks of every require: known
@@ -491,316 +443,6 @@ impl Pool {
     pub fn is_withdrawn(&self, pkg: PkgId) -> bool {
         self.withdrawn.get(pkg as usize).copied().unwrap_or(false)
     }
-
-    /// The parsed form of rich dependency `name`, or why it is malformed;
-    /// `None` for a name that is not a rich dependency (or was interned
-    /// after [`finish`](Self::finish)).
-    pub fn rich_dep(&self, name: StrId) -> Option<&Result<RichDep, RichParseError>> {
-        self.rich_deps.get(&name)
-    }
-
-    /// What kind of capability name `name` is.
-    pub fn name_kind(&self, name: StrId) -> NameKind {
-        match self.name_kinds.get(name as usize) {
-            Some(&kind) => kind,
-            None => NameKind::of(self.str(name)),
-        }
-    }
-
-    /// Calls `f(name, package, index)` for every provide of every package in
-    /// pool order (a package's own `name = EVR` last, with [`SELF_PROVIDE`],
-    /// when its metadata does not list it).
-    fn each_provide(&self, mut f: impl FnMut(StrId, PkgId, u32)) {
-        for (i, p) in self.packages.iter().enumerate() {
-            let i = i as PkgId;
-            let mut has_self = false;
-            for (di, d) in (p.deps.start..).zip(self.deps(i)) {
-                if d.kind == DepKind::Provides {
-                    f(d.name, i, di);
-                    has_self |= d.name == p.name && d.op == Some(Op::EQ) && d.evr == p.evr;
-                }
-            }
-            if !has_self {
-                f(p.name, i, SELF_PROVIDE);
-            }
-        }
-    }
-
-    /// Packages (with the provide that matched) providing capability `name`
-    /// at any version, in pool order.
-    pub fn providers_of(&self, name: StrId) -> &[(PkgId, u32)] {
-        group_of(&self.provide_start, &self.provide_list, name)
-    }
-
-    /// Packages owning file or directory `path`: those primary lists it for,
-    /// then those found in filelists so far.
-    pub fn file_owners(&self, path: StrId) -> impl Iterator<Item = PkgId> + '_ {
-        let from_filelists = self.filelists_owners.get(&path).map_or(&[][..], |v| v.as_slice());
-        group_of(&self.file_start, &self.file_list, path)
-            .iter()
-            .chain(from_filelists)
-            .copied()
-    }
-
-    /// Whether the filelists of repository `repo` (index into
-    /// [`repos`](Self::repos)) were already consulted for `path`.
-    pub fn filelists_scanned(&self, repo: u32, path: StrId) -> bool {
-        self.filelists_paths
-            .get(repo as usize)
-            .is_some_and(|paths| paths.contains(&path))
-    }
-
-    /// Records what scanning the filelists of `repo` for the paths `asked`
-    /// found: (`pkgid`, path) pairs, each making that package of `repo` an
-    /// owner of the path. Afterwards [`filelists_scanned`](Self::filelists_scanned)
-    /// is true for `repo` and every path of `asked`.
-    pub fn add_file_owners(&mut self, repo: u32, found: &[(String, String)], asked: &[StrId]) {
-        let Some(range) = self.repos.get(repo as usize).map(|r| r.packages.clone()) else {
-            return;
-        };
-        if !found.is_empty() {
-            let by_pkgid: FxHashMap<&str, PkgId> = range.map(|i| (self.pkgid(i), i)).collect();
-            let mut adds = Vec::new();
-            for (pkgid, path) in found {
-                if let (Some(&pkg), Some(path_id)) = (by_pkgid.get(pkgid.as_str()), self.strings.lookup(path)) {
-                    adds.push((path_id, pkg));
-                }
-            }
-            for (path, pkg) in adds {
-                if group_of(&self.file_start, &self.file_list, path).contains(&pkg) {
-                    continue;
-                }
-                let owners = self.filelists_owners.entry(path).or_default();
-                if !owners.contains(&pkg) {
-                    owners.push(pkg);
-                }
-            }
-        }
-        if let Some(paths) = self.filelists_paths.get_mut(repo as usize) {
-            paths.extend(asked.iter().copied());
-        }
-    }
-
-    /// The provide of a package named by a [`providers_of`](Self::providers_of)
-    /// entry: (op, evr).
-    pub fn provide_constraint(&self, pkg: PkgId, dep_index: u32) -> (Option<Op>, EvrId) {
-        if dep_index == SELF_PROVIDE {
-            (Some(Op::EQ), self.packages[pkg as usize].evr)
-        } else {
-            let segment = self.dep_segments.get(self.packages[pkg as usize].segment as usize);
-            match segment.and_then(|s| s.get(dep_index as usize)) {
-                Some(d) => (d.op, d.evr),
-                None => (None, NO_EVR),
-            }
-        }
-    }
-}
-
-impl Pool {
-    /// Hides packages as dnf's modular filtering does (libdnf's module
-    /// excludes, checked case by case against dnf in fixtures/random):
-    ///
-    /// * a module's default stream is active; a module whose repositories
-    ///   name different defaults has none;
-    /// * packages listed by an active stream stay; packages listed only by
-    ///   other streams are hidden;
-    /// * other packages are hidden when they bear the name of a binary
-    ///   package an active stream lists (whether that package exists or
-    ///   not), when they are source packages named as a source package it
-    ///   lists, or when they can provide (are installable) and provide such
-    ///   a binary name;
-    /// * repositories with `module_hotfixes` are exempt.
-    ///
-    /// Two of these depend on the machine: a default stream is active only
-    /// if one of its documents has an arch it can install, and only
-    /// installable packages are hidden for what they provide. `hidden`
-    /// assumes every default stream is active and every binary package
-    /// installable (what diff and drift, which have no machine, see); a
-    /// closure asks [`hidden_on`](Self::hidden_on) for its base arch.
-    fn apply_modules(&mut self) {
-        let pending = std::mem::take(&mut self.pending_modules);
-        if pending.is_empty() {
-            return;
-        }
-        let mut named: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for (_, idx) in &pending {
-            for (module, streams) in &idx.defaults {
-                let all = named.entry(module).or_default();
-                for s in streams {
-                    if !all.contains(&s.as_str()) {
-                        all.push(s);
-                    }
-                }
-            }
-        }
-        // Per `module:stream`, its documents' arches and listed packages.
-        let mut listed: BTreeMap<(&str, &str), StreamDocs> = BTreeMap::new();
-        for (_, idx) in &pending {
-            for st in &idx.streams {
-                let docs = listed.entry((&st.name, &st.stream)).or_default();
-                if !docs.arches.contains(&st.arch) {
-                    docs.arches.push(st.arch.clone());
-                }
-                docs.artifacts
-                    .extend(st.artifacts.iter().filter_map(|a| Artifact::parse(a)));
-            }
-        }
-        let artifact_names: FxHashSet<StrId> = listed
-            .values()
-            .flat_map(|docs| &docs.artifacts)
-            .filter_map(|a| self.strings.lookup(&a.name))
-            .collect();
-        // Which streams list each NEVRA; then, once, which packages those are.
-        let mut streams_of: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
-        for (g, docs) in listed.values().enumerate() {
-            for a in &docs.artifacts {
-                streams_of.entry(&a.nevra).or_default().push(g);
-            }
-        }
-        let mut members: Vec<Vec<PkgId>> = vec![Vec::new(); listed.len()];
-        for (i, p) in self.packages.iter().enumerate() {
-            // Only packages named like some artifact can be one: the other
-            // packages cost no formatting.
-            if self.repos[p.repo as usize].module_hotfixes || !artifact_names.contains(&p.name) {
-                continue;
-            }
-            for &g in streams_of
-                .get(self.artifact_key(i as PkgId).as_str())
-                .into_iter()
-                .flatten()
-            {
-                members[g].push(i as PkgId);
-            }
-        }
-        let groups: Vec<StreamGroup> = listed
-            .into_iter()
-            .zip(members)
-            .map(|(((module, stream), StreamDocs { arches, artifacts }), members)| {
-                let (source, binary): (Vec<&Artifact>, Vec<&Artifact>) = artifacts.iter().partition(|a| a.source);
-                let ids = |list: Vec<&Artifact>| {
-                    let mut ids: Vec<StrId> = list.iter().filter_map(|a| self.strings.lookup(&a.name)).collect();
-                    ids.sort_unstable();
-                    ids.dedup();
-                    ids
-                };
-                StreamGroup {
-                    default: named.get(module).is_some_and(|d| d.as_slice() == [stream]),
-                    arches,
-                    members,
-                    binary_names: ids(binary),
-                    source_names: ids(source),
-                }
-            })
-            .collect();
-        self.module_streams = groups;
-        // The providers index is built: ask it rather than every dependency.
-        self.artifact_name_providers = artifact_names
-            .iter()
-            .flat_map(|&name| self.providers_of(name).iter().map(move |&(pkg, _)| (pkg, name)))
-            .collect();
-        self.filtered_out = self.packages.iter().map(|p| p.hidden).collect();
-        let hide = self.modular_hide(&|_| true, &|p| !arch::is_source(self.str(p.arch)));
-        for (p, h) in self.packages.iter_mut().zip(hide) {
-            p.hidden |= h;
-        }
-    }
-
-    /// Which packages a closure on `basearch` must treat as hidden, when
-    /// modular filtering applies ([`finish`](Self::finish) applies it);
-    /// `None` without modules, where [`Package::hidden`] is the answer. A
-    /// document without an arch counts as installable.
-    pub fn hidden_on(&self, basearch: &str) -> Option<Vec<bool>> {
-        if self.module_streams.is_empty() {
-            return None;
-        }
-        let compatible = arch::compatible(basearch);
-        let stream_active = |g: &StreamGroup| {
-            g.arches
-                .iter()
-                .any(|a| a.is_empty() || compatible.contains(&a.as_str()))
-        };
-        let installable = |p: &Package| compatible.contains(&self.str(p.arch));
-        let modular = self.modular_hide(&stream_active, &installable);
-        Some(self.filtered_out.iter().zip(modular).map(|(&f, m)| f || m).collect())
-    }
-
-    /// The packages modular filtering hides when the default streams that
-    /// `stream_active` accepts are active and `installable` tells which
-    /// packages can provide.
-    fn modular_hide(
-        &self,
-        stream_active: &dyn Fn(&StreamGroup) -> bool,
-        installable: &dyn Fn(&Package) -> bool,
-    ) -> Vec<bool> {
-        #[derive(Clone, Copy, PartialEq)]
-        enum Modular {
-            Active,
-            Inactive,
-            Other,
-        }
-        let on: Vec<bool> = self
-            .module_streams
-            .iter()
-            .map(|g| g.default && stream_active(g))
-            .collect();
-        let mut state = vec![Modular::Other; self.packages.len()];
-        let mut binary_names: FxHashSet<StrId> = FxHashSet::default();
-        let mut source_names: FxHashSet<StrId> = FxHashSet::default();
-        for (g, _) in self.module_streams.iter().zip(&on).filter(|&(_, &on)| on) {
-            for &p in &g.members {
-                state[p as usize] = Modular::Active;
-            }
-            binary_names.extend(&g.binary_names);
-            source_names.extend(&g.source_names);
-        }
-        // A package an active stream lists stays, whatever else lists it.
-        for (g, _) in self.module_streams.iter().zip(&on).filter(|&(_, &on)| !on) {
-            for &p in &g.members {
-                if state[p as usize] == Modular::Other {
-                    state[p as usize] = Modular::Inactive;
-                }
-            }
-        }
-        let exempt = |p: &Package| self.repos[p.repo as usize].module_hotfixes;
-        let mut hide: Vec<bool> = self
-            .packages
-            .iter()
-            .zip(&state)
-            .map(|(p, state)| match state {
-                _ if exempt(p) => false,
-                Modular::Active => false,
-                Modular::Inactive => true,
-                Modular::Other => {
-                    binary_names.contains(&p.name)
-                        || (arch::is_source(self.str(p.arch)) && source_names.contains(&p.name))
-                }
-            })
-            .collect();
-        for &(pkg, name) in &self.artifact_name_providers {
-            let i = pkg as usize;
-            let p = &self.packages[i];
-            if state[i] == Modular::Other && !exempt(p) && binary_names.contains(&name) && installable(p) {
-                hide[i] = true;
-            }
-        }
-        hide
-    }
-
-    /// `name-epoch:version-release.arch`, the form modules.yaml lists artifacts in.
-    fn artifact_key(&self, pkg: PkgId) -> String {
-        let p = &self.packages[pkg as usize];
-        let e = self.strings.evr(p.evr);
-        let epoch = if e.epoch == NO_STR { "0" } else { self.str(e.epoch) };
-        let release = if e.release == NO_STR { "" } else { self.str(e.release) };
-        format!(
-            "{}-{}:{}-{}.{}",
-            self.str(p.name),
-            epoch,
-            self.str(e.version),
-            release,
-            self.str(p.arch)
-        )
-    }
 }
 
 /// Groups items by a dense string id with a counting sort. `each(f)` calls
@@ -808,7 +450,10 @@ impl Pool {
 /// Returns, for every id below `bound`, where its items begin in the list
 /// (they end where the next id's begin), and the list, each id's items in
 /// the order `each` gave them.
-fn group_by_id<T: Copy + Default>(bound: usize, each: impl Fn(&mut dyn FnMut(StrId, T))) -> (Vec<u32>, Vec<T>) {
+pub(super) fn group_by_id<T: Copy + Default>(
+    bound: usize,
+    each: impl Fn(&mut dyn FnMut(StrId, T)),
+) -> (Vec<u32>, Vec<T>) {
     let mut start = vec![0u32; bound + 2];
     each(&mut |id, _| {
         if let Some(count) = start.get_mut(id as usize + 2) {
@@ -833,20 +478,9 @@ fn group_by_id<T: Copy + Default>(bound: usize, each: impl Fn(&mut dyn FnMut(Str
     (start, list)
 }
 
-/// The file paths inside a rich dependency, at any depth.
-fn paths_inside(rich: &RichDep) -> Vec<String> {
-    let mut paths = Vec::new();
-    rich.for_each_leaf(&mut |leaf| {
-        if leaf.name.starts_with('/') {
-            paths.push(leaf.name.clone());
-        }
-    });
-    paths
-}
-
 /// The items of `id` in a [`group_by_id`] index (none for an id it has not
 /// seen).
-fn group_of<'a, T>(start: &[u32], list: &'a [T], id: StrId) -> &'a [T] {
+pub(super) fn group_of<'a, T>(start: &[u32], list: &'a [T], id: StrId) -> &'a [T] {
     match (start.get(id as usize), start.get(id as usize + 1)) {
         (Some(&begin), Some(&end)) => list.get(begin as usize..end as usize).unwrap_or(&[]),
         _ => &[],
@@ -863,35 +497,3 @@ fn globs(patterns: &[String]) -> Result<globset::GlobSet, String> {
 
 /// Keeps module metadata until [`Pool::finish`] can apply it across all repos.
 pub type PendingModules = Vec<(u32, ModuleIndex)>;
-
-#[cfg(test)]
-mod tests {
-    use super::{Artifact, paths_inside};
-    use crate::core::dep::parse_rich;
-
-    #[test]
-    fn artifacts_need_an_epoch_as_dnf_matches_them() {
-        let a = Artifact::parse("nodejs-1:18.1.0-1.module_el9+1+ab.x86_64").unwrap_or_else(|| panic!("no parse"));
-        assert_eq!((a.name.as_str(), a.source), ("nodejs", false));
-        let s = Artifact::parse("python3.11-0:3.11.2-1.el9.src").unwrap_or_else(|| panic!("no parse"));
-        assert_eq!((s.name.as_str(), s.source), ("python3.11", true));
-        // dnf ignores these: no epoch, or no arch.
-        assert!(Artifact::parse("nodejs-18.1.0-1.x86_64").is_none());
-        assert!(Artifact::parse("nodejs-x:18.1.0-1.x86_64").is_none());
-        assert!(Artifact::parse("nodejs").is_none());
-    }
-
-    #[test]
-    fn paths_inside_rich_dependencies_are_found_at_any_depth() {
-        let paths = |text: &str| {
-            parse_rich(text)
-                .map(|r| paths_inside(&r))
-                .unwrap_or_else(|e| panic!("{e}"))
-        };
-        assert_eq!(
-            paths("(foo if (bar or /usr/share/x/y.txt) else /usr/bin/z)"),
-            ["/usr/share/x/y.txt", "/usr/bin/z"]
-        );
-        assert_eq!(paths("(foo >= 1.0/2 with bar)"), Vec::<String>::new());
-    }
-}

@@ -17,20 +17,31 @@ fn verdict_word(v: Verdict) -> &'static str {
 }
 
 fn change_name(c: &ChangeVerdict) -> String {
-    match c.kind {
-        ChangeKind::Build => c.nvr.clone(),
-        ChangeKind::Untag => format!("untag {}", c.nvr),
+    c.name()
+}
+
+/// `NEVRA (REPO) requires CAP`, or in install mode `NEVRA (REPO) cannot be
+/// installed: ROOT CAUSE`.
+fn finding_line(f: &Finding) -> String {
+    match f.requires.is_empty() {
+        true => format!("{} ({}) cannot be installed: {}", f.nevra, f.repo, f.root_cause),
+        false => format!("{} ({}) requires {}", f.nevra, f.repo, f.requires),
     }
 }
 
-fn finding_line(f: &Finding) -> String {
-    format!("{} ({}) requires {}", f.nevra, f.repo, f.requires)
+/// What the mode checks, for the headings.
+fn mode_words(report: &ChangeReport) -> &'static str {
+    match report.mode.as_str() {
+        "install" => "installability (installcheck)",
+        _ => "dependency closure",
+    }
 }
 
 /// The text report: verdicts first, then new problems (each with the
 /// change to blame and how), fixed ones, and those that stay, apart.
 pub fn text(report: &ChangeReport) -> String {
     let mut out = String::new();
+    let _ = writeln!(out, "Checked: {} (--mode {})\n", mode_words(report), report.mode);
     let _ = writeln!(out, "Verdicts:");
     for c in &report.changes {
         let _ = writeln!(out, "  {:<6}  {}", verdict_word(c.verdict), change_name(c));
@@ -134,7 +145,13 @@ pub fn markdown(report: &ChangeReport) -> String {
         false => "✅ nothing new breaks",
     };
     let _ = writeln!(out, "### rpmatrix change: {verdict}\n");
-    let _ = writeln!(out, "Targets: {}\n", report.targets.join(", "));
+    let _ = writeln!(
+        out,
+        "Targets: {}; checked: {} (`--mode {}`)\n",
+        report.targets.join(", "),
+        mode_words(report),
+        report.mode
+    );
     let _ = writeln!(out, "| change | verdict | breaks |\n|---|---|---|");
     for c in &report.changes {
         let breaks = match c.problems.is_empty() {
@@ -146,11 +163,14 @@ pub fn markdown(report: &ChangeReport) -> String {
     if !report.new.is_empty() {
         let _ = writeln!(out, "\n**New problems ({})**\n", report.new.len());
         for f in &report.new {
+            let what = match f.requires.is_empty() {
+                true => format!("cannot be installed ({})", md_escape(&f.root_cause)),
+                false => format!("requires `{}`", f.requires),
+            };
             let _ = writeln!(
                 out,
-                "- `{}` requires `{}`: {} ({})",
+                "- `{}` {what}: {} ({})",
                 f.nevra,
-                f.requires,
                 md_escape(&f.blame.join(" + ")),
                 md_escape(&f.why)
             );

@@ -86,8 +86,10 @@ fn changes_between(result: &DriftResult, before: &BTreeMap<String, String>) -> V
             }),
         }
     }
+    // A baseline taken without --only (or with other globs) lists packages
+    // this run did not select: they are not gone, only not looked at.
     for (name, b) in before {
-        if !now.contains_key(name.as_str()) {
+        if !now.contains_key(name.as_str()) && result.selects(name) {
             out.push(Change {
                 name: name.clone(),
                 before: Some(b.clone()),
@@ -130,6 +132,9 @@ pub struct PackageJson {
     pub newest_reference: Option<String>,
     /// rdoinfo conf.
     pub origin: Option<String>,
+    /// A reference's epoch was left out: our build is an N-V-R without one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub epochs_ignored: bool,
     /// `ok`, `fork` or `violation`.
     pub verdict: String,
     /// Why (fork reason or violations).
@@ -151,8 +156,11 @@ pub struct DriftJson {
     pub counts: BTreeMap<String, usize>,
     /// Number of packages violating the policy.
     pub violations: usize,
-    /// The packages, sorted by status then name.
+    /// The packages: policy violations first, then by status, then by name.
     pub packages: Vec<PackageJson>,
+    /// The `--only` globs that selected the packages (absent: all).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub only: Vec<String>,
     /// Status changes since `--baseline` (`null` without one).
     pub changes: Option<Vec<Change>>,
     /// Milliseconds per stage.
@@ -205,10 +213,12 @@ pub fn document(result: &DriftResult, changes: Option<&[Change]>) -> DriftJson {
                 reference_version: p.reference_version.clone(),
                 newest_reference: p.newest_reference.clone(),
                 origin: p.origin.clone(),
+                epochs_ignored: p.epochs_ignored,
                 verdict: p.verdict.as_str().to_owned(),
                 reasons: reasons(&p.verdict),
             })
             .collect(),
+        only: result.only.clone(),
         changes: changes.map(<[Change]>::to_vec),
         timings: result.timings.clone(),
     }
@@ -230,12 +240,14 @@ pub fn from_document(doc: &DriftJson) -> DriftResult {
                 ours: p.ours.as_ref().map(|b| Build {
                     repo: b.repo.clone(),
                     evr: Evr::parse(&b.evr),
+                    epoch_known: true,
                 }),
                 theirs: p.theirs.clone(),
                 distance: p.distance,
                 reference_version: p.reference_version.clone(),
                 newest_reference: p.newest_reference.clone(),
                 origin: p.origin.clone(),
+                epochs_ignored: p.epochs_ignored,
                 verdict: match p.verdict.as_str() {
                     "fork" => Verdict::Fork {
                         reason: p.reasons.join("; "),
@@ -247,6 +259,8 @@ pub fn from_document(doc: &DriftJson) -> DriftResult {
                 },
             })
             .collect(),
+        only: doc.only.clone(),
+        show_statuses: Vec::new(),
         timings: doc.timings.clone(),
     }
 }
@@ -261,6 +275,38 @@ fn distance_text(p: &PackageDrift) -> String {
         (Some(d), None) => d.to_string(),
         _ => String::new(),
     }
+}
+
+/// "listed N of M" when a status filter hid some packages.
+fn shown_note(result: &DriftResult, listed: usize) -> Option<String> {
+    (listed < result.packages.len()).then(|| {
+        let statuses: Vec<&str> = result.show_statuses.iter().map(|s| s.as_str()).collect();
+        format!(
+            "listed {listed} of {} source packages (--status {}; policy violations are always listed)",
+            result.packages.len(),
+            statuses.join(",")
+        )
+    })
+}
+
+/// The line saying which packages were compared without epochs, if any.
+fn epochs_note(result: &DriftResult) -> Option<String> {
+    let names: Vec<&str> = result
+        .packages
+        .iter()
+        .filter(|p| p.epochs_ignored)
+        .map(|p| p.name.as_str())
+        .collect();
+    let n = names.len();
+    (n > 0).then(|| {
+        const SHOWN: usize = 10;
+        let more = if n > SHOWN { format!(", and {} more", n - SHOWN) } else { String::new() };
+        format!(
+            "{n} package{} compared without epochs (our N-V-R carries none; the reference's epoch is not assumed to differ): {}{more}",
+            if n == 1 { "" } else { "s" },
+            names.iter().take(SHOWN).copied().collect::<Vec<_>>().join(", ")
+        )
+    })
 }
 
 fn colour(s: Status) -> &'static str {
@@ -294,8 +340,8 @@ pub fn table(result: &DriftResult, changes: Option<&[Change]>, color: bool) -> S
     let mut header: Vec<String> = vec!["NAME".into(), format!("OURS ({})", result.ours)];
     header.extend(result.references.iter().cloned());
     header.extend(["STATUS", "DISTANCE", "ORIGIN", "POLICY"].map(String::from));
-    let rows: Vec<Vec<String>> = result
-        .packages
+    let shown: Vec<&PackageDrift> = result.shown().collect();
+    let rows: Vec<Vec<String>> = shown
         .iter()
         .map(|p| {
             let mut r = vec![
@@ -342,10 +388,13 @@ pub fn table(result: &DriftResult, changes: Option<&[Change]>, color: bool) -> S
         let _ = writeln!(out, "{}", s.trim_end());
     };
     line(&mut out, &header, None);
-    for (r, p) in rows.iter().zip(&result.packages) {
+    for (r, p) in rows.iter().zip(&shown) {
         line(&mut out, r, Some(p.status));
     }
     let _ = writeln!(out);
+    if let Some(note) = shown_note(result, shown.len()) {
+        let _ = writeln!(out, "{note}");
+    }
     let counts: Vec<String> = result
         .counts()
         .into_iter()
@@ -360,6 +409,9 @@ pub fn table(result: &DriftResult, changes: Option<&[Change]>, color: bool) -> S
         .count();
     if v > 0 {
         let _ = writeln!(out, "{v} policy violation{}", if v == 1 { "" } else { "s" });
+    }
+    if let Some(note) = epochs_note(result) {
+        let _ = writeln!(out, "{note}");
     }
     if let Some(ch) = changes {
         let _ = writeln!(out, "\nChanged since baseline ({}):", ch.len());
@@ -386,7 +438,9 @@ pub fn markdown(result: &DriftResult, changes: Option<&[Change]>) -> String {
     head.extend(["status", "distance", "origin", "policy"].map(String::from));
     let _ = writeln!(out, "| {} |", head.join(" | "));
     let _ = writeln!(out, "|{}", "---|".repeat(head.len()));
-    for p in &result.packages {
+    let mut listed = 0;
+    for p in result.shown() {
+        listed += 1;
         let mut cells = vec![format!("`{}`", md_escape(&p.name)), md_escape(&ours_evr(p))];
         cells.extend(p.theirs.iter().map(|t| md_escape(t.evr.as_deref().unwrap_or("-"))));
         cells.push(format!("**{}**", p.status));
@@ -399,9 +453,15 @@ pub fn markdown(result: &DriftResult, changes: Option<&[Change]>) -> String {
         }));
         let _ = writeln!(out, "| {} |", cells.join(" | "));
     }
+    if let Some(note) = shown_note(result, listed) {
+        let _ = writeln!(out, "\n{}", md_escape(&note));
+    }
     let _ = writeln!(out, "\n## Counts\n");
     for (s, n) in result.counts() {
         let _ = writeln!(out, "- {s}: {n}");
+    }
+    if let Some(note) = epochs_note(result) {
+        let _ = writeln!(out, "\n{}", md_escape(&note));
     }
     if let Some(ch) = changes {
         let _ = writeln!(out, "\n## Changed since baseline ({})\n", ch.len());
@@ -453,7 +513,7 @@ pub fn csv(result: &DriftResult, changes: Option<&[Change]>) -> String {
         "{}",
         head.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(",")
     );
-    for p in &result.packages {
+    for p in result.shown() {
         let previous = match (changes, prev.get(p.name.as_str())) {
             (None, _) => String::new(),
             (Some(_), Some(b)) => (*b).to_owned(),

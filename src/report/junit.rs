@@ -158,5 +158,60 @@ pub fn render(report: &MatrixReport) -> Result<String, String> {
             }
         }
     }
+    for c in &report.changes {
+        junit.add_test_suite(change_suite(report, c));
+    }
     junit.to_string().map_err(|e| format!("JUnit: {e}"))
+}
+
+/// A `[[changes]]` entry: suite `change NAME on CELL`, one testcase per
+/// proposed change named with its build's NVR (`untag NAME`). A rejected
+/// build that gates is a `<failure>` naming the problems it causes; one the
+/// baseline already rejected is `<skipped>` under `--fail-on new`, as a
+/// still-failing closure failure is.
+fn change_suite(report: &MatrixReport, c: &crate::matrix::ChangeCheck) -> TestSuite {
+    let mut suite = TestSuite::new(format!("change {} on {}", c.name, c.cell));
+    suite.add_property(Property::new("origin", c.origin.as_str()));
+    let class = format!("change.{}", c.name.replace('.', "_"));
+    let Some(r) = &c.result else {
+        let error = c.error.as_deref().unwrap_or("the change did not run");
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+        status.set_message(error.lines().next().unwrap_or("infrastructure error"));
+        status.set_type("infrastructure");
+        status.set_description(error);
+        let mut case = TestCase::new("repositories", status);
+        case.set_classname(class.as_str());
+        suite.add_test_case(case);
+        return suite;
+    };
+    suite.add_property(Property::new("mode", r.mode.as_str()));
+    suite.add_property(Property::new("targets", r.targets.join(",")));
+    for v in &r.changes {
+        let name = v.name();
+        let status = if v.verdict == crate::change::Verdict::Accept {
+            TestCaseStatus::success()
+        } else {
+            let body = v.problems.join("\n");
+            let still = c.new_rejections.as_ref().is_some_and(|n| !n.contains(&name));
+            if still && report.fail_on == FailOn::New {
+                let mut s = TestCaseStatus::skipped();
+                s.set_message(format!(
+                    "still rejected: the baseline {} rejected it too; only new rejections gate (--fail-on new)",
+                    report.baseline.as_deref().unwrap_or("?")
+                ));
+                s.set_description(body);
+                s
+            } else {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                s.set_message(format!("rejected: breaks {} package(s)", v.problems.len()));
+                s.set_type("rejected");
+                s.set_description(body);
+                s
+            }
+        };
+        let mut case = TestCase::new(name, status);
+        case.set_classname(class.as_str());
+        suite.add_test_case(case);
+    }
+    suite
 }

@@ -24,8 +24,39 @@ fn deps(f: &Failure) -> String {
         .join(", ")
 }
 
-/// The summary document.
+/// GitHub refuses a step summary over 1 MiB; the summary stays under it
+/// with room for what other steps append to the same file.
+pub const MAX_SUMMARY_BYTES: usize = 1_000_000;
+
+/// Lines of a failure list shown before the rest is folded.
+const OPEN_LINES: usize = 50;
+
+/// Lines of a secondary list (fixed, still failing, waived) shown unfolded.
+const OPEN_SECONDARY: usize = 10;
+
+/// The summary document, at most [`MAX_SUMMARY_BYTES`]: long lists are
+/// folded in `<details>`, and a document still too big is cut with a note
+/// pointing at the JSON and JUnit reports, which hold everything.
 pub fn render(report: &MatrixReport) -> String {
+    cap(full(report), MAX_SUMMARY_BYTES)
+}
+
+/// Cuts `doc` at a line boundary to at most `max` bytes, closing a
+/// `<details>` left open and saying where the rest is.
+pub fn cap(doc: String, max: usize) -> String {
+    if doc.len() <= max {
+        return doc;
+    }
+    const NOTE: &str = "\n</details>\n\n**Summary cut at 1 MB** (GitHub's step summary limit): every failure is in the run's `--json` and `--junit` reports.\n";
+    let budget = max.saturating_sub(NOTE.len());
+    let cut = doc[..doc.floor_char_boundary(budget)].rfind('\n').map_or(0, |i| i + 1);
+    let mut out = doc[..cut].to_owned();
+    let open = out.matches("<details>").count() > out.matches("</details>").count();
+    out.push_str(if open { NOTE } else { &NOTE["\n</details>\n".len()..] });
+    out
+}
+
+fn full(report: &MatrixReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## rpmatrix: {}\n", esc(&report.matrix));
     let with_baseline = report.baseline.is_some();
@@ -85,9 +116,10 @@ pub fn render(report: &MatrixReport) -> String {
             })
             .collect()
     };
+    by_problem(&mut out, report);
     if with_baseline {
         let new = lines(&|f| f.waived.is_none() && f.baseline == Some(Change::New));
-        section(&mut out, "New failures", &new);
+        section_open(&mut out, "New failures", &new, OPEN_LINES);
         let fixed: Vec<String> = report
             .cells
             .iter()
@@ -111,7 +143,7 @@ pub fn render(report: &MatrixReport) -> String {
         section(&mut out, "Still failing", &still);
     } else {
         let failing = lines(&|f| f.waived.is_none());
-        section(&mut out, "Failures", &failing);
+        section_open(&mut out, "Failures", &failing, OPEN_LINES);
     }
     let waived: Vec<String> = report
         .cells
@@ -184,7 +216,34 @@ pub fn render(report: &MatrixReport) -> String {
         .collect();
     section(&mut out, "Stale waivers (they waived nothing: remove them)", &stale);
     drift(&mut out, report);
+    changes(&mut out, report);
     out
+}
+
+/// The `[[changes]]`: a verdict per proposed build, the problems of the rejected ones.
+fn changes(out: &mut String, report: &MatrixReport) {
+    for c in &report.changes {
+        let _ = writeln!(out, "\n### Change {} on {}\n", esc(&c.name), esc(&c.cell));
+        let Some(r) = &c.result else {
+            let _ = writeln!(out, "⚠️ ERROR: {}", esc(c.error.as_deref().unwrap_or("no result")));
+            continue;
+        };
+        let _ = writeln!(out, "| change | verdict | breaks |\n|---|---|---|");
+        for v in &r.changes {
+            let name = v.name();
+            let verdict = match (v.verdict, &c.new_rejections) {
+                (crate::change::Verdict::Accept, _) => "✅ accept".to_owned(),
+                (_, Some(n)) if n.contains(&name) => "❌ reject (new)".to_owned(),
+                _ => "❌ reject".to_owned(),
+            };
+            let breaks = if v.problems.is_empty() {
+                "—".to_owned()
+            } else {
+                v.problems.iter().map(|p| esc(p)).collect::<Vec<_>>().join("<br>")
+            };
+            let _ = writeln!(out, "| `{}` | {verdict} | {breaks} |", esc(&name));
+        }
+    }
 }
 
 fn drift(out: &mut String, report: &MatrixReport) {
@@ -245,11 +304,98 @@ fn drift(out: &mut String, report: &MatrixReport) {
 }
 
 fn section(out: &mut String, title: &str, lines: &[String]) {
+    section_open(out, title, lines, OPEN_SECONDARY);
+}
+
+/// A titled list whose lines after the first `open` are folded in `<details>`.
+fn section_open(out: &mut String, title: &str, lines: &[String], open: usize) {
     if lines.is_empty() {
         return;
     }
     let _ = writeln!(out, "\n### {title} ({})\n", lines.len());
-    for l in lines {
+    let (shown, folded) = lines.split_at(lines.len().min(open));
+    for l in shown {
         let _ = writeln!(out, "{l}");
+    }
+    if !folded.is_empty() {
+        let _ = writeln!(out, "\n<details><summary>{} more</summary>\n", folded.len());
+        for l in folded {
+            let _ = writeln!(out, "{l}");
+        }
+        let _ = writeln!(out, "\n</details>");
+    }
+}
+
+/// When there are many failures, the problems that cause them, biggest
+/// first (one missing capability often stops hundreds of packages).
+fn by_problem(out: &mut String, report: &MatrixReport) {
+    let mut count: std::collections::HashMap<&str, (usize, Vec<&str>)> = std::collections::HashMap::new();
+    let mut total = 0;
+    for c in &report.cells {
+        for f in c.unwaived() {
+            total += 1;
+            for x in f.unwaived() {
+                let e = count.entry(x.problem.as_str()).or_default();
+                e.0 += 1;
+                if !e.1.contains(&c.cell.name.as_str()) {
+                    e.1.push(&c.cell.name);
+                }
+            }
+        }
+    }
+    if total <= super::table::FULL_LIMIT {
+        return;
+    }
+    let mut rows: Vec<(&str, (usize, Vec<&str>))> = count.into_iter().collect();
+    rows.sort_by(|a, b| b.1.0.cmp(&a.1.0).then_with(|| a.0.cmp(b.0)));
+    let lines: Vec<String> = rows
+        .iter()
+        .map(|(p, (n, cells))| {
+            format!(
+                "| `{}` | {n} | {} |",
+                esc(p),
+                cells.iter().map(|c| esc(c)).collect::<Vec<_>>().join(", ")
+            )
+        })
+        .collect();
+    let _ = writeln!(out, "\n### Failing packages by problem ({} problems)\n", lines.len());
+    let _ = writeln!(out, "| problem | packages | cells |\n|---|---:|---|");
+    let (shown, folded) = lines.split_at(lines.len().min(20));
+    for l in shown {
+        let _ = writeln!(out, "{l}");
+    }
+    if !folded.is_empty() {
+        let _ = writeln!(out, "\n<details><summary>{} more problems</summary>\n", folded.len());
+        let _ = writeln!(out, "| problem | packages | cells |\n|---|---:|---|");
+        for l in folded {
+            let _ = writeln!(out, "{l}");
+        }
+        let _ = writeln!(out, "\n</details>");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cap;
+
+    #[test]
+    fn a_summary_over_the_limit_is_cut_at_a_line_and_closes_its_details() {
+        let doc = format!(
+            "{}<details>\n{}",
+            "open line\n".repeat(100),
+            "folded line\n".repeat(1000)
+        );
+        let capped = cap(doc.clone(), 2_000);
+        assert!(capped.len() <= 2_000, "{}", capped.len());
+        assert!(capped.contains("</details>"));
+        assert!(capped.ends_with("reports.\n"));
+        assert!(
+            capped
+                .lines()
+                .all(|l| l.is_empty() || !l.starts_with("fold") || l == "folded line")
+        );
+        assert_eq!(cap("short\n".to_owned(), 2_000), "short\n");
+        let plain = cap("line\n".repeat(1000), 500);
+        assert!(!plain.contains("</details>") && plain.len() <= 500);
     }
 }

@@ -4,7 +4,30 @@
 
 use std::fmt::Write;
 
-use crate::matrix::{CellReport, MatrixReport, Status};
+use crate::matrix::{CellReport, Change, Failure, MatrixReport, Status};
+
+/// How much of each failing cell [`details`] prints.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Detail {
+    /// Nothing per package: the cells table and the outcome only (`--quiet`).
+    None,
+    /// New failures in dnf's format; the others too when a cell has at most
+    /// [`FULL_LIMIT`] of them, else grouped by problem, biggest group first.
+    #[default]
+    Grouped,
+    /// Every failing package in dnf's format (`--verbose`).
+    Full,
+}
+
+/// Up to this many failing packages a cell's failures are printed one by
+/// one; above it they are grouped by problem (a CS9 cell has thousands).
+pub const FULL_LIMIT: usize = 30;
+
+/// Up to this many problem groups are printed per cell.
+const GROUP_LIMIT: usize = 25;
+
+/// Up to this many package names are printed per problem group.
+const NAMES_PER_GROUP: usize = 6;
 
 /// The table header matching [`row`].
 pub fn header() -> String {
@@ -39,8 +62,14 @@ pub fn row(c: &CellReport) -> String {
     )
 }
 
-/// The details after the table: errors and each unwaived failure in dnf's format.
+/// The details after the table: errors and each unwaived failure in dnf's
+/// format (see [`Detail`] for big cells).
 pub fn details(report: &MatrixReport) -> String {
+    details_at(report, Detail::Grouped)
+}
+
+/// [`details`] at a chosen level of detail.
+pub fn details_at(report: &MatrixReport, level: Detail) -> String {
     let mut out = String::new();
     // An error shared by several cells (a repository that did not load) is
     // printed once, naming every cell it stopped, in plan order.
@@ -60,20 +89,23 @@ pub fn details(report: &MatrixReport) -> String {
         if c.error.is_some() {
             continue;
         }
-        if c.status != Status::Fail {
+        if c.status != Status::Fail || level == Detail::None {
             continue;
         }
         let _ = writeln!(out, "\n[{}]", c.cell.name);
-        for f in c.unwaived() {
-            let tag = match f.baseline {
-                Some(crate::matrix::Change::New) => " (new)",
-                _ => "",
-            };
-            let deps: Vec<String> = super::annotated_problems(f)
-                .into_iter()
-                .map(|(d, note)| format!("{d}{note}"))
-                .collect();
-            super::write_dnf_package(&mut out, &f.nevra, &f.repo, tag, &deps);
+        let unwaived: Vec<&Failure> = c.unwaived().collect();
+        let group = level == Detail::Grouped && unwaived.len() > FULL_LIMIT;
+        // New failures are what a gate exists for: always one by one, first.
+        let (new, old): (Vec<&Failure>, Vec<&Failure>) = if group {
+            unwaived.into_iter().partition(|f| f.baseline == Some(Change::New))
+        } else {
+            (unwaived, Vec::new())
+        };
+        for f in new {
+            write_failure(&mut out, f);
+        }
+        if !old.is_empty() {
+            write_groups(&mut out, &c.cell.name, &old);
         }
     }
     if let Some(d) = &report.drift {
@@ -97,6 +129,9 @@ pub fn details(report: &MatrixReport) -> String {
             let _ = writeln!(out, "  {}{new}: {}", p.name, p.reasons.join("; "));
         }
     }
+    for c in &report.changes {
+        write_change(&mut out, c);
+    }
     for w in report.waivers.iter().filter(|w| w.expired) {
         let _ = writeln!(
             out,
@@ -113,6 +148,110 @@ pub fn details(report: &MatrixReport) -> String {
         );
     }
     out
+}
+
+/// A `[[changes]]` entry: its verdicts, each rejected build with the
+/// problems it causes (`(new)` when the baseline did not reject it).
+fn write_change(out: &mut String, c: &crate::matrix::ChangeCheck) {
+    let head = format!("[change {} on {}]", c.name, c.cell);
+    let Some(r) = &c.result else {
+        let _ = writeln!(out, "\n{head} ERROR: {}", c.error.as_deref().unwrap_or("no result"));
+        return;
+    };
+    let rejected = c.rejected();
+    let _ = writeln!(
+        out,
+        "\n{head} {} proposed: {} accepted, {} rejected; {} fixed, {} still broken",
+        r.changes.len(),
+        r.changes.len() - rejected.len(),
+        rejected.len(),
+        r.fixed.len(),
+        r.still_broken.len()
+    );
+    for v in r.changes.iter().filter(|v| v.verdict == crate::change::Verdict::Reject) {
+        let name = v.name();
+        let new = match &c.new_rejections {
+            Some(n) if n.contains(&name) => " (new)",
+            _ => "",
+        };
+        let _ = writeln!(out, "  REJECT {name}{new}");
+        for p in &v.problems {
+            let _ = writeln!(out, "    {p}");
+        }
+    }
+}
+
+fn write_failure(out: &mut String, f: &Failure) {
+    let tag = match f.baseline {
+        Some(Change::New) => " (new)",
+        _ => "",
+    };
+    if f.unresolved.is_empty() && !f.findings.is_empty() {
+        // Uninstallable (every dependency resolves): the root cause, then the chain to it.
+        let _ = writeln!(out, "package: {} from {}{tag}", f.nevra, f.repo);
+        for x in &f.findings {
+            let _ = writeln!(out, "  cannot be installed: {}", x.problem);
+        }
+        for e in &f.explanations {
+            let _ = writeln!(out, "    {e}");
+        }
+        return;
+    }
+    let deps: Vec<String> = super::annotated_problems(f)
+        .into_iter()
+        .map(|(d, note)| format!("{d}{note}"))
+        .collect();
+    super::write_dnf_package(out, &f.nevra, &f.repo, tag, &deps);
+}
+
+/// Failures grouped by problem (one unresolved capability, or one
+/// installability root cause), biggest group first: a line per problem with
+/// how many packages it stops and the first few of them.
+fn write_groups(out: &mut String, cell: &str, failures: &[&Failure]) {
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for f in failures {
+        for x in f.unwaived() {
+            let i = *index.entry(x.problem.as_str()).or_insert_with(|| {
+                groups.push((x.problem.as_str(), Vec::new()));
+                groups.len() - 1
+            });
+            groups[i].1.push(f.nevra.as_str());
+        }
+    }
+    groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(b.0)));
+    let what = if failures.iter().any(|f| f.baseline == Some(Change::Still)) {
+        "still failing (in the baseline too)"
+    } else {
+        "failing"
+    };
+    let _ = writeln!(
+        out,
+        "{} packages {what}, by problem (every package is in the JSON and JUnit reports; --verbose prints them here):",
+        failures.len()
+    );
+    for (problem, pkgs) in groups.iter().take(GROUP_LIMIT) {
+        let shown: Vec<&str> = pkgs.iter().take(NAMES_PER_GROUP).copied().collect();
+        let more = pkgs.len() - shown.len();
+        let more = if more > 0 {
+            format!(", +{more} more")
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "  {:>5} × {problem}\n          {}{more}",
+            pkgs.len(),
+            shown.join(", ")
+        );
+    }
+    if groups.len() > GROUP_LIMIT {
+        let _ = writeln!(
+            out,
+            "  ... {} more problems in [{cell}] (see the reports)",
+            groups.len() - GROUP_LIMIT
+        );
+    }
 }
 
 /// The drift's one line: `drift OURS vs REFS: N source packages; STATUS: N, ...; V policy violations (N new)`,

@@ -232,3 +232,55 @@ pub fn oracle_lines(case: &str) -> Vec<String> {
     };
     text.lines().map(str::to_owned).collect()
 }
+
+/// Writes a repository at `dir` (repomd.xml and a plain primary.xml, no
+/// filelists: valid rpm-md, as a test needs it quickly): one noarch package
+/// `NAME-1-1` per `(name, requires)`, providing its name and requiring each
+/// of `requires` (unversioned capabilities).
+pub fn tiny_repo(dir: &Path, packages: &[(&str, &[&str])]) {
+    use sha2::Digest;
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let mut body = String::new();
+    for (name, requires) in packages {
+        let name = esc(name);
+        let reqs: String = requires
+            .iter()
+            .map(|r| format!("<rpm:entry name=\"{}\"/>", esc(r)))
+            .collect();
+        let pkgid = hex::encode(sha2::Sha256::digest(name.as_bytes()));
+        body.push_str(&format!(
+            r#"<package type="rpm"><name>{name}</name><arch>noarch</arch><version epoch="0" ver="1" rel="1"/>
+<checksum type="sha256" pkgid="YES">{pkgid}</checksum><summary>s</summary><description>d</description>
+<packager/><url/><time file="1" build="1"/><size package="1" installed="1" archive="1"/>
+<location href="{name}-1-1.noarch.rpm"/><format><rpm:license>MIT</rpm:license><rpm:vendor/><rpm:group>x</rpm:group>
+<rpm:buildhost>h</rpm:buildhost><rpm:sourcerpm>{name}-1-1.src.rpm</rpm:sourcerpm><rpm:header-range start="1" end="2"/>
+<rpm:provides><rpm:entry name="{name}" flags="EQ" epoch="0" ver="1" rel="1"/></rpm:provides>
+<rpm:requires>{reqs}</rpm:requires></format></package>
+"#
+        ));
+    }
+    let primary = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<metadata xmlns="http://linux.duke.edu/metadata/common" xmlns:rpm="http://linux.duke.edu/metadata/rpm" packages="{}">
+{body}</metadata>
+"#,
+        packages.len()
+    );
+    let repodata = dir.join("repodata");
+    std::fs::create_dir_all(&repodata).unwrap_or_else(|e| panic!("{}: {e}", repodata.display()));
+    std::fs::write(repodata.join("primary.xml"), &primary).unwrap_or_else(|e| panic!("{e}"));
+    let repomd = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<repomd xmlns="http://linux.duke.edu/metadata/repo"><revision>1</revision>
+<data type="primary"><checksum type="sha256">{}</checksum><size>{}</size><location href="repodata/primary.xml"/></data>
+</repomd>"#,
+        hex::encode(sha2::Sha256::digest(primary.as_bytes())),
+        primary.len()
+    );
+    std::fs::write(repodata.join("repomd.xml"), repomd).unwrap_or_else(|e| panic!("{e}"));
+}

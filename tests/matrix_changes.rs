@@ -1,0 +1,181 @@
+//! `[[changes]]` in a matrix (issue 22): proposed builds from a `-testing`
+//! repo checked against a `-release` cell, as `rpmatrix change` checks them,
+//! with a verdict per build in every report, gating like closure failures
+//! (a rejection the baseline already had does not gate under --fail-on new).
+
+use std::path::Path;
+use std::process::Output;
+
+use rpmatrix::change::Verdict;
+use rpmatrix::matrix::MatrixReport;
+
+mod common;
+
+use common::{root, write};
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_rpmatrix"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn read_report(p: &Path) -> MatrixReport {
+    let t = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    MatrixReport::from_json(&t, &p.display().to_string()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn matrix(dir: &Path, change: &str) {
+    matrix_with(dir, "", change);
+}
+
+fn matrix_with(dir: &Path, cell_extra: &str, change: &str) {
+    let repo = |n: &str| root().join("fixtures/change/repos").join(n).display().to_string();
+    let text = format!(
+        "[repos.base]\npath = \"{}\"\n[repos.rel]\npath = \"{}\"\n[repos.testing]\npath = \"{}\"\n\
+         [[cells]]\nname = \"release\"\ncheck = [\"rel\"]\nlookaside = [\"base\"]\n{cell_extra}\n{change}",
+        repo("base"),
+        repo("rel"),
+        repo("testing")
+    );
+    write(dir, "m.toml", &text);
+}
+
+#[test]
+fn a_matrix_change_gives_a_verdict_per_pending_build_and_gates() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    matrix(
+        dir.path(),
+        "[[changes]]\nname = \"promote\"\ncell = \"release\"\nadd = [\"testing\"]\n\
+         nvr = [\"libb-2.0-1\"]\nsource = [\"harmless\"]\n",
+    );
+    let out = run_in(
+        dir.path(),
+        &[
+            "run",
+            "m.toml",
+            "--json",
+            "r.json",
+            "--junit",
+            "j.xml",
+            "--summary",
+            "s.md",
+        ],
+    );
+    // The release cell itself has an old problem (old-broken), so the run fails either way;
+    // the change's own verdicts are what is checked here.
+    assert!(out.status.code() == Some(1), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("[change promote on release] 2 proposed: 1 accepted, 1 rejected"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  REJECT libb-2.0-1\n"), "{stdout}");
+    let report = read_report(&dir.path().join("r.json"));
+    let change = &report.changes[0];
+    let result = change.result.as_ref().unwrap_or_else(|| panic!("{:?}", change.error));
+    let verdicts: Vec<(&str, Verdict)> = result.changes.iter().map(|c| (c.nvr.as_str(), c.verdict)).collect();
+    assert_eq!(
+        verdicts,
+        [("harmless-1.1-1", Verdict::Accept), ("libb-2.0-1", Verdict::Reject)]
+    );
+    assert_eq!(change.rejected(), ["libb-2.0-1"]);
+    let junit = std::fs::read_to_string(dir.path().join("j.xml")).unwrap_or_default();
+    assert!(
+        junit.contains("<testsuite name=\"change promote on release\""),
+        "{junit}"
+    );
+    assert!(junit.contains("name=\"libb-2.0-1\""), "{junit}");
+    assert!(junit.contains("rejected: breaks"), "{junit}");
+    let md = std::fs::read_to_string(dir.path().join("s.md")).unwrap_or_default();
+    assert!(md.contains("### Change promote on release"), "{md}");
+    assert!(md.contains("| `libb-2.0-1` | ❌ reject |"), "{md}");
+
+    // Against its own results as the baseline nothing is new: exit 0, the
+    // still-rejected build is skipped in JUnit.
+    let out = run_in(
+        dir.path(),
+        &["run", "m.toml", "--baseline", "r.json", "--junit", "j2.xml"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let junit = std::fs::read_to_string(dir.path().join("j2.xml")).unwrap_or_default();
+    assert!(junit.contains("still rejected"), "{junit}");
+    assert!(!junit.contains("<failure"), "{junit}");
+
+    // A baseline without the change: the rejection is new and gates.
+    let mut base = read_report(&dir.path().join("r.json"));
+    base.changes.clear();
+    let json = serde_json::to_string(&base).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.path().join("nochange.json"), json).unwrap_or_else(|e| panic!("{e}"));
+    let out = run_in(dir.path(), &["run", "m.toml", "--baseline", "nochange.json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("  REJECT libb-2.0-1 (new)\n"));
+}
+
+/// An `installable = true` cell judges its changes by installability: cx
+/// 2.0 adds a Conflicts that breaks app-cx's installation but no Requires.
+#[test]
+fn an_installable_cell_judges_its_changes_by_installability() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let change = "[[changes]]\nname = \"cx\"\ncell = \"release\"\nadd = [\"testing\"]\nsource = [\"cx\"]\n";
+    let verdict = |dir: &Path| {
+        let out = run_in(dir, &["run", "m.toml", "--json", "r.json"]);
+        assert!(out.status.code().is_some_and(|c| c < 2), "{}", text(&out));
+        let report = read_report(&dir.join("r.json"));
+        let result = report.changes[0]
+            .result
+            .clone()
+            .unwrap_or_else(|| panic!("{:?}", report.changes[0].error));
+        (result.mode.to_string(), result.changes[0].verdict)
+    };
+    matrix_with(dir.path(), "", change);
+    assert_eq!(verdict(dir.path()), ("closure".to_owned(), Verdict::Accept));
+    matrix_with(dir.path(), "installable = true", change);
+    assert_eq!(verdict(dir.path()), ("install".to_owned(), Verdict::Reject));
+}
+
+#[test]
+fn bad_changes_are_matrix_errors() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for (change, want) in [
+        (
+            "[[changes]]\nname = \"c\"\ncell = \"nope\"\nadd = [\"testing\"]\n",
+            "change 'c': no cell 'nope' (cells: release)",
+        ),
+        (
+            "[[changes]]\nname = \"c\"\ncell = \"release\"\nadd = [\"missing\"]\n",
+            "change 'c': add names undefined repo 'missing'",
+        ),
+        (
+            "[[changes]]\nname = \"c\"\ncell = \"release\"\nadd = [\"rel\"]\n",
+            "is one of cell 'release''s repositories",
+        ),
+        (
+            "[[changes]]\nname = \"c\"\ncell = \"release\"\nadd = []\n",
+            "nothing proposed",
+        ),
+        (
+            "[[changes]]\nname = \"c\"\ncell = \"release\"\nadd = [\"testing\"]\nbogus = 1\n",
+            "unknown field `bogus`",
+        ),
+    ] {
+        matrix(dir.path(), change);
+        let out = run_in(dir.path(), &["run", "m.toml"]);
+        assert_eq!(out.status.code(), Some(2), "{change}\n{}", text(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("m.toml:") && stderr.contains(want),
+            "{change}\n{stderr}"
+        );
+    }
+}
