@@ -120,7 +120,7 @@ pub fn load_partial(
     specs: &[RepoSpec],
     options: &Options,
 ) -> Result<(Loaded, Vec<(String, EngineError)>), EngineError> {
-    crate::core::arch::check_basearch(&options.fetch.basearch).map_err(EngineError::Invalid)?;
+    crate::core::arch::check_basearch(&options.fetch.basearch).map_err(|e| EngineError::Invalid(e.to_string()))?;
     let mut names = std::collections::BTreeSet::new();
     for s in specs {
         if !names.insert(&s.name) {

@@ -10,7 +10,7 @@
 //! ───────────────────────────────────── core ───────────────────────────────────────────────────────
 //! ```
 //!
-//! * [`core`](crate::core): the shared vocabulary, importing nothing of the crate: interned
+//! * [`crate::core`]: the shared vocabulary, importing nothing of the crate: interned
 //!   ids and the `Intern` trait, `Dep`/`DepKind` and rich dependencies, rpm's version order
 //!   and range overlap (EVR), arch policy.
 //! * [`fetch`]: a LOCATION (directory, URL, metalink, mirrorlist) becomes readable files,

@@ -99,7 +99,7 @@ fn run_cache(cmd: CacheCommand) -> ExitCode {
             };
             let listing = match cache.list() {
                 Ok(l) => l,
-                Err(e) => return fail(&e.to_string()),
+                Err(e) => return fail(&e),
             };
             let now = fetch::cache::now_unix();
             outln!("cache: {}", cache.dir().display());
@@ -130,7 +130,7 @@ fn run_cache(cmd: CacheCommand) -> ExitCode {
                     outln!("removed {} files, {}", c.files, fetch::progress::human_bytes(c.bytes));
                     ExitCode::SUCCESS
                 }
-                Err(e) => fail(&e.to_string()),
+                Err(e) => fail(&e),
             }
         }
     }
@@ -146,7 +146,9 @@ fn age_text(d: Duration) -> String {
     }
 }
 
-fn fail(msg: &str) -> ExitCode {
+/// Reports an error that stops the command (exit 2): the library's typed
+/// errors and the CLI's own messages alike end here, as one line.
+fn fail(msg: &(impl std::fmt::Display + ?Sized)) -> ExitCode {
     eprintln!("error: {msg}");
     ExitCode::from(exit::ERROR)
 }
@@ -169,11 +171,11 @@ fn run_closure(args: ClosureArgs) -> ExitCode {
     let load_opts = args.fetch.options(basearch);
     let mut loaded = match engine::load(&specs, &load_opts) {
         Ok(l) => l,
-        Err(e) => return fail(&e.to_string()),
+        Err(e) => return fail(&e),
     };
     let (result, timings) = match loaded.closure(&opts) {
         Ok(r) => r,
-        Err(e) => return fail(&e.to_string()),
+        Err(e) => return fail(&e),
     };
     match args.format {
         ClosureFormat::Text => {
@@ -184,7 +186,7 @@ fn run_closure(args: ClosureArgs) -> ExitCode {
         }
         ClosureFormat::Json => match report::closure_json(&result, loaded.loaded_repos(), timings) {
             Ok(j) => outln!("{j}"),
-            Err(e) => return fail(&e.to_string()),
+            Err(e) => return fail(&e),
         },
     }
     let code = result.exit_code();
@@ -242,26 +244,22 @@ fn run_change(args: ChangeArgs) -> ExitCode {
     };
     let result = match change::run(&request) {
         Ok(r) => r,
-        Err(e) => return fail(&e.to_string()),
+        Err(e) => return fail(&e),
     };
     out!("{}", report::change::text(&result));
     let written = (|| {
+        use report::output::write_report;
         if let Some(p) = &args.json {
-            std::fs::write(p, report::change::json(&result)).map_err(|e| format!("{}: {e}", p.display()))?;
+            write_report(p, &report::change::json(&result), false)?;
         }
         if let Some(p) = &args.junit {
-            std::fs::write(p, report::change::junit(&result)?).map_err(|e| format!("{}: {e}", p.display()))?;
+            write_report(p, &report::change::junit(&result)?, false)?;
         }
         if let Some(p) = &args.summary {
-            use std::io::Write;
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(p)
-                .and_then(|mut f| f.write_all(report::change::markdown(&result).as_bytes()))
-                .map_err(|e| format!("{}: {e}", p.display()))?;
+            // Appended, as $GITHUB_STEP_SUMMARY is.
+            write_report(p, &report::change::markdown(&result), true)?;
         }
-        Ok::<(), String>(())
+        Ok::<(), report::ReportError>(())
     })();
     if let Err(e) = written {
         return fail(&e);
@@ -281,11 +279,11 @@ fn run_installcheck(args: InstallcheckArgs) -> ExitCode {
     let load_opts = args.fetch.options(basearch);
     let mut loaded = match engine::load(&specs, &load_opts) {
         Ok(l) => l,
-        Err(e) => return fail(&e.to_string()),
+        Err(e) => return fail(&e),
     };
     let (result, timings) = match loaded.installcheck(&opts) {
         Ok(r) => r,
-        Err(e) => return fail(&e.to_string()),
+        Err(e) => return fail(&e),
     };
     match args.format {
         ClosureFormat::Text => {
@@ -318,7 +316,7 @@ fn print_outcome(report: &MatrixReport, level: report::table::Detail) {
 fn run_matrix(args: RunArgs) -> ExitCode {
     let plan = match Plan::from_path(&args.matrix) {
         Ok(p) => p,
-        Err(e) => return fail(&e.to_string()),
+        Err(e) => return fail(&e),
     };
     let today = match &args.today {
         Some(t) => match t.parse::<jiff::civil::Date>() {
@@ -386,7 +384,7 @@ fn run_matrix(args: RunArgs) -> ExitCode {
 fn list_cells(args: CellsArgs) -> ExitCode {
     let plan = match Plan::from_path(&args.matrix) {
         Ok(p) => p,
-        Err(e) => return fail(&e.to_string()),
+        Err(e) => return fail(&e),
     };
     match args.format {
         CellsFormat::Text => {
@@ -402,7 +400,7 @@ fn list_cells(args: CellsArgs) -> ExitCode {
         }
         CellsFormat::Json => match serde_json::to_string(&plan.cells) {
             Ok(j) => outln!("{j}"),
-            Err(e) => return fail(&e.to_string()),
+            Err(e) => return fail(&e),
         },
     }
     ExitCode::SUCCESS
@@ -412,7 +410,7 @@ fn merge(args: MergeArgs) -> ExitCode {
     let plan = match &args.matrix {
         Some(m) => match Plan::from_path(m) {
             Ok(p) => Some(p),
-            Err(e) => return fail(&e.to_string()),
+            Err(e) => return fail(&e),
         },
         None => None,
     };
@@ -448,13 +446,13 @@ fn diff(args: DiffArgs) -> ExitCode {
     };
     let d = match rpmatrix::diff::diff(&args.old, &args.new, &opts) {
         Ok(d) => d,
-        Err(e) => return fail(&e.to_string()),
+        Err(e) => return fail(&e),
     };
     match args.format {
         DiffFormat::Text => out!("{}", report::diff::text(&d)),
         DiffFormat::Json => match report::diff::json(&d) {
             Ok(j) => outln!("{j}"),
-            Err(e) => return fail(&e.to_string()),
+            Err(e) => return fail(&e),
         },
         DiffFormat::Markdown => out!("{}", report::diff::markdown(&d)),
     }
@@ -467,7 +465,7 @@ fn run_drift(args: DriftArgs) -> ExitCode {
     let sides = |v: &[String]| v.iter().map(|s| SideSpec::parse(s)).collect::<Result<Vec<_>, _>>();
     let (ours, theirs) = match (sides(&args.ours), sides(&args.theirs)) {
         (Ok(o), Ok(t)) => (o, t),
-        (Err(e), _) | (_, Err(e)) => return fail(&e.to_string()),
+        (Err(e), _) | (_, Err(e)) => return fail(&e),
     };
     if theirs.iter().any(|s| matches!(s, SideSpec::RdoinfoTag(_))) {
         return fail("--theirs takes NAME=LOCATION (rdoinfo:TAG is for --ours)");
@@ -483,7 +481,7 @@ fn run_drift(args: DriftArgs) -> ExitCode {
     };
     let mut result = match drift::run(&plan) {
         Ok(r) => r,
-        Err(e) => return fail(&e.to_string()),
+        Err(e) => return fail(&e),
     };
     result.show_statuses = args.status;
     let changes = match &args.baseline {
@@ -502,7 +500,7 @@ fn run_drift(args: DriftArgs) -> ExitCode {
         }
         DriftFormat::Json => match drift_report::json(&result, changes) {
             Ok(j) => j + "\n",
-            Err(e) => return fail(&e.to_string()),
+            Err(e) => return fail(&e),
         },
         DriftFormat::Markdown => drift_report::markdown(&result, changes),
         DriftFormat::Csv => drift_report::csv(&result, changes),

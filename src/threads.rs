@@ -64,7 +64,7 @@ impl<T, F: FnOnce() -> T> Helper<'_, T, F> {
 /// pool can be built only once, even when that fails, so each size is first
 /// tried with plain threads, started and joined. Returns the number of
 /// threads, or why even one could not be had (the caller exits 2).
-pub fn init_pool() -> Result<usize, String> {
+pub fn init_pool() -> Result<usize, ThreadsError> {
     let mut threads = std::env::var("RAYON_NUM_THREADS")
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
@@ -84,7 +84,17 @@ pub fn init_pool() -> Result<usize, String> {
     };
     built
         .map(|()| threads)
-        .map_err(|e| format!("cannot start {threads} worker threads: {e} (raise the limits: ulimit -v, ulimit -u)"))
+        .map_err(|source| ThreadsError { threads, source })
+}
+
+/// Not even the worker threads [`init_pool`] settled on could be started.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot start {threads} worker threads: {source} (raise the limits: ulimit -v, ulimit -u)")]
+pub struct ThreadsError {
+    /// How many were asked for.
+    pub threads: usize,
+    /// rayon's reason.
+    pub source: rayon::ThreadPoolBuildError,
 }
 
 /// Whether `n` threads can run at once now: each is started (kept alive

@@ -133,9 +133,13 @@ fn findings(r: &MatrixReport) -> Vec<(String, String, Option<Change>)> {
         .failures
         .iter()
         .flat_map(|f| {
-            f.findings
-                .iter()
-                .map(move |x| (format!("{}.{}", f.name, f.arch), x.key.clone(), x.baseline))
+            f.findings.iter().map(move |x| {
+                (
+                    format!("{}.{}", f.package.name, f.package.arch),
+                    x.key.clone(),
+                    x.baseline,
+                )
+            })
         })
         .collect();
     v.sort();
@@ -639,7 +643,7 @@ fn big_cells_are_grouped_by_problem_and_quiet_and_verbose_work() {
     let mut base = read_report(&dir.path().join("r.json"));
     base.cells[0]
         .failures
-        .retain(|f| f.name != "pkg00" && f.name != "pkg41");
+        .retain(|f| f.package.name != "pkg00" && f.package.name != "pkg41");
     let json = serde_json::to_string(&base).unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(dir.path().join("base.json"), json).unwrap_or_else(|e| panic!("{e}"));
     let out = run_in(

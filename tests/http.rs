@@ -889,3 +889,40 @@ fn leftovers_of_a_killed_download_are_removed() {
     assert!(!dead.exists());
     assert!(live.exists());
 }
+
+/// Issue 19.7 on a remote repository: repomd.xml names a filelists file the
+/// server does not have. dnf refuses such a repository even when it needs
+/// no file from it, so the load fails (exit 2, naming the file) without
+/// waiting for a file dependency to need filelists; `--allow-missing-filelists`
+/// proceeds.
+#[test]
+fn a_remote_filelists_that_is_absent_is_an_error_at_load() {
+    let filelists = href_of("app", "filelists");
+    let missing = filelists.clone();
+    let server = Server::start(
+        &fixtures(),
+        Box::new(move |r: &Req| {
+            if r.path == missing {
+                Reply::Raw(404, Vec::new(), Vec::new())
+            } else {
+                Reply::File(r.path.clone())
+            }
+        }),
+    );
+    let cache = tempdir();
+    let run = remote(&server, &["base", "app"], &cache, &[]);
+    assert_eq!(run.code, 2, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    let name = filelists.rsplit('/').next().unwrap_or_default();
+    assert!(
+        run.stderr.contains("repo 'app'") && run.stderr.contains(name) && run.stderr.contains("absent"),
+        "{}",
+        run.stderr
+    );
+    let allowed = remote(&server, &["base", "app"], &cache, &["--allow-missing-filelists"]);
+    assert!(
+        allowed.code < 2,
+        "stdout: {}\nstderr: {}",
+        allowed.stdout,
+        allowed.stderr
+    );
+}

@@ -418,7 +418,7 @@ fn filelists_are_read_only_for_repos_that_provide_in_the_asking_cells() {
     assert_eq!(ok.error, None);
     assert_eq!(ok.failures.len(), 1);
     assert_eq!(
-        ok.failures[0].unresolved,
+        ok.failures[0].package.unresolved,
         ["/usr/bin/nonexistent", "/usr/share", "/usr/share/fdata/missing.txt"]
     );
     assert_eq!(cell("base").error, None);
@@ -487,7 +487,7 @@ fn baseline_flags_only_new_breakage() {
         .flat_map(|f| {
             f.findings
                 .iter()
-                .map(|x| (f.name.clone(), f.arch.clone(), x.key.clone()))
+                .map(|x| (f.package.name.clone(), f.package.arch.clone(), x.key.clone()))
         })
         .collect();
     let fx = root().join("fixtures/repos");

@@ -179,3 +179,44 @@ fn bad_changes_are_matrix_errors() {
         );
     }
 }
+
+/// The README's RDO workflow block runs as it stands: each `rpmatrix`
+/// line, with the exit code its `# exit N` line promises and the words
+/// after it in the output.
+#[test]
+fn the_readme_rdo_workflow_runs_as_written() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap_or_else(|e| panic!("{e}"));
+    let block = readme
+        .split("<!-- rdo-workflow -->\n```sh\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .unwrap_or_else(|| panic!("README has no rdo-workflow block"));
+    let mut ran = 0;
+    let mut lines = block.lines().peekable();
+    while let Some(line) = lines.next() {
+        let Some(args) = line.strip_prefix("rpmatrix ") else {
+            continue;
+        };
+        let expect = lines
+            .peek()
+            .and_then(|l| l.strip_prefix("# exit "))
+            .unwrap_or_else(|| panic!("no '# exit N' after: {line}"));
+        let (code, words) = expect.split_once(": ").unwrap_or((expect, ""));
+        let out = run_in(&root(), &args.split_whitespace().collect::<Vec<_>>());
+        assert_eq!(
+            out.status.code().map(|c| c.to_string()).as_deref(),
+            Some(code),
+            "{line}\n{}",
+            text(&out)
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        for nvr in words
+            .split([' ', ';', ',', '(', ')'])
+            .filter(|w| w.contains('-') && w.contains('.'))
+        {
+            assert!(stdout.contains(nvr), "{line}: {nvr} not in\n{stdout}");
+        }
+        ran += 1;
+    }
+    assert_eq!(ran, 4, "the block's commands");
+}

@@ -59,14 +59,18 @@ fn an_installable_cell_fails_exactly_the_packages_libsolv_cannot_install() {
     let out = run_in(dir.path(), &["run", "m.toml", "--json", "closure.json"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let closure = read_report(&dir.path().join("closure.json"));
-    let closure_failing: BTreeSet<String> = closure.cells[0].failures.iter().map(|f| f.nevra.clone()).collect();
+    let closure_failing: BTreeSet<String> = closure.cells[0]
+        .failures
+        .iter()
+        .map(|f| f.package.nevra.clone())
+        .collect();
 
     matrix(dir.path(), true, "");
     let out = run_in(dir.path(), &["run", "m.toml", "--json", "r.json", "--junit", "j.xml"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let report = read_report(&dir.path().join("r.json"));
     let cell = &report.cells[0];
-    let failing: BTreeSet<String> = cell.failures.iter().map(|f| f.nevra.clone()).collect();
+    let failing: BTreeSet<String> = cell.failures.iter().map(|f| f.package.nevra.clone()).collect();
     assert_eq!(failing, golden(), "the failing set is libsolv's uninstallable set");
     assert!(closure_failing.is_subset(&failing));
     assert!(
@@ -76,10 +80,15 @@ fn an_installable_cell_fails_exactly_the_packages_libsolv_cannot_install() {
     // Closure failures keep their kind; the others are uninstallable, with a root cause.
     for f in &cell.failures {
         let kinds: BTreeSet<FailureKind> = f.findings.iter().map(|x| x.kind).collect();
-        if closure_failing.contains(&f.nevra) {
-            assert_eq!(kinds, BTreeSet::from([FailureKind::Unresolved]), "{}", f.nevra);
+        if closure_failing.contains(&f.package.nevra) {
+            assert_eq!(kinds, BTreeSet::from([FailureKind::Unresolved]), "{}", f.package.nevra);
         } else {
-            assert_eq!(kinds, BTreeSet::from([FailureKind::Uninstallable]), "{}", f.nevra);
+            assert_eq!(
+                kinds,
+                BTreeSet::from([FailureKind::Uninstallable]),
+                "{}",
+                f.package.nevra
+            );
             assert!(!f.findings[0].problem.is_empty());
         }
     }
@@ -110,7 +119,7 @@ fn an_installable_cell_fails_exactly_the_packages_libsolv_cannot_install() {
         .unwrap_or_else(|| panic!("no uninstallable failure"));
     let waiver = format!(
         "[[waivers]]\npackage = \"{}\"\ndep = \"{}\"\nreason = \"known\"\n",
-        conflict.name,
+        conflict.package.name,
         conflict.findings[0].key.replace('"', "\\\"")
     );
     matrix(dir.path(), true, &waiver);
@@ -121,8 +130,8 @@ fn an_installable_cell_fails_exactly_the_packages_libsolv_cannot_install() {
         .failures
         .iter()
         .filter(|f| f.waived.is_some())
-        .map(|f| f.nevra.as_str())
+        .map(|f| f.package.nevra.as_str())
         .collect();
-    assert_eq!(w, vec![conflict.nevra.as_str()]);
+    assert_eq!(w, vec![conflict.package.nevra.as_str()]);
     assert!(!waived.waivers[0].stale);
 }

@@ -97,7 +97,7 @@ fn check_against_oracle(report: &MatrixReport, xml: &str, md: &str) {
     let junit = quick_junit::Report::deserialize_from_str(xml).unwrap_or_else(|e| panic!("{e}"));
     for c in &report.cells {
         let want = oracle(&c.cell.name);
-        let got: BTreeSet<String> = c.failures.iter().map(|f| f.nevra.clone()).collect();
+        let got: BTreeSet<String> = c.failures.iter().map(|f| f.package.nevra.clone()).collect();
         assert_eq!(got, want, "JSON, cell {}", c.cell.name);
         let suite = junit
             .test_suites
@@ -218,7 +218,7 @@ fn real_matrix_matches_dnf_in_every_report() {
             .failures
             .iter()
             .filter(|f| f.baseline == Some(rpmatrix::matrix::Change::New))
-            .map(|f| f.nevra.clone())
+            .map(|f| f.package.nevra.clone())
             .collect();
         assert_eq!(new, expected, "{cell}");
         let section = md.split("### New failures").nth(1).unwrap_or_default();

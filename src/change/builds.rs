@@ -28,7 +28,7 @@ pub struct RpmDir {
 }
 
 impl RpmDir {
-    /// The repository's location, for a [`RepoSpec`](crate::engine::RepoSpec).
+    /// The repository's location, for a [`RepoSpec`](crate::fetch::RepoSpec).
     pub fn location(&self) -> String {
         self.dir.path().display().to_string()
     }

@@ -122,7 +122,7 @@ pub struct ReportArgs {
 
 impl ReportArgs {
     /// Writes the matrix report to each file asked for.
-    pub fn write(&self, result: &rpmatrix::matrix::MatrixReport) -> Result<(), String> {
+    pub fn write(&self, result: &rpmatrix::matrix::MatrixReport) -> Result<(), report::ReportError> {
         report::write_files(
             result,
             self.junit.as_deref(),
@@ -168,7 +168,7 @@ pub struct CacheDirArg {
 
 impl CacheDirArg {
     /// The cache this flag names, or the default one.
-    pub fn cache(&self) -> Result<Cache, String> {
+    pub fn cache(&self) -> Result<Cache, fetch::FetchError> {
         fetch::cache_at(self.cache_dir.clone())
     }
 }

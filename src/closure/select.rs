@@ -11,7 +11,7 @@ use crate::core::ids::{NO_STR, PkgId, StrId};
 use crate::pool::Pool;
 
 /// Decides what the closure `opts` describes checks, and which packages may
-/// provide, for [`check_selected`].
+/// provide, for [`check_selected`](super::check_selected).
 pub fn selection(pool: &Pool, opts: &ClosureOptions) -> Result<Selection, ClosureError> {
     let (to_check, available) = select(pool, opts)?;
     Ok(Selection {

@@ -73,23 +73,44 @@ pub const BASEARCHES: &[&str] = &[
     "loongarch64",
 ];
 
+/// An architecture no known machine has: the message names the known ones.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ArchError {
+    /// Not a base architecture (`--basearch`, a cell's `basearch`).
+    #[error("unknown basearch '{arch}' (known: {known})")]
+    UnknownBasearch {
+        /// What was given.
+        arch: String,
+        /// The known base architectures, comma-separated.
+        known: String,
+    },
+    /// Not a package architecture (`--arch`, a cell's `arch`).
+    #[error("unknown package arch '{arch}' (known: {known})")]
+    UnknownPackageArch {
+        /// What was given.
+        arch: String,
+        /// The known package architectures, comma-separated.
+        known: String,
+    },
+}
+
 /// Checks a base architecture: a typo (`x86-64`) would make every package
 /// of the repositories uninstallable, a flood of bogus failures.
-pub fn check_basearch(basearch: &str) -> Result<(), String> {
+pub fn check_basearch(basearch: &str) -> Result<(), ArchError> {
     if BASEARCHES.contains(&basearch) {
         Ok(())
     } else {
-        Err(format!(
-            "unknown basearch '{basearch}' (known: {})",
-            BASEARCHES.join(", ")
-        ))
+        Err(ArchError::UnknownBasearch {
+            arch: basearch.to_owned(),
+            known: BASEARCHES.join(", "),
+        })
     }
 }
 
 /// Checks a package architecture (a `--arch` filter): one that some known
 /// base architecture installs, `noarch`, or a source arch. A typo would
 /// select no package and pass.
-pub fn check_package_arch(arch: &str) -> Result<(), String> {
+pub fn check_package_arch(arch: &str) -> Result<(), ArchError> {
     if is_source(arch) || BASEARCHES.iter().any(|b| compatible(b).contains(&arch)) {
         return Ok(());
     }
@@ -97,7 +118,10 @@ pub fn check_package_arch(arch: &str) -> Result<(), String> {
     known.extend(["src", "nosrc"]);
     known.sort_unstable();
     known.dedup();
-    Err(format!("unknown package arch '{arch}' (known: {})", known.join(", ")))
+    Err(ArchError::UnknownPackageArch {
+        arch: arch.to_owned(),
+        known: known.join(", "),
+    })
 }
 
 /// Source package architectures: never providers, always checkable.
@@ -116,11 +140,17 @@ mod tests {
     #[test]
     fn typos_are_refused_naming_the_known_arches() {
         assert!(super::check_basearch("x86_64").is_ok());
-        let e = super::check_basearch("x86-64").err().unwrap_or_default();
+        let e = super::check_basearch("x86-64")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(e.contains("'x86-64'") && e.contains("x86_64, amd64"), "{e}");
         assert!(super::check_package_arch("i686").is_ok() && super::check_package_arch("noarch").is_ok());
         assert!(super::check_package_arch("src").is_ok());
-        let e = super::check_package_arch("x86-64").err().unwrap_or_default();
+        let e = super::check_package_arch("x86-64")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(
             e.contains("unknown package arch 'x86-64'") && e.contains("aarch64"),
             "{e}"

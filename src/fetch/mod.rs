@@ -70,6 +70,9 @@ pub const MAX_REPOMD_BYTES: u64 = 8 << 20;
 /// Why a file of a repository could not be had.
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
+    /// No `--cache-dir` and no cache directory on this platform.
+    #[error("no cache directory on this platform: give --cache-dir")]
+    NoCacheDir,
     /// The file does not exist at the location.
     #[error("{path}: not found")]
     NotFound {
@@ -128,6 +131,7 @@ impl FetchError {
     /// A copy for reporting the same failure twice (I/O errors keep only their text).
     pub fn duplicate(&self) -> FetchError {
         match self {
+            FetchError::NoCacheDir => FetchError::NoCacheDir,
             FetchError::NotFound { path } => FetchError::NotFound { path: path.clone() },
             FetchError::Io { path, source } => FetchError::Io {
                 path: path.clone(),
@@ -181,8 +185,10 @@ pub trait Source: Send + Sync {
     fn repomd(&self) -> Result<Vec<u8>, FetchError>;
     /// Opens the file at `href` (relative to the repository root).
     fn open(&self, href: &str, expect: &Expect) -> Result<Fetched, FetchError>;
-    /// Whether the file at `href` exists (without reading it).
-    fn exists(&self, href: &str) -> bool;
+    /// Whether the file at `href` (described by `expect`) exists, without
+    /// reading it. Only a clear "not there" is `false`: a remote source
+    /// that cannot tell says `true`, and `open` reports what is wrong.
+    fn exists(&self, href: &str, expect: &Expect) -> bool;
     /// Fetches these files ahead of [`Source::open`], in parallel where the
     /// source can (a remote repository downloads them into its cache). Errors
     /// are kept and reported by the `open` of the same href.
@@ -290,7 +296,7 @@ impl Source for LocalDir {
         })
     }
 
-    fn exists(&self, href: &str) -> bool {
+    fn exists(&self, href: &str, _expect: &Expect) -> bool {
         check_href(href).is_ok() && self.root.join(href).is_file()
     }
 }
@@ -398,10 +404,10 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 }
 
 /// The download cache at `dir`, or at [`default_cache_dir`] when none is given.
-pub fn cache_at(dir: Option<PathBuf>) -> Result<cache::Cache, String> {
+pub fn cache_at(dir: Option<PathBuf>) -> Result<cache::Cache, FetchError> {
     dir.or_else(default_cache_dir)
         .map(|d| cache::Cache::new(&d))
-        .ok_or_else(|| "no cache directory on this platform: give --cache-dir".to_owned())
+        .ok_or(FetchError::NoCacheDir)
 }
 
 /// Replaces `$releasever`, `$basearch` and `$arch` (also `${...}`) in a LOCATION.

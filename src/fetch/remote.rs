@@ -594,9 +594,32 @@ impl Source for Remote {
         !self.shared.options.offline
     }
 
-    fn exists(&self, href: &str) -> bool {
-        // Unknown without a request; `open` reports a missing file precisely.
-        check_href(href).is_ok()
+    fn exists(&self, href: &str, expect: &Expect) -> bool {
+        if check_href(href).is_err() {
+            return false;
+        }
+        // dnf refuses a repository whose repomd.xml names a file the server
+        // does not have, even when it never needs the file: one HEAD to the
+        // first mirror tells, unless the cache already holds the file. Only a
+        // 404 or 410 is "absent"; anything else is left to `open`.
+        if self.shared.options.offline {
+            return true;
+        }
+        if let (Some((kind, hex)), Ok(cache)) = (Self::cache_key(expect), self.shared.cache())
+            && cache.lookup(kind, hex, expect.size).is_some()
+        {
+            return true;
+        }
+        let (Ok(client), Ok(mirrors)) = (self.shared.client(), self.mirrors()) else {
+            return true;
+        };
+        let Some(base) = mirrors.bases.first() else {
+            return true;
+        };
+        match client.head(mirrors::join(base, href)).send() {
+            Ok(resp) => !matches!(resp.status().as_u16(), 404 | 410),
+            Err(_) => true,
+        }
     }
 
     fn prefetch(&self, files: &[(String, Expect)]) {

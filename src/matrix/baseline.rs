@@ -51,14 +51,14 @@ pub fn classify(cell: &mut CellReport, baseline: &MatrixReport) {
             let gone: Vec<String> = f
                 .findings
                 .iter()
-                .filter(|x| !now.contains(&f.id(x)) && seen.insert((f.nevra.clone(), f.id(x))))
+                .filter(|x| !now.contains(&f.id(x)) && seen.insert((f.package.nevra.clone(), f.id(x))))
                 .map(|x| x.problem.clone())
                 .collect();
             if !gone.is_empty() {
                 cell.fixed.push(Fixed {
-                    name: f.name.clone(),
-                    arch: f.arch.clone(),
-                    nevra: f.nevra.clone(),
+                    name: f.package.name.clone(),
+                    arch: f.package.arch.clone(),
+                    nevra: f.package.nevra.clone(),
                     unresolved: gone,
                 });
             }
@@ -106,9 +106,9 @@ pub fn failure_lines(report: &MatrixReport) -> String {
             lines.push(format!(
                 "{}: {} from {}: {}\n",
                 c.cell.name,
-                f.nevra,
-                f.repo,
-                f.unresolved.join("; ")
+                f.package.nevra,
+                f.package.repo,
+                f.package.unresolved.join("; ")
             ));
         }
     }
@@ -138,8 +138,11 @@ pub fn unified_diff(old: &MatrixReport, new: &MatrixReport, old_name: &str, new_
 /// Reads a results file written by `run --json` or `merge --json` (a
 /// baseline, or a part to merge), checking its kind and schema; errors name
 /// the file.
-pub fn read(path: &std::path::Path) -> Result<MatrixReport, String> {
+pub fn read(path: &std::path::Path) -> Result<MatrixReport, super::ResultsError> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{name}: {e}"))?;
+    let text = std::fs::read_to_string(path).map_err(|source| super::ResultsError::Io {
+        file: name.clone(),
+        source,
+    })?;
     MatrixReport::from_json(&text, &name)
 }

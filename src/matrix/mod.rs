@@ -19,6 +19,7 @@
 pub mod baseline;
 mod change_run;
 mod drift_run;
+pub mod error;
 pub mod file;
 pub mod finding;
 pub mod plan;
@@ -26,6 +27,7 @@ pub mod result;
 mod run;
 pub mod waiver;
 
+pub use error::{ResultsError, RunError};
 pub use file::MatrixError;
 pub use finding::{FailureId, FailureKind, Finding};
 pub use plan::{Cell, ChangeSpec, DriftSource, DriftSpec, Plan};

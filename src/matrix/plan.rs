@@ -162,14 +162,17 @@ impl Plan {
     }
 
     /// Only the named cells (in plan order); an unknown name is an error.
-    pub fn select(&self, names: &[String]) -> Result<Vec<Cell>, String> {
+    pub fn select(&self, names: &[String]) -> Result<Vec<Cell>, super::RunError> {
         if names.is_empty() {
             return Ok(self.cells.clone());
         }
         for n in names {
             if !self.cells.iter().any(|c| &c.name == n) {
                 let known: Vec<&str> = self.cells.iter().map(|c| c.name.as_str()).collect();
-                return Err(format!("--cell {n}: no such cell (cells: {})", known.join(", ")));
+                return Err(super::RunError::UnknownCell {
+                    name: n.clone(),
+                    known: known.join(", "),
+                });
             }
         }
         Ok(self.cells.iter().filter(|c| names.contains(&c.name)).cloned().collect())

@@ -4,7 +4,7 @@
 //! merging the results of a CI fan-out.
 
 use super::waiver;
-use super::{Cell, FailureId, Finding, Plan, Waiver};
+use super::{Cell, FailureId, Finding, Plan, ResultsError, Waiver};
 use crate::report::drift::DriftJson;
 
 /// Version of the matrix result JSON (see README, "Matrix results JSON").
@@ -105,19 +105,12 @@ impl From<&Waiver> for WaiverRef {
 /// `waived`, `expired_waiver` and `baseline` sum them up ([`Failure::settle`]).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Failure {
-    /// Package name.
-    pub name: String,
-    /// NEVRA.
-    pub nevra: String,
-    /// Architecture.
-    pub arch: String,
-    /// Repository.
-    pub repo: String,
-    /// Unresolved dependencies, sorted.
-    pub unresolved: Vec<String>,
-    /// `rich = "strict"` explanations.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub explanations: Vec<String>,
+    /// The failing package as the check found it: NEVRA, name, arch,
+    /// repository, the unresolved dependencies (empty for an uninstallable
+    /// package, whose chain is in `explanations`). Flattened: the JSON
+    /// members are the package's own.
+    #[serde(flatten)]
+    pub package: crate::closure::Problem,
     /// Each problem, judged (one per unresolved dependency). Results written
     /// before findings existed have none; [`MatrixReport::from_json`] makes
     /// them from `unresolved`.
@@ -136,8 +129,8 @@ impl Failure {
     /// The identity of one of its findings.
     pub fn id(&self, finding: &Finding) -> FailureId {
         FailureId {
-            name: self.name.clone(),
-            arch: self.arch.clone(),
+            name: self.package.name.clone(),
+            arch: self.package.arch.clone(),
             kind: finding.kind,
             problem: finding.key.clone(),
         }
@@ -152,7 +145,7 @@ impl Failure {
     /// written before findings existed).
     fn fill_findings(&mut self) {
         if self.findings.is_empty() {
-            self.findings = self.unresolved.iter().map(|d| Finding::unresolved(d)).collect();
+            self.findings = self.package.unresolved.iter().map(|d| Finding::unresolved(d)).collect();
         }
     }
 
@@ -449,22 +442,19 @@ impl MatrixReport {
     }
 
     /// Reads a result document, checking its kind and schema.
-    pub fn from_json(text: &str, name: &str) -> Result<MatrixReport, String> {
-        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("{name}: not JSON: {e}"))?;
+    pub fn from_json(text: &str, name: &str) -> Result<MatrixReport, ResultsError> {
+        let file = || name.to_owned();
+        let v: serde_json::Value =
+            serde_json::from_str(text).map_err(|source| ResultsError::NotJson { file: file(), source })?;
         if v.get("kind").and_then(|k| k.as_str()) != Some(MATRIX_KIND) {
-            return Err(format!(
-                "{name}: not an rpmatrix matrix result (kind is not '{MATRIX_KIND}')"
-            ));
+            return Err(ResultsError::NotAResult { file: file() });
         }
         match v.get("schema").and_then(|s| s.as_u64()) {
             Some(s) if s == u64::from(MATRIX_SCHEMA) => {}
-            other => {
-                return Err(format!(
-                    "{name}: schema {other:?} is not supported (this rpmatrix reads schema {MATRIX_SCHEMA})"
-                ));
-            }
+            found => return Err(ResultsError::Schema { file: file(), found }),
         }
-        let mut report: MatrixReport = serde_json::from_value(v).map_err(|e| format!("{name}: {e}"))?;
+        let mut report: MatrixReport =
+            serde_json::from_value(v).map_err(|source| ResultsError::Malformed { file: file(), source })?;
         for f in report.cells.iter_mut().flat_map(|c| &mut c.failures) {
             f.fill_findings();
         }
@@ -485,7 +475,7 @@ impl MatrixReport {
     /// error cell (its CI job never reported: a gate must not pass without
     /// it), a cell the plan does not have is refused, and cells are listed
     /// in the plan's order; without it, in name order.
-    pub fn merge(parts: Vec<(String, MatrixReport)>, plan: Option<&Plan>) -> Result<MatrixReport, String> {
+    pub fn merge(parts: Vec<(String, MatrixReport)>, plan: Option<&Plan>) -> Result<MatrixReport, ResultsError> {
         let file_name = |p: &str| {
             std::path::Path::new(p)
                 .file_name()
@@ -494,24 +484,26 @@ impl MatrixReport {
         };
         let mut iter = parts.into_iter();
         let Some((first_file, mut out)) = iter.next() else {
-            return Err("nothing to merge".to_owned());
+            return Err(ResultsError::NothingToMerge);
         };
         if let Some(plan) = plan {
             check_cells_in_plan(&first_file, &out, plan)?;
         }
         for (file, p) in iter {
             if file_name(&p.matrix) != file_name(&out.matrix) {
-                return Err(format!(
-                    "{file} is a result of matrix {:?}, {first_file} of {:?}: merge the results of one matrix",
-                    p.matrix, out.matrix
-                ));
+                return Err(ResultsError::OtherMatrix {
+                    file,
+                    matrix: p.matrix,
+                    first: first_file,
+                    first_matrix: out.matrix,
+                });
             }
             if let Some(plan) = plan {
                 check_cells_in_plan(&file, &p, plan)?;
             }
             for c in p.cells {
                 if out.cells.iter().any(|o| o.cell.name == c.cell.name) {
-                    return Err(format!("cell '{}' is in more than one result", c.cell.name));
+                    return Err(ResultsError::DuplicateCell { cell: c.cell.name });
                 }
                 out.cells.push(c);
             }
@@ -570,17 +562,17 @@ impl MatrixReport {
 }
 
 /// Refuses a result holding a cell the plan does not have.
-fn check_cells_in_plan(file: &str, part: &MatrixReport, plan: &Plan) -> Result<(), String> {
+fn check_cells_in_plan(file: &str, part: &MatrixReport, plan: &Plan) -> Result<(), ResultsError> {
     for c in &part.cells {
         if !plan.cells.iter().any(|p| p.name == c.cell.name) {
             let known: Vec<&str> = plan.cells.iter().map(|c| c.name.as_str()).collect();
-            return Err(format!(
-                "{file}: cell '{}' is not in {} (a result of matrix {:?}?); its cells: {}",
-                c.cell.name,
-                plan.source.display(),
-                part.matrix,
-                known.join(", ")
-            ));
+            return Err(ResultsError::ForeignCell {
+                file: file.to_owned(),
+                cell: c.cell.name.clone(),
+                plan: plan.source.display().to_string(),
+                matrix: part.matrix.clone(),
+                known: known.join(", "),
+            });
         }
     }
     Ok(())

@@ -116,12 +116,7 @@ fn judge_failures(
                 }
             }
             Failure {
-                name: p.name,
-                nevra: p.nevra,
-                arch: p.arch,
-                repo: p.repo,
-                unresolved: p.unresolved,
-                explanations: p.explanations,
+                package: p,
                 findings,
                 waived: None,
                 expired_waiver: None,
@@ -132,7 +127,7 @@ fn judge_failures(
     let mut failures = failures;
     // A package with an unresolved dependency is uninstallable too, for the
     // same reason: it is reported once, as the closure failure.
-    let unresolved: std::collections::HashSet<String> = failures.iter().map(|f| f.nevra.clone()).collect();
+    let unresolved: std::collections::HashSet<String> = failures.iter().map(|f| f.package.nevra.clone()).collect();
     for u in install.map(|r| r.uninstallable).unwrap_or_default() {
         if unresolved.contains(&u.nevra) {
             continue;
@@ -152,12 +147,14 @@ fn judge_failures(
             waiver::Verdict::Expired(w) => finding.expired_waiver = Some(w.into()),
         }
         failures.push(Failure {
-            name: u.name,
-            nevra: u.nevra,
-            arch: u.arch,
-            repo: u.repo,
-            unresolved: Vec::new(),
-            explanations: u.problems.into_iter().map(|p| p.text).collect(),
+            package: closure::Problem {
+                nevra: u.nevra,
+                name: u.name,
+                arch: u.arch,
+                repo: u.repo,
+                unresolved: Vec::new(),
+                explanations: u.problems.into_iter().map(|p| p.text).collect(),
+            },
             findings: vec![finding],
             waived: None,
             expired_waiver: None,
@@ -204,7 +201,11 @@ fn finish_cell(report: &mut CellReport, opts: &RunOptions) {
 /// cell finishes (from worker threads). A repository that does not load
 /// makes the cells using it errors; the others run. `Err` only for problems
 /// that stop everything (an unknown `--cell`, a bad filter).
-pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync)) -> Result<MatrixReport, String> {
+pub fn run(
+    plan: &Plan,
+    opts: &RunOptions,
+    on_done: &(dyn Fn(&CellReport) + Sync),
+) -> Result<MatrixReport, super::RunError> {
     let cells = if opts.no_cells {
         Vec::new()
     } else {
@@ -214,8 +215,12 @@ pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync
     let drift_spec = plan.drift.as_ref().filter(|_| opts.drift);
     let drift_inputs = match drift_spec {
         Some(d) => Some(
-            DriftInputs::read(d.policy.as_deref(), d.map.as_deref(), d.rdoinfo.as_deref())
-                .map_err(|e| format!("[drift] ({}): {e}", d.origin))?,
+            DriftInputs::read(d.policy.as_deref(), d.map.as_deref(), d.rdoinfo.as_deref()).map_err(|source| {
+                super::RunError::Drift {
+                    origin: d.origin.clone(),
+                    source: Box::new(source),
+                }
+            })?,
         ),
         None => None,
     };
@@ -236,7 +241,7 @@ pub fn run(plan: &Plan, opts: &RunOptions, on_done: &(dyn Fn(&CellReport) + Sync
         .filter(|r| needed.contains(&r.name))
         .cloned()
         .collect();
-    let (mut loaded, failed) = engine::load_partial(&specs, &opts.load).map_err(|e| e.to_string())?;
+    let (mut loaded, failed) = engine::load_partial(&specs, &opts.load).map_err(Box::new)?;
     let failed: BTreeMap<String, String> = failed.into_iter().map(|(n, e)| (n, e.to_string())).collect();
 
     let in_order = InOrder {

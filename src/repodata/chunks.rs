@@ -1,7 +1,7 @@
 //! Cutting a decompressed rpm-md document (primary.xml, filelists.xml) into
 //! chunks that each end at a `</package>`, and parsing them as tasks of
 //! rayon's pool, results in document order. This is all the primary and
-//! filelists parsers share of the pipeline: [`parse_chunks_on_rayon`], the
+//! filelists parsers share of the pipeline: `parse_chunks_on_rayon`, the
 //! [`DocState`] each chunk reports (root element seen and closed, packages
 //! counted) and [`ParseError`].
 //!

@@ -114,7 +114,7 @@ impl RepoData {
         let Some(entry) = self.repomd.entry("filelists").cloned() else {
             return Ok(Vec::new());
         };
-        if self.options.allow_missing_filelists && !self.source.exists(&entry.href) {
+        if self.options.allow_missing_filelists && !self.source.exists(&entry.href, &expect_of(&entry).1) {
             return Ok(Vec::new());
         }
         let mut found = Vec::new();
@@ -215,7 +215,7 @@ pub fn load(
 
     if let Some(filelists) = repomd.entry("filelists")
         && !options.allow_missing_filelists
-        && !source.exists(&filelists.href)
+        && !source.exists(&filelists.href, &expect_of(filelists).1)
     {
         return Err(err(
             &filelists.href,

@@ -102,7 +102,7 @@ pub fn json(report: &ChangeReport) -> String {
 /// JUnit XML: one testsuite `change`, one testcase per change, named with
 /// the build's NVR (`untag NAME` for an untag); a rejected change fails
 /// with the problems it causes.
-pub fn junit(report: &ChangeReport) -> Result<String, String> {
+pub fn junit(report: &ChangeReport) -> Result<String, super::ReportError> {
     let mut suite = TestSuite::new("change");
     suite.add_property(Property::new("targets", report.targets.join(",")));
     suite.add_property(Property::new("mode", report.mode.as_str()));
@@ -130,7 +130,7 @@ pub fn junit(report: &ChangeReport) -> Result<String, String> {
     }
     let mut junit = Report::new("rpmatrix");
     junit.add_test_suite(suite);
-    junit.to_string().map_err(|e| format!("JUnit: {e}"))
+    Ok(junit.to_string()?)
 }
 
 fn md_escape(s: &str) -> String {

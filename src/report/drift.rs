@@ -548,10 +548,10 @@ pub fn csv(result: &DriftResult, changes: Option<&[Change]>) -> String {
 /// JUnit XML: one testsuite per reference, one testcase per source package
 /// present on either side; a policy violation is a failure whose message
 /// says why, a declared fork is skipped.
-pub fn junit(result: &DriftResult) -> Result<String, String> {
+pub fn junit(result: &DriftResult) -> Result<String, super::ReportError> {
     let mut report = Report::new("rpmatrix drift");
     report.add_test_suites(junit_suites(result));
-    report.to_string().map_err(|e| format!("junit: {e}"))
+    Ok(report.to_string()?)
 }
 
 /// The testsuites of [`junit`] (one per reference, named `drift OURS vs REF`),

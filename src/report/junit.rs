@@ -88,8 +88,15 @@ fn suite(report: &MatrixReport, c: &CellReport) -> TestSuite {
 fn failure_status(report: &MatrixReport, id: &FailureId, instances: &[(&Failure, &Finding)]) -> TestCaseStatus {
     let mut body = String::new();
     for (f, x) in instances {
-        let _ = writeln!(body, "{} from {}: {} {}", f.nevra, f.repo, id.kind.as_str(), x.problem);
-        for e in &f.explanations {
+        let _ = writeln!(
+            body,
+            "{} from {}: {} {}",
+            f.package.nevra,
+            f.package.repo,
+            id.kind.as_str(),
+            x.problem
+        );
+        for e in &f.package.explanations {
             let _ = writeln!(body, "  # {e}");
         }
         if let Some(w) = &x.expired_waiver {
@@ -133,7 +140,7 @@ fn failure_status(report: &MatrixReport, id: &FailureId, instances: &[(&Failure,
 }
 
 /// The JUnit XML document of a matrix result.
-pub fn render(report: &MatrixReport) -> Result<String, String> {
+pub fn render(report: &MatrixReport) -> Result<String, super::ReportError> {
     let mut junit = Report::new("rpmatrix");
     for c in &report.cells {
         junit.add_test_suite(suite(report, c));
@@ -161,7 +168,7 @@ pub fn render(report: &MatrixReport) -> Result<String, String> {
     for c in &report.changes {
         junit.add_test_suite(change_suite(report, c));
     }
-    junit.to_string().map_err(|e| format!("JUnit: {e}"))
+    Ok(junit.to_string()?)
 }
 
 /// A `[[changes]]` entry: suite `change NAME on CELL`, one testcase per

@@ -107,8 +107,8 @@ fn full(report: &MatrixReport) -> String {
                         format!(
                             "- **{}** `{}` from {}: {}",
                             esc(&c.cell.name),
-                            esc(&f.nevra),
-                            esc(&f.repo),
+                            esc(&f.package.nevra),
+                            esc(&f.package.repo),
                             deps(f)
                         )
                     })
@@ -154,7 +154,7 @@ fn full(report: &MatrixReport) -> String {
                     format!(
                         "- **{}** `{}`: {} — waived: {} ({}{})",
                         esc(&c.cell.name),
-                        esc(&f.nevra),
+                        esc(&f.package.nevra),
                         deps(f),
                         esc(&w.reason),
                         esc(&w.origin),

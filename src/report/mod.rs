@@ -130,6 +130,25 @@ pub struct JsonError {
     pub source: serde_json::Error,
 }
 
+/// A report that could not be made or written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The file cannot be written (or stdout failed, for `-`).
+    #[error("{path}: {source}")]
+    Write {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// quick-junit could not serialise the document.
+    #[error("JUnit: {0}")]
+    Junit(#[from] quick_junit::SerializeError),
+    /// The JSON document could not be serialised.
+    #[error(transparent)]
+    Json(#[from] JsonError),
+}
+
 /// `value` as pretty-printed JSON.
 pub(crate) fn to_json<T: serde::Serialize + ?Sized>(what: &'static str, value: &T) -> Result<String, JsonError> {
     serde_json::to_string_pretty(value).map_err(|source| JsonError { what, source })
@@ -143,13 +162,13 @@ pub fn write_files(
     junit: Option<&std::path::Path>,
     json: Option<&std::path::Path>,
     summary: Option<&std::path::Path>,
-) -> Result<(), String> {
+) -> Result<(), ReportError> {
     use output::write_report;
     if let Some(p) = junit {
         write_report(p, &junit::render(report)?, false)?;
     }
     if let Some(p) = json {
-        write_report(p, &(report.to_json().map_err(|e| e.to_string())? + "\n"), false)?;
+        write_report(p, &(report.to_json()? + "\n"), false)?;
     }
     if let Some(p) = summary {
         // $GITHUB_STEP_SUMMARY is appended to, as GitHub documents.

@@ -68,7 +68,11 @@ pub fn exit_code(code: u8) -> u8 {
 
 /// Writes a report to `path`, `-` meaning stdout. With `append` the file is
 /// appended to (`$GITHUB_STEP_SUMMARY` is, as GitHub documents).
-pub fn write_report(path: &Path, text: &str, append: bool) -> Result<(), String> {
+pub fn write_report(path: &Path, text: &str, append: bool) -> Result<(), super::ReportError> {
+    let failed = |source| super::ReportError::Write {
+        path: path.display().to_string(),
+        source,
+    };
     if path.as_os_str() == "-" {
         print(format_args!("{text}"));
         return Ok(());
@@ -79,7 +83,6 @@ pub fn write_report(path: &Path, text: &str, append: bool) -> Result<(), String>
         .append(append)
         .truncate(!append)
         .open(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    f.write_all(text.as_bytes())
-        .map_err(|e| format!("{}: {e}", path.display()))
+        .map_err(failed)?;
+    f.write_all(text.as_bytes()).map_err(failed)
 }

@@ -186,13 +186,13 @@ fn write_failure(out: &mut String, f: &Failure) {
         Some(Change::New) => " (new)",
         _ => "",
     };
-    if f.unresolved.is_empty() && !f.findings.is_empty() {
+    if f.package.unresolved.is_empty() && !f.findings.is_empty() {
         // Uninstallable (every dependency resolves): the root cause, then the chain to it.
-        let _ = writeln!(out, "package: {} from {}{tag}", f.nevra, f.repo);
+        let _ = writeln!(out, "package: {} from {}{tag}", f.package.nevra, f.package.repo);
         for x in &f.findings {
             let _ = writeln!(out, "  cannot be installed: {}", x.problem);
         }
-        for e in &f.explanations {
+        for e in &f.package.explanations {
             let _ = writeln!(out, "    {e}");
         }
         return;
@@ -201,7 +201,7 @@ fn write_failure(out: &mut String, f: &Failure) {
         .into_iter()
         .map(|(d, note)| format!("{d}{note}"))
         .collect();
-    super::write_dnf_package(out, &f.nevra, &f.repo, tag, &deps);
+    super::write_dnf_package(out, &f.package.nevra, &f.package.repo, tag, &deps);
 }
 
 /// Failures grouped by problem (one unresolved capability, or one
@@ -216,7 +216,7 @@ fn write_groups(out: &mut String, cell: &str, failures: &[&Failure]) {
                 groups.push((x.problem.as_str(), Vec::new()));
                 groups.len() - 1
             });
-            groups[i].1.push(f.nevra.as_str());
+            groups[i].1.push(f.package.nevra.as_str());
         }
     }
     groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(b.0)));

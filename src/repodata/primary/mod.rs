@@ -5,13 +5,13 @@
 //! quick-xml's byte events (the chunk was checked as UTF-8 once) while the
 //! next one is being decompressed ([`crate::repodata::chunks`]). Strings are
 //! interned as they are read (through [`Intern`], the pool's shared
-//! interner, behind a per-chunk cache each parser keeps: [`caches`]), so
-//! records ([`records`]) are small integers and the pool never hashes a
+//! interner, behind a per-chunk cache each parser keeps: `caches`), so
+//! records (`records`) are small integers and the pool never hashes a
 //! string a second time. A package's elements (`<name>`, `<version .../>`,
 //! the dependency lists' `<rpm:entry .../>`, `<file>`...) are read straight
 //! from the chunk while they are spelled as createrepo_c writes them
-//! ([`scan`]); quick-xml reads the document around them and anything
-//! spelled otherwise ([`reader`]), and the tests and the `primary` fuzz
+//! (`scan`); quick-xml reads the document around them and anything
+//! spelled otherwise (`reader`), and the tests and the `primary` fuzz
 //! target hold the two readings to the same packages.
 
 mod caches;
