@@ -365,11 +365,17 @@ impl Parser<'_> {
             Some(op) => {
                 self.word();
                 self.skip_ws();
-                let evr = self.word().to_owned();
-                if evr.is_empty() {
+                let text = self.word().to_owned();
+                if text.is_empty() {
                     return Err(self.error("expected a version after the operator"));
                 }
-                Some((op, Evr::parse(&evr)))
+                // `-` or `1:` hold no version: read as an empty one, it
+                // would print as nothing (found by the `rich` fuzz target).
+                let evr = Evr::parse(&text);
+                if evr.version.is_empty() {
+                    return Err(self.error(&format!("no version in {text:?} after the operator")));
+                }
+                Some((op, evr))
             }
             None => None,
         };
@@ -519,8 +525,17 @@ mod tests {
             "(a and b))",
             "(a >= )",
             "a and b",
+            // Found by the `rich` fuzz target: read as an empty version,
+            // these printed as `(pkg-a < )`, which does not parse.
+            "(pkg-a >= \0u426-4 with pkg-a < -)",
+            "(a < -1)",
+            "(a = 1:)",
         ] {
             assert!(parse_rich(bad).is_err(), "{bad} should not parse");
+        }
+        // A version of its own still parses, with or without a release.
+        for good in ["(a < 1-)", "(a = 1:2)", "(a >= 0-1)"] {
+            assert!(parse_rich(good).is_ok(), "{good}");
         }
     }
 

@@ -379,6 +379,47 @@ mod tests {
     }
 
     #[test]
+    fn an_element_longer_than_the_maximum_is_an_error_not_a_bigger_buffer() {
+        // One element of 200 bytes, the maximum 128: the buffer stops
+        // growing at the maximum, and the error names the package.
+        let text = format!(
+            "<package><name>p</name>{}</package><package>x</package>",
+            " ".repeat(200)
+        );
+        let mut chunker = Chunker::new(text.as_bytes(), b"</package>", 16).with_max_element(128);
+        let e = chunker
+            .next_chunk(Vec::new())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("no </package> in 128 bytes after <package> p"), "{e}");
+        // Up to the maximum, an element is read whole.
+        let mut chunker = Chunker::new(text.as_bytes(), b"</package>", 16).with_max_element(256);
+        let first = chunker.next_chunk(Vec::new()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(first.is_some_and(|c| c.bytes().ends_with(b"</package>") && c.buf.len() <= 256));
+    }
+
+    #[test]
+    fn the_decompression_limit_is_a_limit_not_a_corrupt_file() {
+        let limited = crate::repodata::decompress::LimitedReader::new(&b"0123456789"[..], 4);
+        let mut chunker = Chunker::new(limited, b"</package>", 16);
+        let e = chunker.next_chunk(Vec::new()).err();
+        assert!(matches!(e, Some(ParseError::Limit(_))), "{e:?}");
+        let e = e.map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("--max-decompressed-size") && !e.contains("corrupt"), "{e}");
+        // A real read error is still one.
+        let e = ParseError::from(std::io::Error::other("boom")).to_string();
+        assert!(e.contains("boom (truncated or corrupt file?)"), "{e}");
+    }
+
+    #[test]
+    fn a_nul_byte_is_an_error_naming_the_package() {
+        let e = as_text(b"<package><name>p</name><arch>noarch</arch>a\0b</package>").err();
+        let e = e.map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("NUL byte in package p.noarch"), "{e}");
+    }
+
+    #[test]
     fn chunks_parsed_on_rayon_come_back_in_document_order() {
         // Many small chunks, none or several waiting for a worker, parsed by
         // whichever thread: the results still read as the document does,

@@ -296,6 +296,30 @@ mod tests {
         }
     }
 
+    /// What the scan can check without parsing, it checks: a `packages`
+    /// count that is not one and a NUL byte are malformed metadata (issue
+    /// 20, point 7), as the parser finds them too.
+    #[test]
+    fn the_fast_scan_refuses_a_bad_count_and_nul_bytes() {
+        let good = r#"<filelists packages="1"><package pkgid="abc" name="foo" arch="x86_64"><file>/a</file></package></filelists>"#;
+        assert!(scan_filelists_for(good.as_bytes(), &["/a"], &mut |_, _| {}).is_ok());
+        for (bad, want) in [
+            (
+                good.replace(r#"packages="1""#, r#"packages="-1""#),
+                r#"packages="-1" is not a count"#,
+            ),
+            (good.replace("/a<", "/a\0<"), "NUL byte in package foo.x86_64"),
+        ] {
+            for e in [
+                scan_filelists_for(bad.as_bytes(), &["/a"], &mut |_, _| {}).err(),
+                parse_filelists(bad.as_bytes(), &|_| true, &mut |_, _| {}).err(),
+            ] {
+                let e = e.map(|e| e.to_string()).unwrap_or_default();
+                assert!(e.contains(want), "{e}");
+            }
+        }
+    }
+
     #[test]
     fn the_fast_scan_still_notices_a_truncated_file() {
         let xml = r#"<filelists packages="2"><package pkgid="abc" name="foo" arch="x86_64"><file>/a</file></package>"#;

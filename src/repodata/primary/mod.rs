@@ -26,11 +26,8 @@ pub(crate) use reader::announced;
 pub use reader::parse_primary_chunk;
 pub use records::{Batch, PkgRec};
 
-use crate::core::ids::Intern;
-#[cfg(any(test, feature = "fuzzing"))]
-use crate::core::ids::{EvrId, NO_EVR, NO_STR, StrId};
+use crate::core::ids::{EvrId, Intern, NO_EVR, NO_STR, StrId};
 use crate::repodata::chunks::{DocState, ParseError, parse_chunks_on_rayon};
-#[cfg(any(test, feature = "fuzzing"))]
 use reader::parse_chunk;
 
 /// Bytes of primary.xml per chunk: big enough that the per-chunk caches see
@@ -67,8 +64,10 @@ pub const PARSE_AHEAD: usize = 2;
 /// Every package of `xml` (a whole primary.xml, or a chunk of one) as
 /// text, read with or without the hand-read runs: name, arch, EVR, pkgid,
 /// sourcerpm, each dependency, each file. For the tests and the fuzz target
-/// that hold the hand-read runs to what quick-xml alone reads.
-#[cfg(any(test, feature = "fuzzing"))]
+/// that hold the hand-read runs to what quick-xml alone reads (the fuzz
+/// targets' bodies also run in `cargo test`, `tests/fuzz_replay.rs`, which
+/// builds the library without `cfg(test)`: hence public, not gated).
+#[doc(hidden)]
 pub fn packages_as_text(xml: &str, hand_read: bool) -> Result<Vec<String>, ParseError> {
     let strings = crate::pool::SharedInterner::new();
     let mut doc = DocState::default();

@@ -128,8 +128,22 @@ impl<'c> OpenElements<'c> {
 }
 
 /// Checks the attributes of a tag no one reads the attributes of (as
-/// quick-xml reads them: well formed, none twice).
-fn check_attributes(e: &BytesStart<'_>) -> Result<(), ParseError> {
+/// quick-xml reads them: well formed, none twice). Most such tags
+/// (`<package type="rpm">`, `<description>`) have none or have them spelled
+/// as createrepo_c writes them, which the hand-read attribute scan (which
+/// refuses a key given twice) passes in a fraction of quick-xml's walk.
+fn check_attributes(chunk: &str, e: &BytesStart<'_>) -> Result<(), ParseError> {
+    let raw = e.attributes_raw();
+    if raw.is_empty() {
+        return Ok(());
+    }
+    if let Some(place) = place_in(chunk, raw) {
+        let mut places: [AttrPlace; PLAIN_ATTRIBUTES] = Default::default();
+        let whole = chunk.as_bytes().get(..place.end).unwrap_or_default();
+        if plain_attributes(whole, place.start, &mut places).is_some_and(|(stop, _)| stop == place.end) {
+            return Ok(());
+        }
+    }
     for a in e.attributes() {
         a.map_err(|e| ParseError::Xml(e.to_string()))?;
     }
@@ -225,7 +239,7 @@ fn parse_chunk_at(
                 }
                 // `<rpm:entry>` and `<version>` have theirs read, and checked.
                 if !matches!(tag, b"rpm:entry" | b"version") {
-                    check_attributes(e)?;
+                    check_attributes(chunk, e)?;
                 }
                 if tag == b"package" && !open.at_package_level() {
                     let outer = open.innermost().unwrap_or_default();

@@ -300,6 +300,7 @@ pub(super) type AttrPlace = (Range<usize>, Range<usize>);
 pub(super) fn plain_attributes(b: &[u8], from: usize, out: &mut [AttrPlace]) -> Option<(usize, usize)> {
     let mut i = from;
     let mut n = 0;
+    let mut seen = 0u8;
     loop {
         let before = i;
         while b.get(i) == Some(&b' ') {
@@ -314,13 +315,16 @@ pub(super) fn plain_attributes(b: &[u8], from: usize, out: &mut [AttrPlace]) -> 
         let key_start = i;
         // The keys createrepo_c writes, known at a glance; any other is
         // read byte by byte.
-        let known = match b.get(i..i + 6) {
-            Some([b'n', b'a', b'm', b'e', b'=', _]) => 4,
-            Some([b'f', b'l', b'a', b'g', b's', b'=']) | Some([b'e', b'p', b'o', b'c', b'h', b'=']) => 5,
-            Some([b'v', b'e', b'r', b'=', ..])
-            | Some([b'r', b'e', b'l', b'=', ..])
-            | Some([b'p', b'r', b'e', b'=', ..]) => 3,
-            _ => 0,
+        // Each known key has a bit, so that a key given twice is found
+        // without comparing texts.
+        let (known, bit) = match b.get(i..i + 6) {
+            Some([b'n', b'a', b'm', b'e', b'=', _]) => (4, 1u8),
+            Some([b'f', b'l', b'a', b'g', b's', b'=']) => (5, 2),
+            Some([b'e', b'p', b'o', b'c', b'h', b'=']) => (5, 4),
+            Some([b'v', b'e', b'r', b'=', ..]) => (3, 8),
+            Some([b'r', b'e', b'l', b'=', ..]) => (3, 16),
+            Some([b'p', b'r', b'e', b'=', ..]) => (3, 32),
+            _ => (0, 0),
         };
         i += known;
         if known == 0 {
@@ -335,9 +339,20 @@ pub(super) fn plain_attributes(b: &[u8], from: usize, out: &mut [AttrPlace]) -> 
         if i == key_start || b.get(i + 1) != Some(&b'"') {
             return None;
         }
-        let key = b.get(key_start..i)?;
-        if out.get(..n)?.iter().any(|(k, _)| b.get(k.clone()) == Some(key)) {
-            return None;
+        // A key given twice: quick-xml reads the tag, and reports it. A
+        // known key that has a value is always known at a glance (it and
+        // `=""` fill the six bytes looked at), so a key read byte by byte
+        // is never one of them: those are compared as texts.
+        if bit != 0 {
+            if seen & bit != 0 {
+                return None;
+            }
+            seen |= bit;
+        } else {
+            let key = b.get(key_start..i)?;
+            if out.get(..n)?.iter().any(|(k, _)| b.get(k.clone()) == Some(key)) {
+                return None;
+            }
         }
         let value_start = i + 2;
         let value_end = closing_quote(b, value_start)?;
