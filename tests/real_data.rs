@@ -170,3 +170,49 @@ fn absent_filelists_is_refused_as_dnf_does_and_no_filelists_entry_is_primary_onl
     let got = run(&copy, |_| {}).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(got, want, "no filelists entry: primary's files, as dnf");
 }
+
+/// Issue 21: an unresolved versioned Requires names the versions the
+/// enabled repositories do have (JSON `nearest`), as the issue's example
+/// on RDO Ocata + CentOS 7.5 says it; dnf's text format is unchanged.
+#[test]
+#[ignore = "needs ../shared/data/real (run by .ci/run with --include-ignored)"]
+fn unresolved_requires_name_the_nearest_candidates() {
+    let repo = |n: &str| data_dir().join(n).display().to_string();
+    let args = [
+        "closure".to_owned(),
+        "--repo".to_owned(),
+        format!("ocata={}", repo("rdo-ocata-el7-bundle")),
+        "--repo".to_owned(),
+        format!("c75={}", repo("centos7.5.1804-dvd-x86_64")),
+        "--check".to_owned(),
+        "ocata".to_owned(),
+    ];
+    let bin = env!("CARGO_BIN_EXE_rpmatrix");
+    let json = std::process::Command::new(bin)
+        .args(&args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let hints: Vec<&str> = doc["problems"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|p| p["nearest"].as_array().into_iter().flatten())
+        .filter_map(|h| h.as_str())
+        .collect();
+    assert!(
+        hints.contains(
+            &"wanted libattr = 2.4.46-12.el7; c75 has libattr-2.4.46-13.el7.x86_64 (libattr = 2.4.46-13.el7)"
+        ),
+        "{hints:#?}"
+    );
+    let text = std::process::Command::new(bin)
+        .args(&args)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        !String::from_utf8_lossy(&text.stdout).contains("wanted "),
+        "dnf's format stays dnf's"
+    );
+}

@@ -84,6 +84,31 @@ pub struct Problem {
     /// For `--rich=strict`, which part of each failing rich dependency failed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub explanations: Vec<String>,
+    /// For each unresolved dependency that the enabled repositories have in
+    /// another version: `wanted DEP; REPO has NEVRA (PROVIDES)`, the nearest
+    /// in rpm order first ([`nearest_candidates`]). Never in dnf's text format.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nearest: Vec<String>,
+}
+
+/// How many other versions a [`Problem::nearest`] hint names at most.
+const NEAREST: usize = 3;
+
+/// The [`Problem::nearest`] hints for `unresolved`.
+fn nearest_hints(pool: &Pool, available: &[bool], unresolved: &[String]) -> Vec<String> {
+    unresolved
+        .iter()
+        .filter_map(|dep| {
+            let found = nearest_candidates(pool, available, dep, NEAREST);
+            (!found.is_empty()).then(|| {
+                let has: Vec<String> = found
+                    .iter()
+                    .map(|c| format!("{} has {} ({})", c.repo, c.nevra, c.provides))
+                    .collect();
+                format!("wanted {dep}; {}", has.join(", "))
+            })
+        })
+        .collect()
 }
 
 /// The findings of a closure run.
@@ -242,6 +267,7 @@ fn check_pending(
         failed.extend(part.failed);
     }
     selection.pending = Some(waiting);
+    let available = &selection.available;
     let settled = &mut selection.settled;
     // Settled problems are final: they are put in report form and order
     // now, while filelists may still be read on the other CPU. Packages
@@ -257,6 +283,7 @@ fn check_pending(
             name: pool.str(p.name).to_owned(),
             arch: pool.str(p.arch).to_owned(),
             repo: pool.repo_name(pkg).to_owned(),
+            nearest: nearest_hints(pool, available, &unresolved),
             unresolved,
             explanations,
         };

@@ -154,6 +154,7 @@ fn judge_failures(
                 repo: u.repo,
                 unresolved: Vec::new(),
                 explanations: u.problems.into_iter().map(|p| p.text).collect(),
+                nearest: Vec::new(),
             },
             findings: vec![finding],
             waived: None,

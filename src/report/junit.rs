@@ -96,7 +96,7 @@ fn failure_status(report: &MatrixReport, id: &FailureId, instances: &[(&Failure,
             id.kind.as_str(),
             x.problem
         );
-        for e in &f.package.explanations {
+        for e in f.package.explanations.iter().chain(&f.package.nearest) {
             let _ = writeln!(body, "  # {e}");
         }
         if let Some(w) = &x.expired_waiver {

@@ -202,6 +202,9 @@ fn write_failure(out: &mut String, f: &Failure) {
         .map(|(d, note)| format!("{d}{note}"))
         .collect();
     super::write_dnf_package(out, &f.package.nevra, &f.package.repo, tag, &deps);
+    for hint in &f.package.nearest {
+        let _ = writeln!(out, "    # {hint}");
+    }
 }
 
 /// Failures grouped by problem (one unresolved capability, or one
