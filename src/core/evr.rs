@@ -163,6 +163,11 @@ impl std::fmt::Display for Evr {
             && e.bytes().any(|b| b != b'0')
         {
             write!(f, "{e}:")?;
+        } else if self.version.contains(':') {
+            // A version holding a `:` (`::2.3` reads as epoch 0, version
+            // `:2.3`, as rpm reads it) needs its epoch printed, or it reads
+            // back as another (found by the `rich` fuzz target).
+            f.write_str("0:")?;
         }
         f.write_str(&self.version)?;
         if let Some(r) = &self.release {
