@@ -172,6 +172,10 @@ impl std::fmt::Display for Evr {
         f.write_str(&self.version)?;
         if let Some(r) = &self.release {
             write!(f, "-{r}")?;
+        } else if self.version.contains('-') {
+            // `a-` reads as version `a`, no release: without its `-` a
+            // version holding one would read back split (fuzz target `rich`).
+            f.write_str("-")?;
         }
         Ok(())
     }
