@@ -52,8 +52,9 @@ pub struct Timings {
     pub closure_ms: f64,
 }
 
-/// What was loaded, for reports.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+/// What was loaded, for reports (a matrix's [`RepoReport`](crate::matrix::RepoReport)
+/// holds one too, also for a repository that failed to load).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LoadedRepo {
     /// Name.
     pub name: String,
@@ -61,12 +62,26 @@ pub struct LoadedRepo {
     pub location: String,
     /// repomd.xml revision.
     pub revision: Option<String>,
-    /// sha256 of repomd.xml.
-    pub repomd_sha256: String,
+    /// sha256 of repomd.xml (`None` when it could not be read).
+    pub repomd_sha256: Option<String>,
     /// Packages in primary.xml.
     pub packages: usize,
     /// Whether filelists had to be read.
     pub filelists_loaded: bool,
+}
+
+impl LoadedRepo {
+    /// A repository that could not be loaded: its name and location only.
+    pub fn unloaded(name: &str, location: &str) -> LoadedRepo {
+        LoadedRepo {
+            name: name.to_owned(),
+            location: location.to_owned(),
+            revision: None,
+            repomd_sha256: None,
+            packages: 0,
+            filelists_loaded: false,
+        }
+    }
 }
 
 /// Loaded repositories in one pool, ready for any number of closures.
@@ -381,7 +396,7 @@ impl Loaded {
                 name: r.name.clone(),
                 location: r.location.clone(),
                 revision: r.repomd.revision.clone(),
-                repomd_sha256: r.repomd_sha256.clone(),
+                repomd_sha256: Some(r.repomd_sha256.clone()),
                 packages: r.package_count(),
                 filelists_loaded: self.filelists_loaded[i],
             })

@@ -764,3 +764,37 @@ fn assert_same(dnf: &BTreeSet<(String, String)>, ours: &BTreeSet<(String, String
         ours.len()
     );
 }
+
+/// The nearest candidates of an unresolved Requires (issue 21): the other
+/// versions of the wanted capability that the enabled repositories have,
+/// the closest first.
+#[test]
+fn nearest_candidates_name_the_other_versions() {
+    let repo = |n: &str| RepoSpec::new(n, &fx().join("repos").join(n).display().to_string());
+    let loaded =
+        rpmatrix::engine::load(&[repo("rel"), repo("testing")], &Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    let pool = &loaded.pool;
+    let testing = pool
+        .repos
+        .iter()
+        .position(|r| r.name == "testing")
+        .unwrap_or(usize::MAX) as u32;
+    // After libb-2.0 replaced libb-1.0, app-b's `libb < 2.0` has only 2.0 near.
+    let only_testing: Vec<bool> = pool.packages.iter().map(|p| p.repo == testing).collect();
+    let near = rpmatrix::closure::nearest_candidates(pool, &only_testing, "libb < 2.0", 3);
+    let rows: Vec<(&str, &str, &str)> = near
+        .iter()
+        .map(|c| (c.nevra.as_str(), c.repo.as_str(), c.provides.as_str()))
+        .collect();
+    assert_eq!(rows, [("libb-2.0-1.noarch", "testing", "libb = 2.0-1")]);
+    // With both: the next newer, then the next older.
+    let all = vec![true; pool.packages.len()];
+    let near = rpmatrix::closure::nearest_candidates(pool, &all, "libb = 1.1-1", 5);
+    let nevras: Vec<&str> = near.iter().map(|c| c.nevra.as_str()).collect();
+    assert_eq!(nevras, ["libb-2.0-1.noarch", "libb-1.0-1.noarch"]);
+    let near = rpmatrix::closure::nearest_candidates(pool, &all, "libb >= 1.0", 1);
+    assert_eq!(near[0].nevra, "libb-1.0-1.noarch");
+    // Nothing of that name at any version, a path: none.
+    assert!(rpmatrix::closure::nearest_candidates(pool, &all, "cb-nothing", 5).is_empty());
+    assert!(rpmatrix::closure::nearest_candidates(pool, &all, "/usr/bin/cb-sh", 5).is_empty());
+}

@@ -432,7 +432,11 @@ fn filelists_are_read_only_for_repos_that_provide_in_the_asking_cells() {
     );
 
     // Only the repositories of cells that asked, and only those that loaded.
-    let flags: Vec<(&str, bool)> = r.repos.iter().map(|x| (x.name.as_str(), x.filelists_loaded)).collect();
+    let flags: Vec<(&str, bool)> = r
+        .repos
+        .iter()
+        .map(|x| (x.repo.name.as_str(), x.repo.filelists_loaded))
+        .collect();
     for (name, want) in [("base", false), ("files", true), ("nofl", false)] {
         assert!(flags.contains(&(name, want)), "{name}: {flags:?}");
     }

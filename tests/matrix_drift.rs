@@ -217,7 +217,7 @@ fn demo_run_reports_the_drift_everywhere() {
     assert_eq!(doc.counts.values().sum::<usize>(), doc.packages.len());
     // The drift repositories are listed with the cells' (loaded once, by the drift).
     for r in ["drift-ours", "fedora", "f39"] {
-        assert_eq!(report.repos.iter().filter(|x| x.name == r).count(), 1, "{r}");
+        assert_eq!(report.repos.iter().filter(|x| x.repo.name == r).count(), 1, "{r}");
     }
     // The same comparison as `rpmatrix drift` with the same inputs.
     let cli = run(&[
@@ -254,9 +254,12 @@ fn demo_run_reports_the_drift_everywhere() {
         let cases: Vec<_> = doc.packages.iter().filter(|p| p.theirs[i].status.is_some()).collect();
         let failures = cases
             .iter()
-            .filter(|p| p.theirs[i].violation.is_some() && p.verdict != "fork")
+            .filter(|p| p.theirs[i].violation.is_some() && !matches!(p.verdict, rpmatrix::drift::Verdict::Fork { .. }))
             .count();
-        let skipped = cases.iter().filter(|p| p.verdict == "fork").count();
+        let skipped = cases
+            .iter()
+            .filter(|p| matches!(p.verdict, rpmatrix::drift::Verdict::Fork { .. }))
+            .count();
         assert_eq!(
             (suite.tests, suite.failures, suite.errors, suite.skipped),
             (cases.len(), failures, 0, skipped),
@@ -421,7 +424,7 @@ fn drift_only_and_merge() {
     assert_eq!(out.status.code(), Some(1), "violations gate a drift-only run too");
     let only = read_report(&drift);
     assert!(only.cells.is_empty());
-    let names: Vec<&str> = only.repos.iter().map(|r| r.name.as_str()).collect();
+    let names: Vec<&str> = only.repos.iter().map(|r| r.repo.name.as_str()).collect();
     assert_eq!(names, ["drift-ours", "fedora", "f39"]);
     assert!(read_report(&cells).drift.is_none());
 
@@ -472,7 +475,7 @@ fn drift_reads_repos_the_cells_loaded() {
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     let report = read_report(&json);
-    assert_eq!(report.repos.iter().filter(|r| r.name == "ours").count(), 1);
+    assert_eq!(report.repos.iter().filter(|r| r.repo.name == "ours").count(), 1);
     assert_eq!(report.cells.len(), 2);
     let doc = report
         .drift

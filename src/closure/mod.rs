@@ -20,9 +20,11 @@ use crate::core::ids::{PkgId, StrId};
 use crate::pool::{NameKind, Pool};
 
 mod judge;
+pub mod nearest;
 pub mod select;
 
 use judge::{Judge, MEMO_CAPACITY, Verdict, display};
+pub use nearest::{Candidate, nearest_candidates};
 pub use select::selection;
 
 /// How rich (boolean) dependencies are judged.

@@ -52,15 +52,36 @@ pub use plan::{DriftInputs, DriftPlan, DriftSection, SideSpec, run};
 pub use policy::{Policy, Verdict};
 
 /// The newest build of one source package on one side.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Build {
     /// The repository (or `rdoinfo:TAG`) it came from.
     pub repo: String,
-    /// Its EVR (the binary packages' EVR, epoch included).
+    /// Its EVR (the binary packages' EVR, epoch included), `[E:]V-R` in JSON.
+    #[serde(with = "evr_text")]
     pub evr: Evr,
     /// Whether the epoch is known. An rdoinfo NVR carries no epoch, which
     /// means "unknown", not 0: such a build is compared without epochs.
+    /// Not in JSON: a stored document is read back for rendering only.
+    #[serde(skip, default = "known")]
     pub epoch_known: bool,
+}
+
+fn known() -> bool {
+    true
+}
+
+/// An [`Evr`] as its `[E:]V-R` text in JSON.
+mod evr_text {
+    use crate::core::evr::Evr;
+
+    pub fn serialize<S: serde::Serializer>(evr: &Evr, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(evr)
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Evr, D::Error> {
+        let text: String = serde::Deserialize::deserialize(d)?;
+        Ok(Evr::parse(&text))
+    }
 }
 
 /// One side of a comparison: the newest build of each source package.
@@ -236,12 +257,13 @@ pub struct RefEntry {
     pub violation: Option<String>,
 }
 
-/// One source package across all references.
-#[derive(Clone, Debug)]
+/// One source package across all references (as the drift JSON has it).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PackageDrift {
     /// Our source name (the reference's when only it has the package).
     pub name: String,
     /// The reference's name for it, when mapped to a different one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub theirs_name: Option<String>,
     /// Status against the newest reference that has the package.
     pub status: Status,
@@ -259,8 +281,10 @@ pub struct PackageDrift {
     pub origin: Option<String>,
     /// Whether a reference's non-zero epoch was left out of the comparison
     /// because our build's epoch is unknown (an rdoinfo N-V-R without `E:`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub epochs_ignored: bool,
-    /// The policy's verdict.
+    /// The policy's verdict: `"verdict"` and `"reasons"` in JSON.
+    #[serde(flatten)]
     pub verdict: Verdict,
 }
 

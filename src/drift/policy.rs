@@ -34,7 +34,7 @@ use super::{Distance, DriftError, PackageDrift, RefEntry, Status};
 
 /// The policy's verdict on one package.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "verdict", rename_all = "kebab-case")]
+#[serde(into = "VerdictJson", from = "VerdictJson")]
 pub enum Verdict {
     /// Acceptable (or no policy).
     #[default]
@@ -51,7 +51,51 @@ pub enum Verdict {
     },
 }
 
+/// How a [`Verdict`] reads in JSON: `"verdict": "ok|fork|violation"` and
+/// `"reasons": [...]` (a fork's one reason, a violation's one per reference).
+#[derive(Clone, Serialize, Deserialize)]
+struct VerdictJson {
+    verdict: String,
+    #[serde(default)]
+    reasons: Vec<String>,
+}
+
+impl From<Verdict> for VerdictJson {
+    fn from(v: Verdict) -> VerdictJson {
+        VerdictJson {
+            verdict: v.as_str().to_owned(),
+            reasons: v.reasons(),
+        }
+    }
+}
+
+impl From<VerdictJson> for Verdict {
+    fn from(j: VerdictJson) -> Verdict {
+        match j.verdict.as_str() {
+            "fork" => Verdict::Fork {
+                reason: j.reasons.join("; "),
+            },
+            "violation" => Verdict::Violation { reasons: j.reasons },
+            _ => Verdict::Ok,
+        }
+    }
+}
+
 impl Verdict {
+    /// Why: a fork's reason, a violation's reasons (none for `ok`).
+    pub fn reasons(&self) -> Vec<String> {
+        match self {
+            Verdict::Ok => Vec::new(),
+            Verdict::Fork { reason } => vec![reason.clone()],
+            Verdict::Violation { reasons } => reasons.clone(),
+        }
+    }
+
+    /// Whether the policy rejects the package.
+    pub fn is_violation(&self) -> bool {
+        matches!(self, Verdict::Violation { .. })
+    }
+
     /// `ok`, `fork` or `violation`.
     pub fn as_str(&self) -> &'static str {
         match self {

@@ -10,8 +10,10 @@
 //! 2. Propagation: a package one of whose Requires has no provider left
 //!    that can be installed cannot be installed; repeated to a fixpoint
 //!    (this settles the missing-capability failures, most of them).
-//! 3. [`greedy`]: one provider per Requires; a pick that breaks no rule
-//!    proves every package in it installable.
+//! 3. [`greedy`]: join a growing set of packages installable together
+//!    (most packages do, walking only what the set lacks); else one
+//!    provider per Requires, retried with the choice behind a clash banned;
+//!    a pick that breaks no rule proves every package in it installable.
 //! 4. [`cdcl`]: an exact SAT search for the packages left; a model proves
 //!    its packages installable, a refutation kills the package (and
 //!    propagation runs again from it).
@@ -101,7 +103,10 @@ pub struct RootCause {
 /// How the answers were found (for the timings and benchmarks).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SearchStats {
-    /// Greedy picks tried.
+    /// Packages that joined a growing installable set
+    /// ([`greedy::Universes`]).
+    pub universe: usize,
+    /// Greedy picks tried (for the packages that could not join it).
     pub greedy_picks: usize,
     /// Greedy picks that failed (each then searched).
     pub greedy_failed: usize,
@@ -349,8 +354,16 @@ impl<'a> Search<'a> {
         }
         self.propagate(queue);
         let mut scratch = greedy::Scratch::new(n);
+        let mut universe = greedy::Universes::new(self.rules);
         for &p in to_check {
             if self.dead[p as usize] || self.installable[p as usize] {
+                continue;
+            }
+            if universe.join(self.rules, p, &self.dead, &self.rank, &mut scratch) {
+                self.stats.universe += 1;
+                for &q in &scratch.picked {
+                    self.installable[q as usize] = true;
+                }
                 continue;
             }
             self.stats.greedy_picks += 1;

@@ -136,12 +136,12 @@ pub(super) fn run_drift(
             let before: Vec<&str> = p
                 .iter()
                 .flat_map(|p| &p.packages)
-                .filter(|p| p.verdict == "violation")
+                .filter(|p| p.verdict.is_violation())
                 .map(|p| p.name.as_str())
                 .collect();
             doc.packages
                 .iter()
-                .filter(|p| p.verdict == "violation" && !before.contains(&p.name.as_str()))
+                .filter(|p| p.verdict.is_violation() && !before.contains(&p.name.as_str()))
                 .map(|p| p.name.clone())
                 .collect()
         }),

@@ -63,18 +63,10 @@ pub enum Change {
 /// A loaded (or failed) repository.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RepoReport {
-    /// Name.
-    pub name: String,
-    /// LOCATION.
-    pub location: String,
-    /// repomd.xml revision.
-    pub revision: Option<String>,
-    /// sha256 of repomd.xml.
-    pub repomd_sha256: Option<String>,
-    /// Packages in primary.xml.
-    pub packages: usize,
-    /// Whether filelists were read.
-    pub filelists_loaded: bool,
+    /// What was loaded (name and location only when it failed); flattened:
+    /// the JSON members are its own.
+    #[serde(flatten)]
+    pub repo: crate::engine::LoadedRepo,
     /// Why it could not be loaded.
     pub error: Option<String>,
 }
@@ -314,7 +306,7 @@ impl DriftReport {
         self.result
             .iter()
             .flat_map(|r| &r.packages)
-            .filter(|p| p.verdict == "violation")
+            .filter(|p| p.verdict.is_violation())
             .map(|p| p.name.as_str())
             .collect()
     }
@@ -508,7 +500,7 @@ impl MatrixReport {
                 out.cells.push(c);
             }
             for r in p.repos {
-                if !out.repos.iter().any(|o| o.name == r.name) {
+                if !out.repos.iter().any(|o| o.repo.name == r.repo.name) {
                     out.repos.push(r);
                 }
             }
@@ -556,7 +548,7 @@ impl MatrixReport {
         for w in &mut out.waivers {
             w.stale = waiver::is_stale(&w.waiver, w.expired, w.waived, &out.cells);
         }
-        out.repos.sort_by(|a, b| a.name.cmp(&b.name));
+        out.repos.sort_by(|a, b| a.repo.name.cmp(&b.repo.name));
         Ok(out)
     }
 }

@@ -391,21 +391,11 @@ pub fn run(
         .iter()
         .map(|s| match loaded_repos.iter().find(|l| l.name == s.name) {
             Some(l) => RepoReport {
-                name: l.name.clone(),
-                location: l.location.clone(),
-                revision: l.revision.clone(),
-                repomd_sha256: Some(l.repomd_sha256.clone()),
-                packages: l.packages,
-                filelists_loaded: l.filelists_loaded,
+                repo: l.clone(),
                 error: None,
             },
             None => RepoReport {
-                name: s.name.clone(),
-                location: s.location.clone(),
-                revision: None,
-                repomd_sha256: None,
-                packages: 0,
-                filelists_loaded: false,
+                repo: engine::LoadedRepo::unloaded(&s.name, &s.location),
                 error: failed.get(&s.name).cloned(),
             },
         })

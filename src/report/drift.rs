@@ -10,8 +10,7 @@ use std::fmt::Write;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use serde::{Deserialize, Serialize};
 
-use crate::core::evr::Evr;
-use crate::drift::{Build, Distance, DriftResult, DriftTimings, PackageDrift, RefEntry, Status, Verdict};
+use crate::drift::{DriftResult, DriftTimings, PackageDrift, Status, Verdict};
 
 /// Version of the drift JSON schema.
 pub const DRIFT_SCHEMA: u32 = 1;
@@ -101,46 +100,6 @@ fn changes_between(result: &DriftResult, before: &BTreeMap<String, String>) -> V
     out
 }
 
-/// `ours` of a package in JSON.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct BuildJson {
-    /// Repository (or `rdoinfo:TAG`).
-    pub repo: String,
-    /// `[E:]V-R`.
-    pub evr: String,
-}
-
-/// One package in JSON.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct PackageJson {
-    /// Source package name.
-    pub name: String,
-    /// The reference's name for it, when mapped.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub theirs_name: Option<String>,
-    /// Status against the newest reference.
-    pub status: Status,
-    /// Our newest build (`null` for theirs-only).
-    pub ours: Option<BuildJson>,
-    /// One entry per reference.
-    pub theirs: Vec<RefEntry>,
-    /// Distance to the newest reference.
-    pub distance: Option<Distance>,
-    /// For behind: the newest reference's version.
-    pub reference_version: Option<String>,
-    /// The newest reference having the package.
-    pub newest_reference: Option<String>,
-    /// rdoinfo conf.
-    pub origin: Option<String>,
-    /// A reference's epoch was left out: our build is an N-V-R without one.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub epochs_ignored: bool,
-    /// `ok`, `fork` or `violation`.
-    pub verdict: String,
-    /// Why (fork reason or violations).
-    pub reasons: Vec<String>,
-}
-
 /// The drift JSON document.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DriftJson {
@@ -157,7 +116,7 @@ pub struct DriftJson {
     /// Number of packages violating the policy.
     pub violations: usize,
     /// The packages: policy violations first, then by status, then by name.
-    pub packages: Vec<PackageJson>,
+    pub packages: Vec<PackageDrift>,
     /// The `--only` globs that selected the packages (absent: all).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub only: Vec<String>,
@@ -165,14 +124,6 @@ pub struct DriftJson {
     pub changes: Option<Vec<Change>>,
     /// Milliseconds per stage.
     pub timings: DriftTimings,
-}
-
-fn reasons(v: &Verdict) -> Vec<String> {
-    match v {
-        Verdict::Ok => Vec::new(),
-        Verdict::Fork { reason } => vec![reason.clone()],
-        Verdict::Violation { reasons } => reasons.clone(),
-    }
 }
 
 /// Renders the JSON document.
@@ -197,27 +148,7 @@ pub fn document(result: &DriftResult, changes: Option<&[Change]>) -> DriftJson {
             .iter()
             .filter(|p| matches!(p.verdict, Verdict::Violation { .. }))
             .count(),
-        packages: result
-            .packages
-            .iter()
-            .map(|p| PackageJson {
-                name: p.name.clone(),
-                theirs_name: p.theirs_name.clone(),
-                status: p.status,
-                ours: p.ours.as_ref().map(|b| BuildJson {
-                    repo: b.repo.clone(),
-                    evr: b.evr.to_string(),
-                }),
-                theirs: p.theirs.clone(),
-                distance: p.distance,
-                reference_version: p.reference_version.clone(),
-                newest_reference: p.newest_reference.clone(),
-                origin: p.origin.clone(),
-                epochs_ignored: p.epochs_ignored,
-                verdict: p.verdict.as_str().to_owned(),
-                reasons: reasons(&p.verdict),
-            })
-            .collect(),
+        packages: result.packages.clone(),
         only: result.only.clone(),
         changes: changes.map(<[Change]>::to_vec),
         timings: result.timings.clone(),
@@ -230,35 +161,7 @@ pub fn from_document(doc: &DriftJson) -> DriftResult {
     DriftResult {
         ours: doc.ours.clone(),
         references: doc.references.clone(),
-        packages: doc
-            .packages
-            .iter()
-            .map(|p| PackageDrift {
-                name: p.name.clone(),
-                theirs_name: p.theirs_name.clone(),
-                status: p.status,
-                ours: p.ours.as_ref().map(|b| Build {
-                    repo: b.repo.clone(),
-                    evr: Evr::parse(&b.evr),
-                    epoch_known: true,
-                }),
-                theirs: p.theirs.clone(),
-                distance: p.distance,
-                reference_version: p.reference_version.clone(),
-                newest_reference: p.newest_reference.clone(),
-                origin: p.origin.clone(),
-                epochs_ignored: p.epochs_ignored,
-                verdict: match p.verdict.as_str() {
-                    "fork" => Verdict::Fork {
-                        reason: p.reasons.join("; "),
-                    },
-                    "violation" => Verdict::Violation {
-                        reasons: p.reasons.clone(),
-                    },
-                    _ => Verdict::Ok,
-                },
-            })
-            .collect(),
+        packages: doc.packages.clone(),
         only: doc.only.clone(),
         show_statuses: Vec::new(),
         timings: doc.timings.clone(),
@@ -529,7 +432,7 @@ pub fn csv(result: &DriftResult, changes: Option<&[Change]>) -> String {
             p.reference_version.clone().unwrap_or_default(),
             p.origin.clone().unwrap_or_default(),
             p.verdict.as_str().to_owned(),
-            reasons(&p.verdict).join("; "),
+            p.verdict.reasons().join("; "),
             previous,
         ];
         for t in &p.theirs {

@@ -30,12 +30,12 @@ fn suite(report: &MatrixReport, c: &CellReport) -> TestSuite {
     suite.add_property(Property::new("check", c.cell.check.join(",")));
     suite.add_property(Property::new("lookaside", c.cell.lookaside.join(",")));
     for name in c.cell.repos() {
-        if let Some(r) = report.repos.iter().find(|r| r.name == name) {
-            suite.add_property(Property::new(format!("repo.{name}.location"), r.location.as_str()));
-            if let Some(rev) = &r.revision {
+        if let Some(r) = report.repos.iter().find(|r| r.repo.name == name) {
+            suite.add_property(Property::new(format!("repo.{name}.location"), r.repo.location.as_str()));
+            if let Some(rev) = &r.repo.revision {
                 suite.add_property(Property::new(format!("repo.{name}.revision"), rev.as_str()));
             }
-            if let Some(sha) = &r.repomd_sha256 {
+            if let Some(sha) = &r.repo.repomd_sha256 {
                 suite.add_property(Property::new(format!("repo.{name}.repomd_sha256"), sha.as_str()));
             }
         }

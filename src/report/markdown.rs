@@ -270,21 +270,28 @@ fn drift(out: &mut String, report: &MatrixReport) {
     let violations: Vec<String> = r
         .packages
         .iter()
-        .filter(|p| p.verdict == "violation")
+        .filter(|p| p.verdict.is_violation())
         .map(|p| {
             let new = match &d.new_violations {
                 Some(n) if n.contains(&p.name) => " (new)",
                 _ => "",
             };
-            format!("- `{}`{new}: {}", esc(&p.name), esc(&p.reasons.join("; ")))
+            format!("- `{}`{new}: {}", esc(&p.name), esc(&p.verdict.reasons().join("; ")))
         })
         .collect();
     section(out, "Drift policy violations", &violations);
     let forks: Vec<String> = r
         .packages
         .iter()
-        .filter(|p| p.verdict == "fork")
-        .map(|p| format!("- `{}` ({}): {}", esc(&p.name), p.status, esc(&p.reasons.join("; "))))
+        .filter(|p| matches!(p.verdict, crate::drift::Verdict::Fork { .. }))
+        .map(|p| {
+            format!(
+                "- `{}` ({}): {}",
+                esc(&p.name),
+                p.status,
+                esc(&p.verdict.reasons().join("; "))
+            )
+        })
         .collect();
     section(out, "Declared forks", &forks);
     if let Some(ch) = &r.changes {

@@ -116,7 +116,7 @@ pub fn details_at(report: &MatrixReport, level: Detail) -> String {
             .result
             .iter()
             .flat_map(|r| &r.packages)
-            .filter(|p| p.verdict == "violation")
+            .filter(|p| p.verdict.is_violation())
             .collect();
         if !violating.is_empty() {
             let _ = writeln!(out, "\n[drift] policy violations:");
@@ -126,7 +126,7 @@ pub fn details_at(report: &MatrixReport, level: Detail) -> String {
                 Some(n) if n.contains(&p.name) => " (new)",
                 _ => "",
             };
-            let _ = writeln!(out, "  {}{new}: {}", p.name, p.reasons.join("; "));
+            let _ = writeln!(out, "  {}{new}: {}", p.name, p.verdict.reasons().join("; "));
         }
     }
     for c in &report.changes {
