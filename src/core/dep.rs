@@ -537,6 +537,17 @@ mod tests {
         for good in ["(a < 1-)", "(a = 1:2)", "(a >= 0-1)"] {
             assert!(parse_rich(good).is_ok(), "{good}");
         }
+        // Found by the `rich` fuzz target: an empty epoch before a version
+        // holding a `:` printed as text that reads back as another version.
+        let odd = parse_rich("(pkg-a >= ::2.3-4 with pkg-a < 3)").map(|d| d.to_string());
+        let printed = odd.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(printed, "(pkg-a >= 0::2.3-4 with pkg-a < 3)");
+        assert_eq!(parse_rich(&printed).map(|d| d.to_string()).ok(), Some(printed));
+        // ... and a version holding a `-` with an empty release.
+        let printed = parse_rich("(a < -x- with b)").map(|d| d.to_string());
+        let printed = printed.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(printed, "(a < -x- with b)");
+        assert_eq!(parse_rich(&printed).map(|d| d.to_string()).ok(), Some(printed));
     }
 
     /// Nesting and chains past [`MAX_RICH_DEPTH`] are errors, not a stack

@@ -163,10 +163,19 @@ impl std::fmt::Display for Evr {
             && e.bytes().any(|b| b != b'0')
         {
             write!(f, "{e}:")?;
+        } else if self.version.contains(':') {
+            // A version holding a `:` (`::2.3` reads as epoch 0, version
+            // `:2.3`, as rpm reads it) needs its epoch printed, or it reads
+            // back as another (found by the `rich` fuzz target).
+            f.write_str("0:")?;
         }
         f.write_str(&self.version)?;
         if let Some(r) = &self.release {
             write!(f, "-{r}")?;
+        } else if self.version.contains('-') {
+            // `a-` reads as version `a`, no release: without its `-` a
+            // version holding one would read back split (fuzz target `rich`).
+            f.write_str("-")?;
         }
         Ok(())
     }
