@@ -83,11 +83,13 @@ pub fn text(report: &ChangeReport) -> String {
     let rejected = report.changes.iter().filter(|c| c.verdict == Verdict::Reject).count();
     let _ = writeln!(
         out,
-        "\n{} changes: {} accepted, {} rejected; {} new problems, {} fixed, {} still broken",
+        "\n{} change{}: {} accepted, {} rejected; {} new problem{}, {} fixed, {} still broken",
         report.changes.len(),
+        if report.changes.len() == 1 { "" } else { "s" },
         report.changes.len() - rejected,
         rejected,
         report.new.len(),
+        if report.new.len() == 1 { "" } else { "s" },
         report.fixed.len(),
         report.still_broken.len()
     );
@@ -133,9 +135,7 @@ pub fn junit(report: &ChangeReport) -> Result<String, super::ReportError> {
     Ok(junit.to_string()?)
 }
 
-fn md_escape(s: &str) -> String {
-    s.replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;")
-}
+use super::markdown::escape as md_escape;
 
 /// A Markdown summary for a review comment.
 pub fn markdown(report: &ChangeReport) -> String {
