@@ -60,7 +60,7 @@ impl Failure {
 
 /// Builds the client: connect and read timeouts, User-Agent, redirects followed
 /// (up to 10), HTTP(S)_PROXY/NO_PROXY from the environment, rustls.
-pub fn client(timeout: Duration) -> Result<Client, String> {
+pub(crate) fn client(timeout: Duration) -> Result<Client, String> {
     // Said here, with the URL: reqwest's own refusal names neither.
     let redirects = reqwest::redirect::Policy::custom(|attempt| {
         let scheme = attempt.url().scheme();

@@ -47,7 +47,7 @@ fn is_http(url: &str) -> bool {
 
 /// Parses a mirrorlist: one URL per line, `#` comments. A body that is a
 /// metalink (some servers answer a mirrorlist request with one) is parsed as such.
-pub fn parse_mirrorlist(body: &[u8]) -> Result<Mirrors, String> {
+pub(crate) fn parse_mirrorlist(body: &[u8]) -> Result<Mirrors, String> {
     let text = String::from_utf8_lossy(body);
     let trimmed = text.trim_start();
     if trimmed.starts_with("<?xml") || trimmed.starts_with("<metalink") {
@@ -70,7 +70,7 @@ pub fn parse_mirrorlist(body: &[u8]) -> Result<Mirrors, String> {
 
 /// Parses a metalink (v3 or v4) for `repomd.xml`: its mirrors, sorted by
 /// preference, and the hashes it gives for repomd.xml (including `alternates`).
-pub fn parse_metalink(body: &[u8]) -> Result<Mirrors, String> {
+pub(crate) fn parse_metalink(body: &[u8]) -> Result<Mirrors, String> {
     let text = std::str::from_utf8(body).map_err(|e| format!("metalink is not UTF-8: {e}"))?;
     let mut reader = Reader::from_str(text);
     let mut in_repomd = false;

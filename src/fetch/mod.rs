@@ -490,7 +490,9 @@ impl Session {
 }
 
 /// Parses a duration: a number of seconds, or numbers with units `s`, `m`,
-/// `h`, `d`, `w` (`90`, `30s`, `6h`, `1h30m`, `7d`).
+/// `h`, `d`, `w` (`90`, `30s`, `6h`, `1h30m`, `7d`). The command line's
+/// value parser for `--timeout`, `--max-age` and `--older-than`: its error is
+/// the text clap shows after the flag, hence a `String`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     if t.is_empty() {

@@ -5,6 +5,18 @@
 //! and turns them into records; it knows nothing of HTTP or of how the pool
 //! lays packages out.
 
+/// repomd.xml or modules.yaml that is not what rpm-md says: what is wrong,
+/// for the caller to put after the repository and the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Malformed(pub String);
+
+impl From<String> for Malformed {
+    fn from(message: String) -> Malformed {
+        Malformed(message)
+    }
+}
+
 pub mod chunks;
 pub mod decompress;
 pub mod filelists;
@@ -205,7 +217,7 @@ pub fn load(
             format!("{} bytes, over the {MAX_REPOMD} byte limit", repomd_bytes.len()),
         ));
     }
-    let repomd = repomd::parse(&repomd_bytes).map_err(|m| err("repodata/repomd.xml", m))?;
+    let repomd = repomd::parse(&repomd_bytes).map_err(|m| err("repodata/repomd.xml", m.0))?;
     source
         .keep_repomd()
         .map_err(|e| err("repodata/repomd.xml", e.to_string()))?;
@@ -247,7 +259,7 @@ pub fn load(
         open_decompressed(&bytes[..], entry, options.max_decompressed)
             .and_then(|mut r| r.read_to_string(&mut text).map_err(|e| e.to_string()))
             .map_err(|m| err(&entry.href, m))?;
-        let index = modules::parse(&text).map_err(|m| err(&entry.href, m))?;
+        let index = modules::parse(&text).map_err(|m| err(&entry.href, m.0))?;
         Ok((Some(index), bytes.len() as u64))
     };
     let read_primary = || -> Result<(Vec<Batch>, u64), LoadError> {

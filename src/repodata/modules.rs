@@ -102,7 +102,11 @@ fn options_for(text: &str) -> serde_saphyr::Options {
 }
 
 /// Parses the (multi-document) modules.yaml text.
-pub fn parse(text: &str) -> Result<ModuleIndex, String> {
+pub fn parse(text: &str) -> Result<ModuleIndex, super::Malformed> {
+    parse_text(text).map_err(super::Malformed)
+}
+
+fn parse_text(text: &str) -> Result<ModuleIndex, String> {
     let docs: Vec<Document> = serde_saphyr::from_multiple_with_options(text, options_for(text))
         .map_err(|e| format!("malformed YAML: {e}"))?;
     let mut index = ModuleIndex::default();

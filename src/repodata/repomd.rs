@@ -37,9 +37,13 @@ impl Repomd {
     }
 }
 
-/// Parses repomd.xml. The error is a short description for the caller to
-/// wrap with the repository's name.
-pub fn parse(xml: &[u8]) -> Result<Repomd, String> {
+/// Parses repomd.xml. The error says what is wrong, for the caller to wrap
+/// with the repository's name.
+pub fn parse(xml: &[u8]) -> Result<Repomd, super::Malformed> {
+    parse_text(xml).map_err(super::Malformed)
+}
+
+fn parse_text(xml: &[u8]) -> Result<Repomd, String> {
     let text = std::str::from_utf8(xml).map_err(|e| format!("not UTF-8: {e}"))?;
     let mut reader = Reader::from_str(text);
     let mut repomd = Repomd::default();
