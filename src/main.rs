@@ -167,7 +167,9 @@ fn run_closure(args: ClosureArgs) -> ExitCode {
         return fail(&format!("--arch: {e}"));
     }
     let basearch = &args.basearch.basearch;
-    let opts = args.selection.closure_options(basearch, args.rich, args.no_filelists);
+    let mut opts = args.selection.closure_options(basearch, args.rich, args.no_filelists);
+    // Only the JSON shows them: dnf's text format has no place for them.
+    opts.nearest = matches!(args.format, ClosureFormat::Json);
     let load_opts = args.fetch.options(basearch);
     let mut loaded = match engine::load(&specs, &load_opts) {
         Ok(l) => l,

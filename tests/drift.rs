@@ -130,16 +130,21 @@ fn mapping_file_and_rdoinfo() {
     assert!(!p.contains_key("python3-rdomapped"));
 }
 
-#[test]
-fn rdoinfo_buildsys_tag_as_ours() {
-    let pl = DriftPlan {
+/// The fixture rdoinfo's `test-release` tag as ours against fedora, for the
+/// source packages `only` selects.
+fn rdoinfo_tag_plan(only: &[&str]) -> DriftPlan {
+    DriftPlan {
         ours: vec![side("rdoinfo:test-release")],
         theirs: vec![side(&format!("fedora={}", fx("fedora")))],
         rdoinfo: Some(fx("rdoinfo").into()),
-        only: vec!["*-pkg".into(), "python-*".into()],
+        only: only.iter().map(|s| (*s).to_owned()).collect(),
         ..DriftPlan::default()
-    };
-    let r = run(&pl);
+    }
+}
+
+#[test]
+fn rdoinfo_buildsys_tag_as_ours() {
+    let r = run(&rdoinfo_tag_plan(&["*-pkg", "python-*"]));
     let p = by_name(&r);
     assert_eq!(p["same-pkg"].status, Status::Same);
     assert_eq!(
@@ -412,14 +417,7 @@ fn real_centos72_vs_centos75() {
 /// when epochs are left out, and the report says they were.
 #[test]
 fn rdoinfo_nvrs_without_an_epoch_are_compared_without_epochs() {
-    let pl = DriftPlan {
-        ours: vec![side("rdoinfo:test-release")],
-        theirs: vec![side(&format!("fedora={}", fx("fedora")))],
-        rdoinfo: Some(fx("rdoinfo").into()),
-        only: vec!["epoch-pkg".into(), "same-pkg".into()],
-        ..DriftPlan::default()
-    };
-    let r = run(&pl);
+    let r = run(&rdoinfo_tag_plan(&["epoch-pkg", "same-pkg"]));
     let p = by_name(&r);
     assert_eq!(p["epoch-pkg"].status, Status::Ahead, "{:?}", p["epoch-pkg"]);
     assert_eq!(p["epoch-pkg"].distance, Some(Distance::Major));

@@ -7,33 +7,16 @@
 //! JUnit files are read with junitparser under /usr/bin/python3.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use rpmatrix::matrix::{Change, MatrixReport};
 
 mod common;
 
-use common::{root, write};
+use common::{read_report, root, run_in, text, write};
 
 fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_rpmatrix"))
-}
-
-fn run_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(bin())
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 fn fixture(name: &str) -> String {
@@ -50,11 +33,6 @@ fn gate_matrix(dir: &Path, file: &str, base: &str, app: &str, cell_extra: &str, 
         fixture(&format!("gate-app-{app}")),
     );
     write(dir, file, &text).display().to_string()
-}
-
-fn read_report(p: &Path) -> MatrixReport {
-    let t = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-    MatrixReport::from_json(&t, &p.display().to_string()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Runs `rpmatrix ARGS` with its stdout a pipe whose reader is gone before

@@ -5,35 +5,12 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::Output;
 
-use rpmatrix::matrix::{Change, FailureKind, MatrixReport};
+use rpmatrix::matrix::{Change, FailureKind};
 
 mod common;
 
-use common::{root, write};
-
-fn run_in(dir: &Path, args: &[&str]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_rpmatrix"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn read_report(p: &Path) -> MatrixReport {
-    let t = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-    MatrixReport::from_json(&t, &p.display().to_string()).unwrap_or_else(|e| panic!("{e}"))
-}
+use common::{read_report, root, run_in, text, write};
 
 fn matrix(dir: &Path, installable: bool, waivers: &str) {
     let text = format!(

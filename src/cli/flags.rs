@@ -92,6 +92,7 @@ impl SelectionArgs {
             no_filelists,
             providers_from: Vec::new(),
             rich,
+            nearest: false,
         }
     }
 }

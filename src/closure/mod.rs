@@ -66,6 +66,10 @@ pub struct ClosureOptions {
     /// checked nor providing), as if only they were enabled; empty = all.
     /// Lets many closures share one pool (matrix cells).
     pub providers_from: Vec<String>,
+    /// Name the nearest candidates of each unresolved Requires
+    /// ([`Problem::nearest`]): for reports that show them (JSON, matrix
+    /// runs); dnf's text format never does, so it is not asked there.
+    pub nearest: bool,
 }
 
 /// One package with unresolved dependencies.
@@ -283,7 +287,11 @@ fn check_pending(
             name: pool.str(p.name).to_owned(),
             arch: pool.str(p.arch).to_owned(),
             repo: pool.repo_name(pkg).to_owned(),
-            nearest: nearest_hints(pool, available, &unresolved),
+            nearest: if opts.nearest {
+                nearest_hints(pool, available, &unresolved)
+            } else {
+                Vec::new()
+            },
             unresolved,
             explanations,
         };

@@ -337,9 +337,14 @@ impl DriftResult {
         })
     }
 
-    /// Whether the selection `--only` made includes a package named `name`.
-    pub fn selects(&self, name: &str) -> bool {
-        self.only.is_empty() || globset(&self.only, "--only").is_ok_and(|g| g.is_match(name))
+    /// Whether the selection `--only` made includes a name: the globs are
+    /// compiled once, for a caller asking of many names.
+    pub fn selection(&self) -> impl Fn(&str) -> bool {
+        let set = (!self.only.is_empty()).then(|| globset(&self.only, "--only").ok());
+        move |name| match &set {
+            None => true,
+            Some(globs) => globs.as_ref().is_some_and(|g| g.is_match(name)),
+        }
     }
 
     /// Whether any package violates the policy (the CLI then exits 1).

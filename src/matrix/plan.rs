@@ -149,6 +149,8 @@ impl Cell {
             rich: self.rich,
             no_filelists: self.no_filelists,
             providers_from: self.repos(),
+            // The terminal, JSON and JUnit of a matrix run show them.
+            nearest: true,
         }
     }
 }

@@ -88,7 +88,7 @@ fn judge_failures(
 ) -> CellReport {
     if result.checked == 0 {
         // A cell that checks nothing would pass every night whatever breaks.
-        let mut r = CellReport::errored(
+        return error_cell(
             cell,
             format!(
                 "the cell checks no package (check: {}; arch: {}): fix its repos or filters",
@@ -99,9 +99,8 @@ fn judge_failures(
                     cell.arch.join(", ")
                 }
             ),
+            opts,
         );
-        finish_cell(&mut r, opts);
-        return r;
     }
     let failures = result
         .problems
@@ -185,6 +184,14 @@ fn judge_failures(
     report
 }
 
+/// A cell that could not be judged (`error`), compared with the baseline
+/// as any other.
+fn error_cell(cell: &Cell, error: String, opts: &RunOptions) -> CellReport {
+    let mut report = CellReport::errored(cell, error);
+    finish_cell(&mut report, opts);
+    report
+}
+
 fn finish_cell(report: &mut CellReport, opts: &RunOptions) {
     if let Some((_, b)) = &opts.baseline {
         baseline::classify(report, b);
@@ -260,8 +267,7 @@ pub fn run(
         if broken.is_empty() {
             pending.push(i);
         } else {
-            let mut report = CellReport::errored(c, broken.join("\n"));
-            finish_cell(&mut report, opts);
+            let report = error_cell(c, broken.join("\n"), opts);
             in_order.done(i, &report);
             done[i] = Some(report);
         }
@@ -294,16 +300,9 @@ pub fn run(
                             return (i, Err(ms));
                         }
                         Install::Need(_) => {
-                            let mut r =
-                                CellReport::errored(cell, "filelists did not settle the installability check".into());
-                            finish_cell(&mut r, opts);
-                            r
+                            error_cell(cell, "filelists did not settle the installability check".into(), opts)
                         }
-                        Install::Failed(e) => {
-                            let mut r = CellReport::errored(cell, e);
-                            finish_cell(&mut r, opts);
-                            r
-                        }
+                        Install::Failed(e) => error_cell(cell, e, opts),
                     },
                     Ok(Outcome::NeedFilelists(request)) if rounds < 8 => {
                         if let Ok(mut n) = need.lock() {
@@ -312,15 +311,9 @@ pub fn run(
                         return (i, Err(ms));
                     }
                     Ok(Outcome::NeedFilelists(_)) => {
-                        let mut r = CellReport::errored(cell, "filelists did not settle the file dependencies".into());
-                        finish_cell(&mut r, opts);
-                        r
+                        error_cell(cell, "filelists did not settle the file dependencies".into(), opts)
                     }
-                    Err(e) => {
-                        let mut r = CellReport::errored(cell, e.to_string());
-                        finish_cell(&mut r, opts);
-                        r
-                    }
+                    Err(e) => error_cell(cell, e.to_string(), opts),
                 };
                 in_order.done(i, &report);
                 (i, Ok(report))
@@ -362,8 +355,7 @@ pub fn run(
             let Some(msg) = broken else {
                 continue;
             };
-            let mut r = CellReport::errored(&cells[*i], msg);
-            finish_cell(&mut r, opts);
+            let r = error_cell(&cells[*i], msg, opts);
             in_order.done(*i, &r);
             done[*i] = Some(r);
         }

@@ -87,8 +87,9 @@ fn changes_between(result: &DriftResult, before: &BTreeMap<String, String>) -> V
     }
     // A baseline taken without --only (or with other globs) lists packages
     // this run did not select: they are not gone, only not looked at.
+    let selected = result.selection();
     for (name, b) in before {
-        if !now.contains_key(name.as_str()) && result.selects(name) {
+        if !now.contains_key(name.as_str()) && selected(name) {
             out.push(Change {
                 name: name.clone(),
                 before: Some(b.clone()),

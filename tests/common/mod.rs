@@ -284,3 +284,28 @@ pub fn tiny_repo(dir: &Path, packages: &[(&str, &[&str])]) {
     );
     std::fs::write(repodata.join("repomd.xml"), repomd).unwrap_or_else(|e| panic!("{e}"));
 }
+
+/// Runs the rpmatrix binary with `args` in `dir` and returns what it did.
+pub fn run_in(dir: &Path, args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_rpmatrix"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// An output as a failing assertion shows it: exit code, stdout, stderr.
+pub fn text(o: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// The matrix results JSON at `p`, read as `--baseline` and `merge` read it.
+pub fn read_report(p: &Path) -> rpmatrix::matrix::MatrixReport {
+    let t = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    rpmatrix::matrix::MatrixReport::from_json(&t, &p.display().to_string()).unwrap_or_else(|e| panic!("{e}"))
+}
