@@ -452,17 +452,7 @@ fn attribute(
         f.why = why.clone();
         return Ok(());
     }
-    // Which changes took out a package that provided the capability.
-    let mut candidates: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
-    for name in required_names(pool, &f.requires) {
-        for pkg in name_providers(pool, name) {
-            for (i, c) in set.changes.iter().enumerate() {
-                if c.replaces.contains(&pkg) {
-                    candidates.entry(i).or_default().insert(pool.nevra(pkg));
-                }
-            }
-        }
-    }
+    let candidates = took_out_providers(pool, set, &f.requires);
     let single = match candidates.len() {
         1 => candidates.iter().next(),
         _ => None,
@@ -476,12 +466,7 @@ fn attribute(
             true => (0..set.changes.len()).collect(),
             false => candidates.keys().copied().collect(),
         };
-        let mut alone = Vec::new();
-        for &i in &tried {
-            if reproduces(loaded, set, Mode::Closure, after_opts, f, &[i])? {
-                alone.push(i);
-            }
-        }
+        let alone = breaking_alone(loaded, set, Mode::Closure, after_opts, f, &tried)?;
         match alone.is_empty() {
             false => {
                 let why = alone
@@ -514,6 +499,40 @@ fn attribute(
     f.why = why.clone();
     memo.insert(f.requires.clone(), (blamed, why));
     Ok(())
+}
+
+/// Per change, the packages it takes out (replaced or untagged) that
+/// provided a name `dep` requires (NEVRAs).
+fn took_out_providers(pool: &Pool, set: &ChangeSet, dep: &str) -> BTreeMap<usize, BTreeSet<String>> {
+    let mut out: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+    for name in required_names(pool, dep) {
+        for pkg in name_providers(pool, name) {
+            for (i, c) in set.changes.iter().enumerate() {
+                if c.replaces.contains(&pkg) {
+                    out.entry(i).or_default().insert(pool.nevra(pkg));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Those of the changes `tried` that break `f` when applied alone.
+fn breaking_alone(
+    loaded: &mut Loaded,
+    set: &ChangeSet,
+    mode: Mode,
+    after_opts: &ClosureOptions,
+    f: &Finding,
+    tried: &[usize],
+) -> Result<Vec<usize>, ChangeError> {
+    let mut alone = Vec::new();
+    for &i in tried {
+        if reproduces(loaded, set, mode, after_opts, f, &[i])? {
+            alone.push(i);
+        }
+    }
+    Ok(alone)
 }
 
 fn took_out(set: &ChangeSet, i: usize, gone: &BTreeSet<String>) -> String {
@@ -579,18 +598,10 @@ fn attribute_install(
         }
     }
     // Providers taken out of a capability nothing provides now.
-    let mut gone: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
-    if let Some(dep) = f.root_cause.strip_prefix("nothing provides ") {
-        for name in required_names(pool, dep) {
-            for pkg in name_providers(pool, name) {
-                for (i, c) in set.changes.iter().enumerate() {
-                    if c.replaces.contains(&pkg) {
-                        gone.entry(i).or_default().insert(pool.nevra(pkg));
-                    }
-                }
-            }
-        }
-    }
+    let gone = match f.root_cause.strip_prefix("nothing provides ") {
+        Some(dep) => took_out_providers(pool, set, dep),
+        None => BTreeMap::new(),
+    };
     let why_of = |i: usize| -> Option<String> {
         let mut parts = Vec::new();
         if let Some(b) = brought.get(&i) {
@@ -626,12 +637,7 @@ fn attribute_install(
         true => (0..set.changes.len()).collect(),
         false => candidates.iter().copied().collect(),
     };
-    let mut alone = Vec::new();
-    for &i in &tried {
-        if reproduces(loaded, set, Mode::Install, after_opts, f, &[i])? {
-            alone.push(i);
-        }
-    }
+    let alone = breaking_alone(loaded, set, Mode::Install, after_opts, f, &tried)?;
     let (blamed, why) = match alone.is_empty() {
         false => {
             let why = alone
