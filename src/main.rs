@@ -43,35 +43,36 @@ fn verdict(code: u8) -> ExitCode {
     ExitCode::from(report::output::exit_code(code))
 }
 
-/// glibc gives every thread that allocates its own arena, and memory freed
-/// into one arena is not reused by another: the parser threads' records,
-/// freed once the pool holds them, stayed resident beside the pool (peak RSS
-/// 80 MB for a 37 MB heap peak). With one arena freed memory is reused; the
-/// parsers allocate little per event, so sharing it cost no measurable time
-/// (BENCHMARKS.md, "Memory").
+/// glibc gives every thread that allocates an arena of its own, up to eight
+/// per core, and memory freed into one arena is not reused by another: the
+/// parser threads' records, freed once the pool holds them, stayed resident
+/// beside the pool (peak RSS 80 MB for a 37 MB heap peak). One arena fixed
+/// that but made every worker wait on its lock in turn, which cost the
+/// closure a quarter of its time and the installability check a third
+/// (SAT searches and explanations allocate as they go). One arena per
+/// worker keeps both: no waiting, and at most one arena's worth of holes
+/// per worker (BENCHMARKS.md, "Memory").
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn limit_malloc_arenas() {
-    // SAFETY: mallopt only sets a malloc tunable; it is called first thing in
-    // main, before any other thread exists, and an unknown or refused
-    // setting just returns 0.
+fn limit_malloc_arenas(workers: usize) {
+    let arenas = i32::try_from(workers.max(1)).unwrap_or(i32::MAX);
+    // SAFETY: mallopt only sets a malloc tunable; it is called before any
+    // worker thread exists, and an unknown or refused setting just returns 0.
     unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, MALLOC_ARENAS);
+        libc::mallopt(libc::M_ARENA_MAX, arenas);
     }
 }
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn limit_malloc_arenas() {}
-
-/// See [`limit_malloc_arenas`].
-const MALLOC_ARENAS: i32 = 1;
+fn limit_malloc_arenas(_workers: usize) {}
 
 /// A failed allocation is exit 2 naming the file being read, not an abort.
 #[global_allocator]
 static ALLOCATOR: rpmatrix::threads::ReportingAlloc = rpmatrix::threads::ReportingAlloc;
 
 fn main() -> ExitCode {
-    limit_malloc_arenas();
-    if let Err(e) = rpmatrix::threads::init_pool() {
+    let workers = rpmatrix::threads::pool_size();
+    limit_malloc_arenas(workers);
+    if let Err(e) = rpmatrix::threads::init_pool(workers) {
         return fail(&e);
     }
     let cli = Cli::parse();

@@ -59,12 +59,12 @@ impl<T, F: FnOnce() -> T> Helper<'_, T, F> {
     }
 }
 
-/// Builds rayon's global pool, with fewer threads when the system refuses
-/// some; rayon would otherwise panic on the first parallel call. The global
-/// pool can be built only once, even when that fails, so each size is first
-/// tried with plain threads, started and joined. Returns the number of
-/// threads, or why even one could not be had (the caller exits 2).
-pub fn init_pool() -> Result<usize, ThreadsError> {
+/// How many worker threads rayon's global pool will have: `RAYON_NUM_THREADS`
+/// or the machine's parallelism, fewer when the system refuses some (rayon
+/// would otherwise panic on the first parallel call). Each size is tried
+/// with plain threads, started and joined, because the global pool can be
+/// built only once, even when that fails.
+pub fn pool_size() -> usize {
     let mut threads = std::env::var("RAYON_NUM_THREADS")
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
@@ -73,6 +73,12 @@ pub fn init_pool() -> Result<usize, ThreadsError> {
     while threads > 1 && !can_start(threads) {
         threads = threads.div_ceil(2).min(threads - 1);
     }
+    threads
+}
+
+/// Builds rayon's global pool with `threads` workers ([`pool_size`]), or
+/// says why even that many could not be had (the caller exits 2).
+pub fn init_pool(threads: usize) -> Result<usize, ThreadsError> {
     let built = if threads > 1 {
         rayon::ThreadPoolBuilder::new().num_threads(threads).build_global()
     } else {
@@ -87,7 +93,7 @@ pub fn init_pool() -> Result<usize, ThreadsError> {
         .map_err(|source| ThreadsError { threads, source })
 }
 
-/// Not even the worker threads [`init_pool`] settled on could be started.
+/// Not even the worker threads [`pool_size`] settled on could be started.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot start {threads} worker threads: {source} (raise the limits: ulimit -v, ulimit -u)")]
 pub struct ThreadsError {

@@ -19,9 +19,8 @@ pub(super) enum Verdict {
 }
 
 /// Starting size of a job's memo of simple requires: a job of CS9 ends
-/// with a few thousand. Allocated once instead of grown by rehashing, since
-/// every growth takes malloc's one arena lock that the other workers wait on
-/// (`MALLOC_ARENAS` in main.rs).
+/// with a few thousand. Allocated once instead of grown by rehashing: each
+/// growth takes a malloc arena's lock (`limit_malloc_arenas` in main.rs).
 pub(super) const MEMO_CAPACITY: usize = 4096;
 
 pub(super) struct Judge<'a> {

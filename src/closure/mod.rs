@@ -485,9 +485,9 @@ type Beside<'b> = Box<dyn FnOnce() + Send + 'b>;
 type Failure = (PkgId, Dep, Option<String>);
 
 /// What one thread found in its share of the packages. Strings are made
-/// only once all threads are done: the threads share malloc's one arena
-/// (`MALLOC_ARENAS` in main.rs), and formatting thousands of unresolved
-/// requires on both made them wait on its lock in turn.
+/// only once all threads are done: formatting thousands of unresolved
+/// requires on the workers made them wait on malloc's locks in turn when
+/// they shared one arena (`limit_malloc_arenas` in main.rs).
 struct Checked {
     /// The unresolved requires of the packages settled, grouped by package.
     failed: Vec<Failure>,

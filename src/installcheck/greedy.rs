@@ -211,50 +211,65 @@ fn violation(rules: &Rules, scratch: &Scratch) -> Attempt {
 /// by side because repositories keep older builds whose subpackages require
 /// each other at their exact version: each generation of such a family
 /// grows a set of its own beside the newest one.
-pub struct Universes {
+pub struct Universes<'a> {
     sets: Vec<Vec<bool>>,
     /// Indexes into `sets`, the one a package joined last first.
     order: Vec<usize>,
-    /// Per package, where the clauses it appears in negatively begin in
-    /// `neg_occurs` (a rich Requires or Conflicts a new member may break).
-    neg_start: Vec<u32>,
-    neg_occurs: Vec<u32>,
+    negs: &'a NegOccurs,
+}
+
+/// Per package, the clauses it appears in negatively (a rich Requires or
+/// Conflicts a new member of a set may break): built once, shared by the
+/// workers' [`Universes`].
+pub struct NegOccurs {
+    start: Vec<u32>,
+    clauses: Vec<u32>,
+}
+
+impl NegOccurs {
+    /// The index over the clauses of `rules`.
+    pub fn new(rules: &Rules) -> NegOccurs {
+        let n = rules.available.len();
+        let mut start = vec![0u32; n + 1];
+        for c in 0..rules.clauses.len() as u32 {
+            for &l in rules.lits_of(c) {
+                if is_neg(l) {
+                    start[pkg_of(l) as usize + 1] += 1;
+                }
+            }
+        }
+        for i in 1..=n {
+            start[i] += start[i - 1];
+        }
+        let mut fill = start.clone();
+        let mut clauses = vec![0u32; start[n] as usize];
+        for c in 0..rules.clauses.len() as u32 {
+            for &l in rules.lits_of(c) {
+                if is_neg(l) {
+                    let at = &mut fill[pkg_of(l) as usize];
+                    clauses[*at as usize] = c;
+                    *at += 1;
+                }
+            }
+        }
+        NegOccurs { start, clauses }
+    }
+
+    fn of(&self, p: PkgId) -> &[u32] {
+        &self.clauses[self.start[p as usize] as usize..self.start[p as usize + 1] as usize]
+    }
 }
 
 /// Most sets kept; past it the one joined longest ago starts over.
 const SETS: usize = 32;
 
-impl Universes {
-    /// No set yet, over the packages of `rules`.
-    pub fn new(rules: &Rules) -> Universes {
-        let n = rules.available.len();
-        let mut neg_start = vec![0u32; n + 1];
-        for c in 0..rules.clauses.len() as u32 {
-            for &l in rules.lits_of(c) {
-                if is_neg(l) {
-                    neg_start[pkg_of(l) as usize + 1] += 1;
-                }
-            }
-        }
-        for i in 1..=n {
-            neg_start[i] += neg_start[i - 1];
-        }
-        let mut fill = neg_start.clone();
-        let mut neg_occurs = vec![0u32; neg_start[n] as usize];
-        for c in 0..rules.clauses.len() as u32 {
-            for &l in rules.lits_of(c) {
-                if is_neg(l) {
-                    let at = &mut fill[pkg_of(l) as usize];
-                    neg_occurs[*at as usize] = c;
-                    *at += 1;
-                }
-            }
-        }
+impl<'a> Universes<'a> {
+    /// No set yet, over the packages of the rules `negs` indexes.
+    pub fn new(negs: &'a NegOccurs) -> Universes<'a> {
         Universes {
             sets: Vec::new(),
             order: Vec::new(),
-            neg_start,
-            neg_occurs,
+            negs,
         }
     }
 
@@ -354,9 +369,9 @@ impl Universes {
             if !rules.clauses_of(a).all(holds) || rules.exclusions_of(a).iter().any(|&(r, _)| inside(scratch, r)) {
                 return false;
             }
-            let p = a as usize;
-            let owners = &self.neg_occurs[self.neg_start[p] as usize..self.neg_start[p + 1] as usize];
-            if owners
+            if self
+                .negs
+                .of(a)
                 .iter()
                 .any(|&c| inside(scratch, rules.owner[c as usize]) && !holds(c))
             {

@@ -14,9 +14,12 @@
 //!    (most packages do, walking only what the set lacks); else one
 //!    provider per Requires, retried with the choice behind a clash banned;
 //!    a pick that breaks no rule proves every package in it installable.
-//! 4. [`cdcl`]: an exact SAT search for the packages left; a model proves
-//!    its packages installable, a refutation kills the package (and
-//!    propagation runs again from it).
+//!    Spread over rayon's workers, a set each.
+//! 4. [`cdcl`]: an exact SAT search for the packages left, on the workers
+//!    too; a model proves its packages installable, a refutation kills the
+//!    package (and propagation runs again from it), in checked order, so
+//!    that the deaths explanations are built on do not depend on the
+//!    number of workers.
 //!
 //! [`explain`] turns a death into a chain down to its root cause.
 //!
@@ -33,6 +36,7 @@ pub mod explain;
 pub mod greedy;
 pub mod rules;
 
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::closure::{self, ClosureError, ClosureOptions};
@@ -246,6 +250,8 @@ struct Search<'a> {
     occurs_start: Vec<u32>,
     occurs: Vec<u32>,
     rank: Vec<u32>,
+    /// Per package, the clauses it appears in negatively.
+    negs: greedy::NegOccurs,
     stats: SearchStats,
 }
 
@@ -256,34 +262,12 @@ const ALWAYS: u32 = u32::MAX / 2;
 impl<'a> Search<'a> {
     fn new(pool: &'a Pool, rules: &'a Rules) -> Search<'a> {
         let n = pool.packages.len();
-        let mut occurs_start = vec![0u32; n + 1];
-        let mut support = vec![0u32; rules.clauses.len()];
-        for (c, s) in support.iter_mut().enumerate() {
-            for &l in rules.lits_of(c as u32) {
-                if is_neg(l) {
-                    *s = ALWAYS;
-                } else {
-                    if *s < ALWAYS {
-                        *s += 1;
-                    }
-                    occurs_start[pkg_of(l) as usize + 1] += 1;
-                }
-            }
-        }
-        for i in 1..=n {
-            occurs_start[i] += occurs_start[i - 1];
-        }
-        let mut fill = occurs_start.clone();
-        let mut occurs = vec![0u32; occurs_start[n] as usize];
-        for c in 0..rules.clauses.len() as u32 {
-            for &l in rules.lits_of(c) {
-                if !is_neg(l) {
-                    let at = &mut fill[pkg_of(l) as usize];
-                    occurs[*at as usize] = c;
-                    *at += 1;
-                }
-            }
-        }
+        // The preference order among providers does not depend on the
+        // clauses: sorted while they are indexed.
+        let (rank, ((support, occurs_start, occurs), negs)) = rayon::join(
+            || provider_rank(pool, &rules.available),
+            || rayon::join(|| positive_occurrences(rules, n), || greedy::NegOccurs::new(rules)),
+        );
         Search {
             pool,
             rules,
@@ -295,7 +279,8 @@ impl<'a> Search<'a> {
             support,
             occurs_start,
             occurs,
-            rank: provider_rank(pool, &rules.available),
+            rank,
+            negs,
             stats: SearchStats::default(),
         }
     }
@@ -353,98 +338,41 @@ impl<'a> Search<'a> {
             }
         }
         self.propagate(queue);
-        let mut scratch = greedy::Scratch::new(n);
-        let mut universe = greedy::Universes::new(self.rules);
-        for &p in to_check {
+        let left: Vec<PkgId> = to_check.iter().copied().filter(|&p| !self.dead[p as usize]).collect();
+        let (installable, hard, stats) = greedy_phase(self.rules, &self.negs, &left, &self.dead, &self.rank);
+        self.installable = installable;
+        self.stats.universe += stats.universe;
+        self.stats.greedy_picks += stats.greedy_picks;
+        self.stats.greedy_failed += stats.greedy_failed;
+        // The exact search for what is left, on rayon's workers against the
+        // deaths known now. A model is a proof whatever dies later; a
+        // refutation is kept only while nothing else has died since (else
+        // it is searched again), so deaths, and the explanations built on
+        // them, come out as a search one package at a time in checked order
+        // would make them, whatever the number of workers.
+        let before = self.clock;
+        let outcomes: Vec<Outcome> = hard.par_iter().map(|&p| search(self.rules, &self.dead, p)).collect();
+        for (p, outcome) in hard.into_iter().zip(outcomes) {
             if self.dead[p as usize] || self.installable[p as usize] {
                 continue;
             }
-            if universe.join(self.rules, p, &self.dead, &self.rank, &mut scratch) {
-                self.stats.universe += 1;
-                for &q in &scratch.picked {
-                    self.installable[q as usize] = true;
-                }
-                continue;
-            }
-            self.stats.greedy_picks += 1;
-            if greedy::pick(self.rules, p, &self.dead, &self.rank, &mut scratch) {
-                for &q in &scratch.picked {
-                    self.installable[q as usize] = true;
-                }
-                continue;
-            }
-            self.stats.greedy_failed += 1;
-            self.solve(p);
-        }
-    }
-
-    /// The exact search for `p`.
-    fn solve(&mut self, p: PkgId) {
-        let rules = self.rules;
-        // Variables: the live packages reachable from p through Requires.
-        let mut local: FxHashMap<PkgId, u32> = FxHashMap::default();
-        let mut vars: Vec<PkgId> = vec![p];
-        local.insert(p, 0);
-        let mut i = 0;
-        while i < vars.len() {
-            let a = vars[i];
-            i += 1;
-            for c in rules.clauses_of(a) {
-                for &l in rules.lits_of(c) {
-                    let q = pkg_of(l);
-                    if !is_neg(l) && !self.dead[q as usize] && !local.contains_key(&q) {
-                        local.insert(q, vars.len() as u32);
-                        vars.push(q);
+            let outcome = match outcome {
+                Outcome::Refuted(_) if self.clock != before => search(self.rules, &self.dead, p),
+                outcome => outcome,
+            };
+            match outcome {
+                Outcome::Installable(model) => {
+                    self.stats.sat_installable += 1;
+                    for q in model {
+                        self.installable[q as usize] = true;
                     }
                 }
-            }
-        }
-        let mut sat = cdcl::Cdcl::new(vars.len());
-        let mut origin: Vec<Option<ProofStep>> = Vec::new();
-        sat.add(vec![0]);
-        origin.push(None);
-        for (va, &a) in vars.iter().enumerate() {
-            'clauses: for c in rules.clauses_of(a) {
-                let mut lits = vec![((va as u32) << 1) | 1];
-                for &l in rules.lits_of(c) {
-                    match local.get(&pkg_of(l)) {
-                        Some(&v) => lits.push((v << 1) | (l & 1)),
-                        // A package outside the problem is never installed:
-                        // its negative literal holds.
-                        None if is_neg(l) => continue 'clauses,
-                        None => {}
-                    }
+                Outcome::Refuted(steps) => {
+                    self.stats.sat_refuted += 1;
+                    let mut queue = Vec::new();
+                    self.kill(p, Death::Proof(steps), &mut queue);
+                    self.propagate(queue);
                 }
-                sat.add(lits);
-                origin.push(Some(ProofStep::Clause(c)));
-            }
-            for &(b, why) in rules.exclusions_of(a) {
-                if let Some(&vb) = local.get(&b)
-                    && (va as u32) < vb
-                {
-                    sat.add(vec![((va as u32) << 1) | 1, (vb << 1) | 1]);
-                    origin.push(Some(ProofStep::Exclusion(a, b, why)));
-                }
-            }
-        }
-        match sat.solve() {
-            cdcl::Answer::Sat(model) => {
-                self.stats.sat_installable += 1;
-                for (v, &on) in model.iter().enumerate() {
-                    if on {
-                        self.installable[vars[v] as usize] = true;
-                    }
-                }
-            }
-            cdcl::Answer::Unsat(core) => {
-                self.stats.sat_refuted += 1;
-                let steps: Vec<ProofStep> = core
-                    .into_iter()
-                    .filter_map(|c| origin.get(c as usize).cloned().flatten())
-                    .collect();
-                let mut queue = Vec::new();
-                self.kill(p, Death::Proof(steps), &mut queue);
-                self.propagate(queue);
             }
         }
     }
@@ -465,7 +393,7 @@ impl<'a> Search<'a> {
             .collect();
         failed.sort_by(|&a, &b| closure::package_order(pool, a, b).then(a.cmp(&b)));
         let uninstallable: Vec<Uninstallable> = failed
-            .iter()
+            .par_iter()
             .map(|&p| {
                 let (problems, root_cause) = explainer.explain(p);
                 let pk = &pool.packages[p as usize];
@@ -511,6 +439,177 @@ pub fn group_root_causes(uninstallable: &[Uninstallable]) -> Vec<RootCause> {
     causes
 }
 
+/// What the exact search found for one package.
+enum Outcome {
+    /// A set that contains it and breaks no rule.
+    Installable(Vec<PkgId>),
+    /// No such set: the steps of the refutation.
+    Refuted(Vec<ProofStep>),
+}
+
+/// The exact search for `p`, over the live packages (not `dead`) it can
+/// reach through Requires.
+fn search(rules: &Rules, dead: &[bool], p: PkgId) -> Outcome {
+    // Variables: the live packages reachable from p through Requires.
+    let mut local: FxHashMap<PkgId, u32> = FxHashMap::default();
+    let mut vars: Vec<PkgId> = vec![p];
+    local.insert(p, 0);
+    let mut i = 0;
+    while i < vars.len() {
+        let a = vars[i];
+        i += 1;
+        for c in rules.clauses_of(a) {
+            for &l in rules.lits_of(c) {
+                let q = pkg_of(l);
+                if !is_neg(l) && !dead[q as usize] && !local.contains_key(&q) {
+                    local.insert(q, vars.len() as u32);
+                    vars.push(q);
+                }
+            }
+        }
+    }
+    let mut sat = cdcl::Cdcl::new(vars.len());
+    let mut origin: Vec<Option<ProofStep>> = Vec::new();
+    sat.add(vec![0]);
+    origin.push(None);
+    for (va, &a) in vars.iter().enumerate() {
+        'clauses: for c in rules.clauses_of(a) {
+            let mut lits = vec![((va as u32) << 1) | 1];
+            for &l in rules.lits_of(c) {
+                match local.get(&pkg_of(l)) {
+                    Some(&v) => lits.push((v << 1) | (l & 1)),
+                    // A package outside the problem is never installed:
+                    // its negative literal holds.
+                    None if is_neg(l) => continue 'clauses,
+                    None => {}
+                }
+            }
+            sat.add(lits);
+            origin.push(Some(ProofStep::Clause(c)));
+        }
+        for &(b, why) in rules.exclusions_of(a) {
+            if let Some(&vb) = local.get(&b)
+                && (va as u32) < vb
+            {
+                sat.add(vec![((va as u32) << 1) | 1, (vb << 1) | 1]);
+                origin.push(Some(ProofStep::Exclusion(a, b, why)));
+            }
+        }
+    }
+    match sat.solve() {
+        cdcl::Answer::Sat(model) => Outcome::Installable(
+            model
+                .iter()
+                .zip(&vars)
+                .filter_map(|(&on, &q)| on.then_some(q))
+                .collect(),
+        ),
+        cdcl::Answer::Unsat(core) => Outcome::Refuted(
+            core.into_iter()
+                .filter_map(|c| origin.get(c as usize).cloned().flatten())
+                .collect(),
+        ),
+    }
+}
+
+/// Packages a parallel worker takes at a time: large enough that its
+/// growing installable sets pay off, small enough to keep both cores busy
+/// to the end.
+const GREEDY_CHUNK: usize = 1024;
+
+/// The greedy step over `left` on rayon's workers, each with its own
+/// growing sets: which packages are proven installable, and which of
+/// `left` (in order) neither joined a set nor got a consistent pick. A
+/// consistent pick is a proof whatever dies later, so reading only the
+/// deaths known before (`dead`) loses nothing but a few easier picks.
+fn greedy_phase(
+    rules: &Rules,
+    negs: &greedy::NegOccurs,
+    left: &[PkgId],
+    dead: &[bool],
+    rank: &[u32],
+) -> (Vec<bool>, Vec<PkgId>, SearchStats) {
+    let n = dead.len();
+    let parts: Vec<(Vec<bool>, Vec<PkgId>, SearchStats)> = left
+        .par_chunks(GREEDY_CHUNK)
+        .map(|part| {
+            let mut installable = vec![false; n];
+            let mut hard = Vec::new();
+            let mut stats = SearchStats::default();
+            let mut scratch = greedy::Scratch::new(n);
+            let mut universe = greedy::Universes::new(negs);
+            for &p in part {
+                if installable[p as usize] {
+                    continue;
+                }
+                let proven = if universe.join(rules, p, dead, rank, &mut scratch) {
+                    stats.universe += 1;
+                    true
+                } else {
+                    stats.greedy_picks += 1;
+                    greedy::pick(rules, p, dead, rank, &mut scratch)
+                };
+                if proven {
+                    for &q in &scratch.picked {
+                        installable[q as usize] = true;
+                    }
+                } else {
+                    stats.greedy_failed += 1;
+                    hard.push(p);
+                }
+            }
+            (installable, hard, stats)
+        })
+        .collect();
+    let mut installable = vec![false; n];
+    let mut hard = Vec::new();
+    let mut stats = SearchStats::default();
+    for (part, part_hard, part_stats) in parts {
+        for (all, one) in installable.iter_mut().zip(part) {
+            *all |= one;
+        }
+        hard.extend(part_hard);
+        stats.universe += part_stats.universe;
+        stats.greedy_picks += part_stats.greedy_picks;
+        stats.greedy_failed += part_stats.greedy_failed;
+    }
+    (installable, hard, stats)
+}
+
+/// Per clause, how many providers it has (negative literals: [`ALWAYS`]);
+/// per package, the clauses it appears in positively (`start`, `clauses`).
+fn positive_occurrences(rules: &Rules, n: usize) -> (Vec<u32>, Vec<u32>, Vec<u32>) {
+    let mut occurs_start = vec![0u32; n + 1];
+    let mut support = vec![0u32; rules.clauses.len()];
+    for (c, s) in support.iter_mut().enumerate() {
+        for &l in rules.lits_of(c as u32) {
+            if is_neg(l) {
+                *s = ALWAYS;
+            } else {
+                if *s < ALWAYS {
+                    *s += 1;
+                }
+                occurs_start[pkg_of(l) as usize + 1] += 1;
+            }
+        }
+    }
+    for i in 1..=n {
+        occurs_start[i] += occurs_start[i - 1];
+    }
+    let mut fill = occurs_start.clone();
+    let mut occurs = vec![0u32; occurs_start[n] as usize];
+    for c in 0..rules.clauses.len() as u32 {
+        for &l in rules.lits_of(c) {
+            if !is_neg(l) {
+                let at = &mut fill[pkg_of(l) as usize];
+                occurs[*at as usize] = c;
+                *at += 1;
+            }
+        }
+    }
+    (support, occurs_start, occurs)
+}
+
 /// An order of preference among providers: the machine's best arch first
 /// (x86_64 before i686, noarch last), then the newest version of a name.
 fn provider_rank(pool: &Pool, available: &[bool]) -> Vec<u32> {
@@ -525,7 +624,7 @@ fn provider_rank(pool: &Pool, available: &[bool]) -> Vec<u32> {
             _ => 2,
         }
     };
-    ids.sort_by(|&a, &b| {
+    ids.par_sort_by(|&a, &b| {
         let (pa, pb) = (&pool.packages[a as usize], &pool.packages[b as usize]);
         arch_score(a)
             .cmp(&arch_score(b))
