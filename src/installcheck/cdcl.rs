@@ -22,14 +22,24 @@ pub enum Answer {
     Unsat(Vec<u32>),
 }
 
-/// The solver, filled with [`add`](Self::add) and run once with
-/// [`solve`](Self::solve).
+/// The solver: [`reset`](Self::reset) to a number of variables, filled with
+/// [`add`](Self::add), run once with [`solve`](Self::solve); then reset
+/// again for the next problem. The clauses live in one array and every
+/// buffer keeps its capacity from problem to problem, so that a worker
+/// solving many small problems hardly allocates.
+#[derive(Default)]
 pub struct Cdcl {
-    clauses: Vec<Vec<SatLit>>,
+    /// The literals of every clause, one after another.
+    lits: Vec<SatLit>,
+    /// Clause `c` is `lits[start[c]..start[c + 1]]`.
+    start: Vec<u32>,
     original: usize,
     /// For each learnt clause (index − `original`), the clauses it was
-    /// resolved from.
-    antecedents: Vec<Vec<u32>>,
+    /// resolved from: `antecedents[ante_start[i]..ante_start[i + 1]]`.
+    antecedents: Vec<u32>,
+    ante_start: Vec<u32>,
+    /// Per literal, the clauses watching it (only the first `2 × vars`
+    /// lists are in use; the others wait, empty, for a larger problem).
     watches: Vec<Vec<u32>>,
     /// Per variable: 0 unassigned, 1 true, -1 false.
     value: Vec<i8>,
@@ -47,52 +57,89 @@ pub struct Cdcl {
 }
 
 impl Cdcl {
-    /// A solver over `vars` variables.
+    /// A solver over `vars` variables (a new one; [`reset`](Self::reset)
+    /// reuses one).
     pub fn new(vars: usize) -> Cdcl {
-        Cdcl {
-            clauses: Vec::new(),
-            original: 0,
-            antecedents: Vec::new(),
-            watches: vec![Vec::new(); vars * 2],
-            value: vec![0; vars],
-            level: vec![0; vars],
-            reason: vec![NONE; vars],
-            trail: Vec::with_capacity(vars),
-            trail_lim: Vec::new(),
-            qhead: 0,
-            activity: vec![0.0; vars],
-            increment: 1.0,
-            heap: Heap::new(vars),
-            seen: vec![false; vars],
-            units: Vec::new(),
-            empty: None,
+        let mut sat = Cdcl::default();
+        sat.reset(vars);
+        sat
+    }
+
+    /// Empties the solver for a problem over `vars` variables.
+    pub fn reset(&mut self, vars: usize) {
+        self.lits.clear();
+        self.start.clear();
+        self.start.push(0);
+        self.original = 0;
+        self.antecedents.clear();
+        self.ante_start.clear();
+        self.ante_start.push(0);
+        if self.watches.len() < vars * 2 {
+            self.watches.resize_with(vars * 2, Vec::new);
         }
+        for w in &mut self.watches[..vars * 2] {
+            w.clear();
+        }
+        self.value.clear();
+        self.value.resize(vars, 0);
+        self.level.clear();
+        self.level.resize(vars, 0);
+        self.reason.clear();
+        self.reason.resize(vars, NONE);
+        self.trail.clear();
+        self.trail_lim.clear();
+        self.qhead = 0;
+        self.activity.clear();
+        self.activity.resize(vars, 0.0);
+        self.increment = 1.0;
+        self.heap.reset(vars);
+        self.seen.clear();
+        self.seen.resize(vars, false);
+        self.units.clear();
+        self.empty = None;
+    }
+
+    fn clause(&self, c: u32) -> std::ops::Range<usize> {
+        self.start[c as usize] as usize..self.start[c as usize + 1] as usize
+    }
+
+    fn clauses(&self) -> usize {
+        self.start.len() - 1
     }
 
     /// Adds an original clause; returns its index (the one
     /// [`Answer::Unsat`] names). Call before [`solve`](Self::solve).
-    pub fn add(&mut self, mut lits: Vec<SatLit>) -> u32 {
-        lits.sort_unstable();
-        lits.dedup();
-        let idx = self.clauses.len() as u32;
-        if lits.windows(2).any(|w| w[0] ^ 1 == w[1]) {
+    pub fn add(&mut self, lits: &[SatLit]) -> u32 {
+        let idx = self.clauses() as u32;
+        let from = self.lits.len();
+        self.lits.extend_from_slice(lits);
+        self.lits[from..].sort_unstable();
+        let mut kept = from;
+        for r in from..self.lits.len() {
+            if kept == from || self.lits[r] != self.lits[kept - 1] {
+                self.lits[kept] = self.lits[r];
+                kept += 1;
+            }
+        }
+        self.lits.truncate(kept);
+        self.original += 1;
+        if self.lits[from..].windows(2).any(|w| w[0] ^ 1 == w[1]) {
             // A tautology constrains nothing; kept empty-handed for numbering.
-            self.clauses.push(Vec::new());
-            self.original += 1;
+            self.lits.truncate(from);
+            self.start.push(from as u32);
             return idx;
         }
-        match lits.len() {
+        match kept - from {
             0 => {
                 self.empty.get_or_insert(idx);
             }
             1 => self.units.push(idx),
             _ => {
-                self.watches[(lits[0] ^ 1) as usize].push(idx);
-                self.watches[(lits[1] ^ 1) as usize].push(idx);
+                self.watches[(self.lits[from] ^ 1) as usize].push(idx);
+                self.watches[(self.lits[from + 1] ^ 1) as usize].push(idx);
             }
         }
-        self.clauses.push(lits);
-        self.original += 1;
+        self.start.push(kept as u32);
         idx
     }
 
@@ -110,14 +157,14 @@ impl Cdcl {
     }
 
     /// Runs the search to the end: exact, no limit.
-    pub fn solve(mut self) -> Answer {
+    pub fn solve(&mut self) -> Answer {
         if let Some(c) = self.empty {
             return Answer::Unsat(vec![c]);
         }
         // Tautologies were kept empty: they must not look like empty clauses.
         for i in 0..self.units.len() {
             let c = self.units[i];
-            let l = self.clauses[c as usize][0];
+            let l = self.lits[self.start[c as usize] as usize];
             match self.lit_value(l) {
                 1 => {}
                 0 => self.assign(l, c),
@@ -132,14 +179,16 @@ impl Cdcl {
                 }
                 let (learnt, back_to, antecedents) = self.analyze(conflict);
                 self.backtrack(back_to);
-                let idx = self.clauses.len() as u32;
+                let idx = self.clauses() as u32;
                 if learnt.len() > 1 {
                     self.watches[(learnt[0] ^ 1) as usize].push(idx);
                     self.watches[(learnt[1] ^ 1) as usize].push(idx);
                 }
                 let first = learnt[0];
-                self.clauses.push(learnt);
-                self.antecedents.push(antecedents);
+                self.lits.extend_from_slice(&learnt);
+                self.start.push(self.lits.len() as u32);
+                self.antecedents.extend_from_slice(&antecedents);
+                self.ante_start.push(self.antecedents.len() as u32);
                 self.assign(first, idx);
                 self.increment *= 1.0 / 0.95;
                 continue;
@@ -175,7 +224,8 @@ impl Cdcl {
             while i < ws.len() {
                 let c = ws[i];
                 i += 1;
-                let cl = &mut self.clauses[c as usize];
+                let range = self.start[c as usize] as usize..self.start[c as usize + 1] as usize;
+                let cl = &mut self.lits[range];
                 if cl[0] == falsified {
                     cl.swap(0, 1);
                 }
@@ -241,8 +291,8 @@ impl Cdcl {
         let mut resolved: Option<SatLit> = None;
         loop {
             antecedents.push(clause);
-            let lits = self.clauses[clause as usize].clone();
-            for &q in &lits {
+            for k in self.clause(clause) {
+                let q = self.lits[k];
                 if Some(q) == resolved {
                     continue;
                 }
@@ -329,14 +379,14 @@ impl Cdcl {
     /// reasons of its (level 0) literals, and for learnt clauses what they
     /// were resolved from, transitively.
     fn core(&self, conflict: u32) -> Vec<u32> {
-        let mut done = vec![false; self.clauses.len()];
+        let mut done = vec![false; self.clauses()];
         let mut stack = vec![conflict];
         let mut core = Vec::new();
         while let Some(c) = stack.pop() {
             if std::mem::replace(&mut done[c as usize], true) {
                 continue;
             }
-            for &l in &self.clauses[c as usize] {
+            for &l in &self.lits[self.clause(c)] {
                 let r = self.reason[(l >> 1) as usize];
                 if r != NONE && r != c {
                     stack.push(r);
@@ -345,7 +395,8 @@ impl Cdcl {
             if (c as usize) < self.original {
                 core.push(c);
             } else {
-                stack.extend(&self.antecedents[c as usize - self.original]);
+                let i = c as usize - self.original;
+                stack.extend(&self.antecedents[self.ante_start[i] as usize..self.ante_start[i + 1] as usize]);
             }
         }
         core.sort_unstable();
@@ -355,6 +406,7 @@ impl Cdcl {
 
 /// A binary max-heap of variables by activity (ties: lower variable first,
 /// which is the order the problem was built in: nearest the checked package).
+#[derive(Default)]
 struct Heap {
     items: Vec<usize>,
     /// Position of each variable in `items`, or `usize::MAX`.
@@ -362,11 +414,11 @@ struct Heap {
 }
 
 impl Heap {
-    fn new(vars: usize) -> Heap {
-        Heap {
-            items: (0..vars).collect(),
-            at: (0..vars).collect(),
-        }
+    fn reset(&mut self, vars: usize) {
+        self.items.clear();
+        self.items.extend(0..vars);
+        self.at.clear();
+        self.at.extend(0..vars);
     }
 
     fn before(a: usize, b: usize, act: &[f64]) -> bool {
@@ -452,13 +504,13 @@ mod tests {
     fn finds_the_one_way_through_alternatives() {
         // 0 needs 1 or 2; 1 conflicts with 3; 0 needs 3; 2 needs 4 or 5; 4 and 5 conflict with 0.
         let mut s = Cdcl::new(6);
-        s.add(vec![p(0)]);
-        s.add(vec![n(0), p(1), p(2)]);
-        s.add(vec![n(1), n(3)]);
-        s.add(vec![n(0), p(3)]);
-        s.add(vec![n(2), p(4), p(5)]);
-        s.add(vec![n(4), n(0)]);
-        s.add(vec![n(5), n(1)]);
+        s.add(&[p(0)]);
+        s.add(&[n(0), p(1), p(2)]);
+        s.add(&[n(1), n(3)]);
+        s.add(&[n(0), p(3)]);
+        s.add(&[n(2), p(4), p(5)]);
+        s.add(&[n(4), n(0)]);
+        s.add(&[n(5), n(1)]);
         match s.solve() {
             Answer::Sat(m) => assert!(m[0] && m[2] && m[3] && m[5] && !m[1] && !m[4]),
             Answer::Unsat(_) => panic!("satisfiable"),
@@ -468,12 +520,12 @@ mod tests {
     #[test]
     fn unsat_core_names_the_conflict_and_leaves_the_rest_out() {
         let mut s = Cdcl::new(5);
-        s.add(vec![p(0)]); // 0
-        s.add(vec![n(0), p(1), p(2)]); // 1
-        s.add(vec![n(1), p(3)]); // 2
-        s.add(vec![n(2), p(3)]); // 3
-        s.add(vec![n(0), n(3)]); // 4: the conflict
-        s.add(vec![n(4), p(0)]); // 5: unrelated
+        s.add(&[p(0)]); // 0
+        s.add(&[n(0), p(1), p(2)]); // 1
+        s.add(&[n(1), p(3)]); // 2
+        s.add(&[n(2), p(3)]); // 3
+        s.add(&[n(0), n(3)]); // 4: the conflict
+        s.add(&[n(4), p(0)]); // 5: unrelated
         match s.solve() {
             Answer::Unsat(core) => assert_eq!(core, vec![0, 1, 2, 3, 4]),
             Answer::Sat(_) => panic!("unsatisfiable"),

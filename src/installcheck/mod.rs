@@ -36,6 +36,9 @@ pub mod explain;
 pub mod greedy;
 pub mod rules;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -137,6 +140,35 @@ pub struct InstallcheckResult {
     /// How the answers were found.
     #[serde(skip)]
     pub stats: SearchStats,
+    /// How long each phase took.
+    #[serde(skip)]
+    pub phases: CheckPhases,
+}
+
+/// Wall-clock time of the phases of one check, in milliseconds. Any two
+/// compare equal: two checks that found the same are equal results however
+/// long they took.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CheckPhases {
+    /// Building the rules and their indexes.
+    pub rules_ms: f64,
+    /// Propagation, greedy picks and SAT searches.
+    pub search_ms: f64,
+    /// Explaining and grouping the uninstallable packages.
+    pub explain_ms: f64,
+}
+
+impl PartialEq for CheckPhases {
+    fn eq(&self, _: &CheckPhases) -> bool {
+        true
+    }
+}
+
+impl Eq for CheckPhases {}
+
+/// Milliseconds since `t`, to the microsecond (as the other timings).
+fn ms_since(t: Instant) -> f64 {
+    (t.elapsed().as_secs_f64() * 1e6).round() / 1e3
 }
 
 /// Errors of an installability check.
@@ -210,6 +242,7 @@ pub fn check_selection(
         .copied()
         .filter(|&p| !crate::core::arch::is_source(pool.str(pool.packages[p as usize].arch)))
         .collect();
+    let started = Instant::now();
     let rules =
         Rules::build(pool, selection.available()).map_err(|rules::TooLarge(dep, pkg)| InstallcheckError::TooLarge {
             package: pool.nevra(pkg),
@@ -217,8 +250,18 @@ pub fn check_selection(
             dep: explain::dep_text(pool, &dep),
         })?;
     let mut search = Search::new(pool, &rules);
+    let rules_ms = ms_since(started);
+    let started = Instant::now();
     search.run(&to_check);
-    Ok(search.result(&to_check, basearch))
+    let search_ms = ms_since(started);
+    let started = Instant::now();
+    let mut result = search.result(&to_check, basearch);
+    result.phases = CheckPhases {
+        rules_ms,
+        search_ms,
+        explain_ms: ms_since(started),
+    };
+    Ok(result)
 }
 
 /// Per package of `to_check`: installable or not, on `rules` (no
@@ -351,13 +394,18 @@ impl<'a> Search<'a> {
         // them, come out as a search one package at a time in checked order
         // would make them, whatever the number of workers.
         let before = self.clock;
-        let outcomes: Vec<Outcome> = hard.par_iter().map(|&p| search(self.rules, &self.dead, p)).collect();
+        let n = self.pool.packages.len();
+        let outcomes: Vec<Outcome> = hard
+            .par_iter()
+            .map_init(|| Workspace::new(n), |ws, &p| search(self.rules, &self.dead, p, ws))
+            .collect();
+        let mut ws = Workspace::new(n);
         for (p, outcome) in hard.into_iter().zip(outcomes) {
             if self.dead[p as usize] || self.installable[p as usize] {
                 continue;
             }
             let outcome = match outcome {
-                Outcome::Refuted(_) if self.clock != before => search(self.rules, &self.dead, p),
+                Outcome::Refuted(_) if self.clock != before => search(self.rules, &self.dead, p, &mut ws),
                 outcome => outcome,
             };
             match outcome {
@@ -413,6 +461,7 @@ impl<'a> Search<'a> {
             root_causes: group_root_causes(&uninstallable),
             uninstallable,
             stats: self.stats,
+            phases: CheckPhases::default(),
         }
     }
 }
@@ -447,13 +496,44 @@ enum Outcome {
     Refuted(Vec<ProofStep>),
 }
 
+/// What one worker reuses from one exact search to the next.
+struct Workspace {
+    /// Per package, its variable in the current problem (`u32::MAX`: none).
+    var_of: Vec<u32>,
+    /// The current problem's variables: packages, the checked one first.
+    vars: Vec<PkgId>,
+    /// Per clause added to the solver, the rule it stands for.
+    origin: Vec<Option<ProofStep>>,
+    lits: Vec<cdcl::SatLit>,
+    sat: cdcl::Cdcl,
+}
+
+impl Workspace {
+    fn new(n: usize) -> Workspace {
+        Workspace {
+            var_of: vec![u32::MAX; n],
+            vars: Vec::new(),
+            origin: Vec::new(),
+            lits: Vec::new(),
+            sat: cdcl::Cdcl::default(),
+        }
+    }
+}
+
 /// The exact search for `p`, over the live packages (not `dead`) it can
 /// reach through Requires.
-fn search(rules: &Rules, dead: &[bool], p: PkgId) -> Outcome {
+fn search(rules: &Rules, dead: &[bool], p: PkgId, ws: &mut Workspace) -> Outcome {
     // Variables: the live packages reachable from p through Requires.
-    let mut local: FxHashMap<PkgId, u32> = FxHashMap::default();
-    let mut vars: Vec<PkgId> = vec![p];
-    local.insert(p, 0);
+    let Workspace {
+        var_of,
+        vars,
+        origin,
+        lits,
+        sat,
+    } = ws;
+    vars.clear();
+    vars.push(p);
+    var_of[p as usize] = 0;
     let mut i = 0;
     while i < vars.len() {
         let a = vars[i];
@@ -461,46 +541,46 @@ fn search(rules: &Rules, dead: &[bool], p: PkgId) -> Outcome {
         for c in rules.clauses_of(a) {
             for &l in rules.lits_of(c) {
                 let q = pkg_of(l);
-                if !is_neg(l) && !dead[q as usize] && !local.contains_key(&q) {
-                    local.insert(q, vars.len() as u32);
+                if !is_neg(l) && !dead[q as usize] && var_of[q as usize] == u32::MAX {
+                    var_of[q as usize] = vars.len() as u32;
                     vars.push(q);
                 }
             }
         }
     }
-    let mut sat = cdcl::Cdcl::new(vars.len());
-    let mut origin: Vec<Option<ProofStep>> = Vec::new();
-    sat.add(vec![0]);
+    sat.reset(vars.len());
+    origin.clear();
+    sat.add(&[0]);
     origin.push(None);
     for (va, &a) in vars.iter().enumerate() {
         'clauses: for c in rules.clauses_of(a) {
-            let mut lits = vec![((va as u32) << 1) | 1];
+            lits.clear();
+            lits.push(((va as u32) << 1) | 1);
             for &l in rules.lits_of(c) {
-                match local.get(&pkg_of(l)) {
-                    Some(&v) => lits.push((v << 1) | (l & 1)),
+                match var_of[pkg_of(l) as usize] {
                     // A package outside the problem is never installed:
                     // its negative literal holds.
-                    None if is_neg(l) => continue 'clauses,
-                    None => {}
+                    u32::MAX if is_neg(l) => continue 'clauses,
+                    u32::MAX => {}
+                    v => lits.push((v << 1) | (l & 1)),
                 }
             }
             sat.add(lits);
             origin.push(Some(ProofStep::Clause(c)));
         }
         for &(b, why) in rules.exclusions_of(a) {
-            if let Some(&vb) = local.get(&b)
-                && (va as u32) < vb
-            {
-                sat.add(vec![((va as u32) << 1) | 1, (vb << 1) | 1]);
+            let vb = var_of[b as usize];
+            if vb != u32::MAX && (va as u32) < vb {
+                sat.add(&[((va as u32) << 1) | 1, (vb << 1) | 1]);
                 origin.push(Some(ProofStep::Exclusion(a, b, why)));
             }
         }
     }
-    match sat.solve() {
+    let outcome = match sat.solve() {
         cdcl::Answer::Sat(model) => Outcome::Installable(
             model
                 .iter()
-                .zip(&vars)
+                .zip(vars.iter())
                 .filter_map(|(&on, &q)| on.then_some(q))
                 .collect(),
         ),
@@ -509,7 +589,11 @@ fn search(rules: &Rules, dead: &[bool], p: PkgId) -> Outcome {
                 .filter_map(|c| origin.get(c as usize).cloned().flatten())
                 .collect(),
         ),
+    };
+    for &q in vars.iter() {
+        var_of[q as usize] = u32::MAX;
     }
+    outcome
 }
 
 /// Packages a parallel worker takes at a time: large enough that its
@@ -530,49 +614,50 @@ fn greedy_phase(
     rank: &[u32],
 ) -> (Vec<bool>, Vec<PkgId>, SearchStats) {
     let n = dead.len();
-    let parts: Vec<(Vec<bool>, Vec<PkgId>, SearchStats)> = left
+    // Shared, so that a worker skips what the other has proven; which
+    // worker proves a package does not matter, a proof is a proof.
+    let installable: Vec<AtomicBool> = (0..n).map(|_| AtomicBool::new(false)).collect();
+    let parts: Vec<(Vec<PkgId>, SearchStats)> = left
         .par_chunks(GREEDY_CHUNK)
-        .map(|part| {
-            let mut installable = vec![false; n];
-            let mut hard = Vec::new();
-            let mut stats = SearchStats::default();
-            let mut scratch = greedy::Scratch::new(n);
-            let mut universe = greedy::Universes::new(negs);
-            for &p in part {
-                if installable[p as usize] {
-                    continue;
-                }
-                let proven = if universe.join(rules, p, dead, rank, &mut scratch) {
-                    stats.universe += 1;
-                    true
-                } else {
-                    stats.greedy_picks += 1;
-                    greedy::pick(rules, p, dead, rank, &mut scratch)
-                };
-                if proven {
-                    for &q in &scratch.picked {
-                        installable[q as usize] = true;
+        .map_init(
+            // One worker's sets and scratch serve all the chunks it takes.
+            || (greedy::Scratch::new(n), greedy::Universes::new(negs)),
+            |(scratch, universe), part| {
+                let mut hard = Vec::new();
+                let mut stats = SearchStats::default();
+                for &p in part {
+                    if installable[p as usize].load(Ordering::Relaxed) {
+                        continue;
                     }
-                } else {
-                    stats.greedy_failed += 1;
-                    hard.push(p);
+                    let proven = if universe.join(rules, p, dead, rank, scratch) {
+                        stats.universe += 1;
+                        true
+                    } else {
+                        stats.greedy_picks += 1;
+                        greedy::pick(rules, p, dead, rank, scratch)
+                    };
+                    if proven {
+                        for &q in &scratch.picked {
+                            installable[q as usize].store(true, Ordering::Relaxed);
+                        }
+                    } else {
+                        stats.greedy_failed += 1;
+                        hard.push(p);
+                    }
                 }
-            }
-            (installable, hard, stats)
-        })
+                (hard, stats)
+            },
+        )
         .collect();
-    let mut installable = vec![false; n];
     let mut hard = Vec::new();
     let mut stats = SearchStats::default();
-    for (part, part_hard, part_stats) in parts {
-        for (all, one) in installable.iter_mut().zip(part) {
-            *all |= one;
-        }
+    for (part_hard, part_stats) in parts {
         hard.extend(part_hard);
         stats.universe += part_stats.universe;
         stats.greedy_picks += part_stats.greedy_picks;
         stats.greedy_failed += part_stats.greedy_failed;
     }
+    let installable = installable.into_iter().map(AtomicBool::into_inner).collect();
     (installable, hard, stats)
 }
 
