@@ -122,29 +122,44 @@ impl Rules {
                 },
             )
             .collect();
+        let mut parts = parts.into_iter().collect::<Result<Vec<PackageRules>, TooLarge>>()?;
+        // Each part's literal ranges are its own: moved past the parts
+        // before it, in parallel, then every array joined by plain copies.
+        let mut base = 0u32;
+        let bases: Vec<u32> = parts
+            .iter()
+            .map(|part| {
+                let at = base;
+                base += part.lits.len() as u32;
+                at
+            })
+            .collect();
+        parts.par_iter_mut().zip(bases).for_each(|(part, base)| {
+            for c in &mut part.clauses {
+                c.start += base;
+                c.end += base;
+            }
+        });
+        let total = |f: fn(&PackageRules) -> usize| parts.iter().map(f).sum::<usize>();
+        let mut clauses = Vec::with_capacity(total(|p| p.clauses.len()));
+        let mut owner = Vec::with_capacity(clauses.capacity());
+        let mut lits = Vec::with_capacity(total(|p| p.lits.len()));
+        let mut forward: Vec<(PkgId, PkgId, Exclusion)> = Vec::with_capacity(total(|p| p.exclusions.len()));
+        for part in &parts {
+            clauses.extend_from_slice(&part.clauses);
+            owner.extend_from_slice(&part.owner);
+            lits.extend_from_slice(&part.lits);
+            forward.extend_from_slice(&part.exclusions);
+        }
+        drop(parts);
+        // Owners come in package order: each package's clauses start where
+        // the first clause of a later package would.
         let mut clause_start = vec![0u32; n + 1];
-        let mut clauses = Vec::new();
-        let mut lits = Vec::new();
-        let mut owner = Vec::new();
-        let mut forward: Vec<(PkgId, PkgId, Exclusion)> = Vec::new();
         let mut next = 0usize;
-        for part in parts {
-            let part = part?;
-            let base = lits.len() as u32;
-            lits.extend(part.lits);
-            forward.extend(part.exclusions);
-            for (p, c) in part.clauses {
-                // Packages without clauses in between start where the last ended.
-                while next <= p as usize {
-                    clause_start[next] = clauses.len() as u32;
-                    next += 1;
-                }
-                owner.push(p);
-                clauses.push(Clause {
-                    start: c.start + base,
-                    end: c.end + base,
-                    dep: c.dep,
-                });
+        for (c, &p) in owner.iter().enumerate() {
+            while next <= p as usize {
+                clause_start[next] = c as u32;
+                next += 1;
             }
         }
         while next <= n {
@@ -244,11 +259,12 @@ fn names_index(pool: &Pool, available: &[bool]) -> FxHashMap<StrId, Vec<PkgId>> 
     by_name
 }
 
-/// What one worker built: clauses (owner, literals range in `lits`) and
-/// forward exclusions.
+/// What one worker built: clauses (literals range in `lits`), their
+/// owners, and forward exclusions.
 #[derive(Default)]
 struct PackageRules {
-    clauses: Vec<(PkgId, Clause)>,
+    clauses: Vec<Clause>,
+    owner: Vec<PkgId>,
     lits: Vec<Lit>,
     exclusions: Vec<(PkgId, PkgId, Exclusion)>,
 }
@@ -503,14 +519,12 @@ impl<'a> Matcher<'a> {
 fn push_clause(out: &mut PackageRules, p: PkgId, dep: Dep, lits: &[Lit]) {
     let start = out.lits.len() as u32;
     out.lits.extend_from_slice(lits);
-    out.clauses.push((
-        p,
-        Clause {
-            start,
-            end: out.lits.len() as u32,
-            dep,
-        },
-    ));
+    out.owner.push(p);
+    out.clauses.push(Clause {
+        start,
+        end: out.lits.len() as u32,
+        dep,
+    });
 }
 
 fn and(mut a: Vec<Vec<Lit>>, b: Vec<Vec<Lit>>) -> Vec<Vec<Lit>> {
