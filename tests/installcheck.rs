@@ -300,3 +300,45 @@ real! {
     real_cs9_appstream_baseos_i686 => "cs9-appstream+cs9-baseos-i686",
     real_zfs_cs9_baseos_i686 => "zfs+cs9-baseos-i686",
 }
+
+/// The greedy picks and SAT searches run on rayon's workers; deaths, and
+/// the explanations built on them, must not depend on how many there are.
+/// CS9 is the largest search (144 SAT searches); Ocata on CentOS 7.5 has
+/// two refutations, the second searched after the first's death.
+#[test]
+#[ignore = "needs ../shared/data/real"]
+fn explanations_are_the_same_for_any_number_of_workers() {
+    let json = |repos: &[(&str, &str)], check: &str, workers: &str| -> serde_json::Value {
+        let mut cmd = common::rpmatrix();
+        cmd.env("RAYON_NUM_THREADS", workers)
+            .args(["installcheck", "--format", "json", "--check", check]);
+        for (name, dir) in repos {
+            cmd.arg("--repo")
+                .arg(format!("{name}={}", data_dir().join(dir).display()));
+        }
+        let out = cmd.output().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+        let mut doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+        doc.as_object_mut().map(|o| o.remove("timings"));
+        doc
+    };
+    let cs9 = [
+        ("appstream", "cs9-appstream-x86_64-2025-01"),
+        ("baseos", "cs9-baseos-x86_64-2022-02"),
+    ];
+    let ocata = [("ocata", "rdo-ocata-el7-bundle"), ("c75", "centos7.5.1804-dvd-x86_64")];
+    for (repos, check, uninstallable) in [(&cs9, "appstream", 4849), (&ocata, "ocata", 88)] {
+        let one = json(repos, check, "1");
+        assert_eq!(
+            one["uninstallable"].as_array().map(Vec::len),
+            Some(uninstallable),
+            "{check}"
+        );
+        for workers in ["2", "3"] {
+            assert!(
+                json(repos, check, workers) == one,
+                "{check}: {workers} workers explain differently from one"
+            );
+        }
+    }
+}
