@@ -11,7 +11,7 @@
 //! Before any of that, [`Universes`] tries to add the package to a growing
 //! installable set, walking only what is new to it.
 
-use super::rules::{Rules, is_neg, pkg_of};
+use super::rules::{Occurrences, Rules, is_neg, pkg_of};
 use crate::core::ids::PkgId;
 
 /// Scratch space of one worker: a stamp per package marks the current
@@ -215,57 +215,18 @@ pub struct Universes<'a> {
     sets: Vec<Vec<bool>>,
     /// Indexes into `sets`, the one a package joined last first.
     order: Vec<usize>,
-    negs: &'a NegOccurs,
-}
-
-/// Per package, the clauses it appears in negatively (a rich Requires or
-/// Conflicts a new member of a set may break): built once, shared by the
-/// workers' [`Universes`].
-pub struct NegOccurs {
-    start: Vec<u32>,
-    clauses: Vec<u32>,
-}
-
-impl NegOccurs {
-    /// The index over the clauses of `rules`.
-    pub fn new(rules: &Rules) -> NegOccurs {
-        let n = rules.available.len();
-        let mut start = vec![0u32; n + 1];
-        for c in 0..rules.clauses.len() as u32 {
-            for &l in rules.lits_of(c) {
-                if is_neg(l) {
-                    start[pkg_of(l) as usize + 1] += 1;
-                }
-            }
-        }
-        for i in 1..=n {
-            start[i] += start[i - 1];
-        }
-        let mut fill = start.clone();
-        let mut clauses = vec![0u32; start[n] as usize];
-        for c in 0..rules.clauses.len() as u32 {
-            for &l in rules.lits_of(c) {
-                if is_neg(l) {
-                    let at = &mut fill[pkg_of(l) as usize];
-                    clauses[*at as usize] = c;
-                    *at += 1;
-                }
-            }
-        }
-        NegOccurs { start, clauses }
-    }
-
-    fn of(&self, p: PkgId) -> &[u32] {
-        &self.clauses[self.start[p as usize] as usize..self.start[p as usize + 1] as usize]
-    }
+    /// Per package, the clauses it appears in negatively (a rich Requires
+    /// or Conflicts a new member of a set may break).
+    negs: &'a Occurrences,
 }
 
 /// Most sets kept; past it the one joined longest ago starts over.
 const SETS: usize = 32;
 
 impl<'a> Universes<'a> {
-    /// No set yet, over the packages of the rules `negs` indexes.
-    pub fn new(negs: &'a NegOccurs) -> Universes<'a> {
+    /// No set yet, over the packages of the rules `negs` indexes
+    /// ([`Rules::occurrences`]`(true)`).
+    pub fn new(negs: &'a Occurrences) -> Universes<'a> {
         Universes {
             sets: Vec::new(),
             order: Vec::new(),

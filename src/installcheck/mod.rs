@@ -290,11 +290,10 @@ struct Search<'a> {
     /// Per clause: providers still alive (negative literals count as many).
     support: Vec<u32>,
     /// Per package, the clauses it appears in positively.
-    occurs_start: Vec<u32>,
-    occurs: Vec<u32>,
+    occurs: rules::Occurrences,
     rank: Vec<u32>,
     /// Per package, the clauses it appears in negatively.
-    negs: greedy::NegOccurs,
+    negs: rules::Occurrences,
     stats: SearchStats,
 }
 
@@ -307,9 +306,14 @@ impl<'a> Search<'a> {
         let n = pool.packages.len();
         // The preference order among providers does not depend on the
         // clauses: sorted while they are indexed.
-        let (rank, ((support, occurs_start, occurs), negs)) = rayon::join(
+        let (rank, ((support, occurs), negs)) = rayon::join(
             || provider_rank(pool, &rules.available),
-            || rayon::join(|| positive_occurrences(rules, n), || greedy::NegOccurs::new(rules)),
+            || {
+                rayon::join(
+                    || (support(rules), rules.occurrences(false)),
+                    || rules.occurrences(true),
+                )
+            },
         );
         Search {
             pool,
@@ -320,7 +324,6 @@ impl<'a> Search<'a> {
             deaths: FxHashMap::default(),
             clock: 0,
             support,
-            occurs_start,
             occurs,
             rank,
             negs,
@@ -343,9 +346,8 @@ impl<'a> Search<'a> {
     /// Kills the owners of emptied clauses, transitively, from `queue`.
     fn propagate(&mut self, mut queue: Vec<PkgId>) {
         while let Some(q) = queue.pop() {
-            let (a, b) = (self.occurs_start[q as usize], self.occurs_start[q as usize + 1]);
-            for k in a..b {
-                let c = self.occurs[k as usize];
+            for k in 0..self.occurs.of(q).len() {
+                let c = self.occurs.of(q)[k];
                 let s = &mut self.support[c as usize];
                 if *s >= ALWAYS {
                     continue;
@@ -608,7 +610,7 @@ const GREEDY_CHUNK: usize = 1024;
 /// deaths known before (`dead`) loses nothing but a few easier picks.
 fn greedy_phase(
     rules: &Rules,
-    negs: &greedy::NegOccurs,
+    negs: &rules::Occurrences,
     left: &[PkgId],
     dead: &[bool],
     rank: &[u32],
@@ -661,38 +663,18 @@ fn greedy_phase(
     (installable, hard, stats)
 }
 
-/// Per clause, how many providers it has (negative literals: [`ALWAYS`]);
-/// per package, the clauses it appears in positively (`start`, `clauses`).
-fn positive_occurrences(rules: &Rules, n: usize) -> (Vec<u32>, Vec<u32>, Vec<u32>) {
-    let mut occurs_start = vec![0u32; n + 1];
-    let mut support = vec![0u32; rules.clauses.len()];
-    for (c, s) in support.iter_mut().enumerate() {
-        for &l in rules.lits_of(c as u32) {
-            if is_neg(l) {
-                *s = ALWAYS;
-            } else {
-                if *s < ALWAYS {
-                    *s += 1;
-                }
-                occurs_start[pkg_of(l) as usize + 1] += 1;
+/// Per clause, how many providers it has ([`ALWAYS`] with a negated
+/// literal: leaving that package out satisfies it).
+fn support(rules: &Rules) -> Vec<u32> {
+    (0..rules.clauses.len() as u32)
+        .map(|c| {
+            let lits = rules.lits_of(c);
+            match lits.iter().any(|&l| is_neg(l)) {
+                true => ALWAYS,
+                false => lits.len() as u32,
             }
-        }
-    }
-    for i in 1..=n {
-        occurs_start[i] += occurs_start[i - 1];
-    }
-    let mut fill = occurs_start.clone();
-    let mut occurs = vec![0u32; occurs_start[n] as usize];
-    for c in 0..rules.clauses.len() as u32 {
-        for &l in rules.lits_of(c) {
-            if !is_neg(l) {
-                let at = &mut fill[pkg_of(l) as usize];
-                occurs[*at as usize] = c;
-                *at += 1;
-            }
-        }
-    }
-    (support, occurs_start, occurs)
+        })
+        .collect()
 }
 
 /// An order of preference among providers: the machine's best arch first

@@ -221,11 +221,55 @@ impl Rules {
         &self.lits[cl.start as usize..cl.end as usize]
     }
 
+    /// Per package, the clauses it appears in negated (`true`: in a rich
+    /// Requires or Conflicts) or not (`false`: as a provider).
+    pub fn occurrences(&self, negated: bool) -> Occurrences {
+        let n = self.available.len();
+        let mut start = vec![0u32; n + 1];
+        for &l in &self.lits {
+            if is_neg(l) == negated {
+                start[pkg_of(l) as usize + 1] += 1;
+            }
+        }
+        for i in 1..=n {
+            start[i] += start[i - 1];
+        }
+        let mut fill = start.clone();
+        let mut clauses = vec![0u32; start[n] as usize];
+        for c in 0..self.clauses.len() as u32 {
+            for &l in self.lits_of(c) {
+                if is_neg(l) == negated {
+                    let at = &mut fill[pkg_of(l) as usize];
+                    clauses[*at as usize] = c;
+                    *at += 1;
+                }
+            }
+        }
+        Occurrences { start, clauses }
+    }
+
     /// The packages `pkg` cannot be installed with, and why.
     pub fn exclusions_of(&self, pkg: PkgId) -> &[(PkgId, Exclusion)] {
         let p = pkg as usize;
         match (self.excl_start.get(p), self.excl_start.get(p + 1)) {
             (Some(&a), Some(&b)) => &self.exclusions[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+}
+
+/// Per package, the clauses it appears in with one sign
+/// ([`Rules::occurrences`]).
+pub struct Occurrences {
+    start: Vec<u32>,
+    clauses: Vec<u32>,
+}
+
+impl Occurrences {
+    /// The clauses package `p` appears in.
+    pub fn of(&self, p: PkgId) -> &[u32] {
+        match (self.start.get(p as usize), self.start.get(p as usize + 1)) {
+            (Some(&a), Some(&b)) => &self.clauses[a as usize..b as usize],
             _ => &[],
         }
     }
