@@ -212,16 +212,10 @@ fn run_change(args: ChangeArgs) -> ExitCode {
         .iter()
         .enumerate()
         .map(|(i, a)| match a.split_once('=') {
-            Some((name, loc)) if !name.is_empty() && !name.contains('/') => change::Add {
-                name: name.to_owned(),
-                location: loc.to_owned(),
-            },
-            _ => change::Add {
-                name: match args.add.len() {
-                    1 => "proposed".to_owned(),
-                    _ => format!("proposed{}", i + 1),
-                },
-                location: a.clone(),
+            Some((name, loc)) if !name.is_empty() && !name.contains('/') => change::Add::new(name, loc),
+            _ => match args.add.len() {
+                1 => change::Add::new("proposed", a),
+                _ => change::Add::new(&format!("proposed{}", i + 1), a),
             },
         })
         .collect();

@@ -30,10 +30,7 @@ fn request(builds: &[&str], untag: &[&str]) -> ChangeRequest {
         adds: builds
             .iter()
             .enumerate()
-            .map(|(i, b)| Add {
-                name: format!("proposed{i}"),
-                location: build_dir(b),
-            })
+            .map(|(i, b)| Add::new(&format!("proposed{i}"), &build_dir(b)))
             .collect(),
         remove_sources: untag.iter().map(|s| s.to_string()).collect(),
         closure: ClosureOptions {
@@ -513,10 +510,7 @@ fn rpm_headers_read_as_createrepo_c_writes_them() {
 fn builds_picked_from_a_testing_repo_by_nvr_and_source() {
     let testing = fx().join("repos/testing").display().to_string();
     let mut req = request(&[], &[]);
-    req.adds = vec![Add {
-        name: "testing".into(),
-        location: testing,
-    }];
+    req.adds = vec![Add::new("testing", &testing)];
     req.nvrs = vec!["libb-2.0-1".into()];
     req.sources = vec!["harmless".into()];
     let r = change::run(&req).unwrap_or_else(|e| panic!("{e}"));
@@ -724,10 +718,10 @@ fn change_on_cs9_agrees_with_dnf() {
             RepoSpec::new("baseos", &baseos.display().to_string()),
             RepoSpec::new("appstream", &appstream.display().to_string()),
         ],
-        adds: vec![Add {
-            name: "proposed".into(),
-            location: work.path().join("proposed").display().to_string(),
-        }],
+        adds: vec![Add::new(
+            "proposed",
+            &work.path().join("proposed").display().to_string(),
+        )],
         closure: ClosureOptions {
             check: vec!["appstream".into()],
             basearch: "x86_64".into(),

@@ -98,6 +98,39 @@ fn a_matrix_change_gives_a_verdict_per_pending_build_and_gates() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("  REJECT libb-2.0-1 (new)\n"));
 }
 
+/// A `[[changes]]` entry proposes only the builds its repository lets the
+/// cells see: `includepkgs` on the `-testing` repo hides every build but
+/// harmless, so libb 2.0 (which breaks the release) is not proposed.
+#[test]
+fn a_matrix_change_proposes_only_what_the_repos_filters_let_through() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let repo = |n: &str| root().join("fixtures/change/repos").join(n).display().to_string();
+    let toml = format!(
+        "[repos.base]\npath = \"{}\"\n[repos.rel]\npath = \"{}\"\n\
+         [repos.testing]\npath = \"{}\"\nincludepkgs = [\"harmless*\"]\n\
+         [[cells]]\nname = \"release\"\ncheck = [\"rel\"]\nlookaside = [\"base\"]\n\
+         [[changes]]\nname = \"promote\"\ncell = \"release\"\nadd = [\"testing\"]\n",
+        repo("base"),
+        repo("rel"),
+        repo("testing")
+    );
+    write(dir.path(), "m.toml", &toml);
+    let out = run_in(dir.path(), &["run", "m.toml", "--json", "r.json"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("[change promote on release] 1 proposed: 1 accepted, 0 rejected"),
+        "{}",
+        text(&out)
+    );
+    let report = read_report(&dir.path().join("r.json"));
+    let result = report.changes[0]
+        .result
+        .as_ref()
+        .unwrap_or_else(|| panic!("{:?}", report.changes[0].error));
+    let nvrs: Vec<&str> = result.changes.iter().map(|c| c.nvr.as_str()).collect();
+    assert_eq!(nvrs, ["harmless-1.1-1"]);
+}
+
 /// An `installable = true` cell judges its changes by installability: cx
 /// 2.0 adds a Conflicts that breaks app-cx's installation but no Requires.
 #[test]

@@ -19,7 +19,7 @@ pub mod state;
 
 use crate::closure::ClosureOptions;
 use crate::engine;
-use crate::fetch::RepoSpec;
+use crate::fetch::{PackageFilter, RepoSpec};
 
 pub use attribute::{ChangeReport, ChangeVerdict, Finding, Together, Verdict};
 pub use state::ChangeSet;
@@ -51,13 +51,31 @@ impl Mode {
     }
 }
 
-/// Where proposed builds come from (`--add [NAME=]LOCATION`).
+/// Where proposed builds come from (`--add [NAME=]LOCATION`, or a matrix
+/// repository named by a `[[changes]]` entry).
 #[derive(Clone, Debug)]
 pub struct Add {
     /// The name its packages are reported under.
     pub name: String,
     /// A directory of `.rpm` files, or any repository LOCATION.
     pub location: String,
+    /// includepkgs/excludepkgs: a matrix repository proposes only the
+    /// builds its cells would see.
+    pub filter: PackageFilter,
+    /// dnf's `module_hotfixes`, as the matrix repository sets it.
+    pub module_hotfixes: bool,
+}
+
+impl Add {
+    /// Builds from `location`, unfiltered.
+    pub fn new(name: &str, location: &str) -> Add {
+        Add {
+            name: name.to_owned(),
+            location: location.to_owned(),
+            filter: PackageFilter::default(),
+            module_hotfixes: false,
+        }
+    }
 }
 
 /// Everything a change check needs to know.
@@ -121,7 +139,11 @@ pub fn run(request: &ChangeRequest) -> Result<ChangeReport, ChangeError> {
         } else {
             add.location.clone()
         };
-        specs.push(RepoSpec::new(&add.name, &location));
+        specs.push(RepoSpec {
+            filter: add.filter.clone(),
+            module_hotfixes: add.module_hotfixes,
+            ..RepoSpec::new(&add.name, &location)
+        });
     }
     let mut loaded = engine::load(&specs, &request.load)?;
     let load_ms = started.elapsed().as_secs_f64() * 1e3;

@@ -30,8 +30,9 @@ fn run_change(plan: &Plan, spec: &ChangeSpec, cell: &Cell, opts: &RunOptions) ->
             .iter()
             .filter_map(|name| {
                 repo(name).map(|r| Add {
-                    name: name.clone(),
-                    location: r.location,
+                    filter: r.filter,
+                    module_hotfixes: r.module_hotfixes,
+                    ..Add::new(name, &r.location)
                 })
             })
             .collect(),
