@@ -5,27 +5,19 @@
 //! `../shared/data/real`. Benches that need that data are skipped without it.
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use rpmatrix::closure::ClosureOptions;
 use rpmatrix::core::evr::{self, Evr};
 use rpmatrix::engine;
 use rpmatrix::fetch::LocalDir;
-use rpmatrix::fetch::RepoSpec;
 use rpmatrix::pool::{Pool, SharedInterner};
 use rpmatrix::repodata::{self, LoadOptions};
 
-fn real(dir: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/real")
-        .join(dir);
-    p.is_dir().then_some(p)
-}
+mod common;
 
-const APPSTREAM: &str = "cs9-appstream-x86_64-2025-01";
-const BASEOS: &str = "cs9-baseos-x86_64-2022-02";
+use common::{APPSTREAM, BASEOS, real};
 
 fn vercmp(c: &mut Criterion) {
     let pairs: Vec<(Evr, Evr)> = [
@@ -136,17 +128,8 @@ fn provider_index(c: &mut Criterion) {
 }
 
 fn whole_closure(c: &mut Criterion) {
-    let (Some(a), Some(b)) = (real(APPSTREAM), real(BASEOS)) else {
-        eprintln!("skipping closure bench: ../shared/data/real not found");
+    let Some((specs, opts)) = common::cs9_pair("closure") else {
         return;
-    };
-    let specs = [
-        RepoSpec::new("appstream", &a.display().to_string()),
-        RepoSpec::new("baseos", &b.display().to_string()),
-    ];
-    let opts = ClosureOptions {
-        basearch: "x86_64".into(),
-        ..ClosureOptions::default()
     };
     let mut group = c.benchmark_group("closure");
     group.sample_size(10);

@@ -6,36 +6,17 @@
 //! vs libsolv", has the figures and the comparison with libsolv.
 
 use std::hint::black_box;
-use std::path::PathBuf;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use rpmatrix::closure::{self, ClosureOptions};
+use rpmatrix::closure;
 use rpmatrix::engine;
-use rpmatrix::fetch::RepoSpec;
 use rpmatrix::installcheck::{self, rules::Rules};
 
-fn real(dir: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/real")
-        .join(dir);
-    p.is_dir().then_some(p)
-}
-
-const APPSTREAM: &str = "cs9-appstream-x86_64-2025-01";
-const BASEOS: &str = "cs9-baseos-x86_64-2022-02";
+mod common;
 
 fn cs9_installcheck(c: &mut Criterion) {
-    let (Some(a), Some(b)) = (real(APPSTREAM), real(BASEOS)) else {
-        eprintln!("installcheck benches: ../shared/data/real/{APPSTREAM} or {BASEOS} is missing, nothing measured");
+    let Some((specs, opts)) = common::cs9_pair("installcheck") else {
         return;
-    };
-    let specs = [
-        RepoSpec::new("appstream", &a.display().to_string()),
-        RepoSpec::new("baseos", &b.display().to_string()),
-    ];
-    let opts = ClosureOptions {
-        basearch: "x86_64".into(),
-        ..ClosureOptions::default()
     };
     let mut group = c.benchmark_group("installcheck");
     group.sample_size(10);
