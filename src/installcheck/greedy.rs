@@ -131,16 +131,12 @@ fn attempt(rules: &Rules, pkg: PkgId, dead: &[bool], rank: &[u32], scratch: &mut
         let a = scratch.picked[i];
         i += 1;
         for c in rules.clauses_of(a) {
-            let lits = rules.lits_of(c);
-            let satisfied = lits.iter().any(|&l| {
-                let q = pkg_of(l);
-                // A negative literal holds while its package is not picked;
-                // the final check catches one picked later.
-                if is_neg(l) { !scratch.has(q) } else { scratch.has(q) }
-            });
-            if satisfied {
+            // A negative literal holds while its package is not picked;
+            // the final check catches one picked later.
+            if rules.holds(c, |q| scratch.has(q)) {
                 continue;
             }
+            let lits = rules.lits_of(c);
             let mut best: Option<(bool, u32, PkgId)> = None;
             let mut live = 0;
             for &l in lits {
@@ -173,12 +169,7 @@ fn attempt(rules: &Rules, pkg: PkgId, dead: &[bool], rank: &[u32], scratch: &mut
 /// other.
 fn violation(rules: &Rules, scratch: &Scratch) -> Attempt {
     for (i, &a) in scratch.picked.iter().enumerate() {
-        let broken = rules.clauses_of(a).any(|c| {
-            !rules.lits_of(c).iter().any(|&l| {
-                let q = pkg_of(l);
-                if is_neg(l) { !scratch.has(q) } else { scratch.has(q) }
-            })
-        });
+        let broken = rules.clauses_of(a).any(|c| !rules.holds(c, |q| scratch.has(q)));
         if broken {
             return Attempt::GiveUp;
         }
@@ -280,18 +271,10 @@ impl<'a> Universes<'a> {
             let a = scratch.picked[i];
             i += 1;
             for c in rules.clauses_of(a) {
-                let lits = rules.lits_of(c);
-                let satisfied = lits.iter().any(|&l| {
-                    let q = pkg_of(l);
-                    if is_neg(l) {
-                        !inside(scratch, q)
-                    } else {
-                        inside(scratch, q)
-                    }
-                });
-                if satisfied {
+                if rules.holds(c, |q| inside(scratch, q)) {
                     continue;
                 }
+                let lits = rules.lits_of(c);
                 let mut best: Option<(u32, PkgId)> = None;
                 for &l in lits {
                     if is_neg(l) {
@@ -316,16 +299,7 @@ impl<'a> Universes<'a> {
         // Every clause of the new packages was met when it was walked; a
         // negative literal may have been broken by a later pick, and a
         // pick may exclude another or break a member's negative literal.
-        let holds = |c: u32| {
-            rules.lits_of(c).iter().any(|&l| {
-                let q = pkg_of(l);
-                if is_neg(l) {
-                    !inside(scratch, q)
-                } else {
-                    inside(scratch, q)
-                }
-            })
-        };
+        let holds = |c: u32| rules.holds(c, |q| inside(scratch, q));
         for &a in &scratch.picked {
             if !rules.clauses_of(a).all(holds) || rules.exclusions_of(a).iter().any(|&(r, _)| inside(scratch, r)) {
                 return false;

@@ -221,6 +221,12 @@ impl Rules {
         &self.lits[cl.start as usize..cl.end as usize]
     }
 
+    /// Whether clause `c` holds (its owner aside) when the packages
+    /// `installed` names, and only they, are installed.
+    pub fn holds(&self, c: u32, installed: impl Fn(PkgId) -> bool) -> bool {
+        self.lits_of(c).iter().any(|&l| installed(pkg_of(l)) != is_neg(l))
+    }
+
     /// Per package, the clauses it appears in negated (`true`: in a rich
     /// Requires or Conflicts) or not (`false`: as a provider).
     pub fn occurrences(&self, negated: bool) -> Occurrences {
