@@ -185,14 +185,14 @@ pub(crate) fn package_near(bytes: &[u8], at: usize) -> Option<String> {
         let len = memchr::memmem::find(rest.get(from..)?, close)?;
         let text = String::from_utf8_lossy(rest.get(from..from + len.min(200))?);
         // Only what a name is made of: the message is a single line.
-        Some(text.chars().filter(|c| !c.is_control()).collect())
+        Some(unescaped(&text).chars().filter(|c| !c.is_control()).collect())
     };
     let tag_end = memchr::memchr(b'>', rest).unwrap_or(rest.len());
     let tag = rest.get(..tag_end)?;
     let attr = |key: &[u8]| -> Option<String> {
         let from = memchr::memmem::find(tag, key)? + key.len();
         let len = memchr::memchr(b'"', tag.get(from..)?)?;
-        Some(String::from_utf8_lossy(tag.get(from..from + len.min(200))?).into_owned())
+        Some(unescaped(&String::from_utf8_lossy(tag.get(from..from + len.min(200))?)))
     };
     let (name, arch) = match between(b"<name>", b"</name>") {
         Some(name) => (name, between(b"<arch>", b"</arch>")),
@@ -217,6 +217,12 @@ pub(crate) fn package_near(bytes: &[u8], at: usize) -> Option<String> {
         out.push_str(&a);
     }
     Some(out)
+}
+
+/// XML text as the package's name reads (`a&amp;b` is `a&b`); as written
+/// when it is not well-formed (the message is about a broken file).
+fn unescaped(text: &str) -> String {
+    quick_xml::escape::unescape(text).map_or_else(|_| text.to_owned(), |t| t.into_owned())
 }
 
 /// State carried across chunks of one document: whether the root element was
@@ -417,6 +423,10 @@ mod tests {
         let e = as_text(b"<package><name>p</name><arch>noarch</arch>a\0b</package>").err();
         let e = e.map(|e| e.to_string()).unwrap_or_default();
         assert!(e.contains("NUL byte in package p.noarch"), "{e}");
+        // The name as rpm has it, not as XML escapes it.
+        let e = as_text(b"<package><name>a&amp;b</name><arch>noarch</arch><version epoch=\"0\" ver=\"1&lt;2\" rel=\"1\"/>\0</package>").err();
+        let e = e.map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("NUL byte in package a&b-1<2-1.noarch"), "{e}");
     }
 
     #[test]
