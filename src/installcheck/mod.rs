@@ -396,7 +396,6 @@ impl<'a> Search<'a> {
         // them, come out as a search one package at a time in checked order
         // would make them, whatever the number of workers.
         let before = self.clock;
-        let n = self.pool.packages.len();
         let outcomes: Vec<Outcome> = hard
             .par_iter()
             .map_init(|| Workspace::new(n), |ws, &p| search(self.rules, &self.dead, p, ws))
