@@ -524,102 +524,21 @@ fn builds_picked_from_a_testing_repo_by_nvr_and_source() {
     assert!(e.contains("--nvr nope-1-1"), "{e}");
 }
 
-#[test]
-fn cli_reports_and_exit_codes() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let json = dir.path().join("c.json");
-    let junit = dir.path().join("c.xml");
-    let summary = dir.path().join("c.md");
-    let out = rpmatrix()
-        .args([
-            "change",
-            "--repo",
-            "base=fixtures/change/repos/base",
-            "--repo",
-            "rel=fixtures/change/repos/rel",
-            "--check",
-            "rel",
-            "--add",
-            "fixtures/change/builds/harmless-1.1-1",
-            "--add",
-            "fixtures/change/builds/libb-2.0-1",
-            "--json",
-        ])
-        .arg(&json)
-        .arg("--junit")
-        .arg(&junit)
-        .arg("--summary")
-        .arg(&summary)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(stdout.contains("REJECT  libb-2.0-1"), "{stdout}");
-    assert!(stdout.contains("accept  harmless-1.1-1"), "{stdout}");
-    assert!(
-        stdout.contains("app-b-1.0-1.noarch (rel) requires libb < 2.0"),
-        "{stdout}"
-    );
-    let doc: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(doc["schema"], 1);
-    assert_eq!(doc["new"][0]["blame"][0], "libb-2.0-1");
-    let (xml, report) = common::read_junit(&junit);
-    let suite = &report.test_suites[0];
-    let names: Vec<&str> = suite.test_cases.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(names, ["harmless-1.1-1", "libb-2.0-1"], "{xml}");
-    assert_eq!(suite.failures, 1, "{xml}");
-    let md = std::fs::read_to_string(&summary).unwrap_or_default();
-    assert!(md.contains("| `libb-2.0-1` | REJECT |"), "{md}");
-
-    // Nothing new breaks: exit 0.
-    rpmatrix()
-        .args([
-            "change",
-            "--repo",
-            "base=fixtures/change/repos/base",
-            "--repo",
-            "rel=fixtures/change/repos/rel",
-            "--add",
-            "fixtures/change/builds/app-f-1.1-1",
-        ])
-        .assert()
-        .code(0);
-    // Bad input: exit 2 with one clear line.
-    let out = rpmatrix()
-        .args([
-            "change",
-            "--repo",
-            "rel=fixtures/change/repos/rel",
-            "--add",
-            "fixtures/change/specs",
-        ])
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("no .rpm files"), "{err}");
-    let out = rpmatrix()
-        .args([
-            "change",
-            "--repo",
-            "rel=fixtures/change/repos/rel",
-            "--remove-source",
-            "nope",
-        ])
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--remove-source nope"));
+/// What `rpmatrix change` printed and wrote.
+struct CliRun {
+    code: Option<i32>,
+    stdout: String,
+    /// The `--json` report.
+    doc: serde_json::Value,
+    /// The `--junit` report, as text and parsed.
+    junit: (String, quick_junit::Report),
+    /// The `--summary` Markdown.
+    markdown: String,
 }
 
-#[test]
-fn cli_install_mode_says_so_in_every_report() {
+/// `rpmatrix change` against the fixture's base + rel repos, with `args`
+/// after them, writing every report.
+fn change_cli(args: &[&str]) -> CliRun {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let (json, junit, summary) = (
         dir.path().join("c.json"),
@@ -633,14 +552,9 @@ fn cli_install_mode_says_so_in_every_report() {
             "base=fixtures/change/repos/base",
             "--repo",
             "rel=fixtures/change/repos/rel",
-            "--check",
-            "rel",
-            "--mode",
-            "install",
-            "--add",
-            "fixtures/change/builds/cx-2.0-1",
-            "--json",
         ])
+        .args(args)
+        .arg("--json")
         .arg(&json)
         .arg("--junit")
         .arg(&junit)
@@ -648,21 +562,103 @@ fn cli_install_mode_says_so_in_every_report() {
         .arg(&summary)
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let text = std::fs::read_to_string(&json).unwrap_or_default();
+    let doc =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {stdout}{}", String::from_utf8_lossy(&out.stderr)));
+    CliRun {
+        code: out.status.code(),
+        stdout,
+        doc,
+        junit: common::read_junit(&junit),
+        markdown: std::fs::read_to_string(&summary).unwrap_or_default(),
+    }
+}
+
+/// `rpmatrix change ARGS`: its exit code only.
+fn change_cli_code(args: &[&str]) -> Option<i32> {
+    rpmatrix()
+        .args(["change"])
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .status
+        .code()
+}
+
+#[test]
+fn cli_reports_and_exit_codes() {
+    let run = change_cli(&[
+        "--check",
+        "rel",
+        "--add",
+        "fixtures/change/builds/harmless-1.1-1",
+        "--add",
+        "fixtures/change/builds/libb-2.0-1",
+    ]);
+    let stdout = &run.stdout;
+    assert_eq!(run.code, Some(1), "{stdout}");
+    assert!(stdout.contains("REJECT  libb-2.0-1"), "{stdout}");
+    assert!(stdout.contains("accept  harmless-1.1-1"), "{stdout}");
+    assert!(
+        stdout.contains("app-b-1.0-1.noarch (rel) requires libb < 2.0"),
+        "{stdout}"
     );
+    assert_eq!(run.doc["schema"], 1);
+    assert_eq!(run.doc["new"][0]["blame"][0], "libb-2.0-1");
+    let (xml, report) = &run.junit;
+    let suite = &report.test_suites[0];
+    let names: Vec<&str> = suite.test_cases.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["harmless-1.1-1", "libb-2.0-1"], "{xml}");
+    assert_eq!(suite.failures, 1, "{xml}");
+    let md = &run.markdown;
+    assert!(md.contains("| `libb-2.0-1` | REJECT |"), "{md}");
+
+    // Nothing new breaks: exit 0.
+    let code = change_cli_code(&[
+        "--repo",
+        "base=fixtures/change/repos/base",
+        "--repo",
+        "rel=fixtures/change/repos/rel",
+        "--add",
+        "fixtures/change/builds/app-f-1.1-1",
+    ]);
+    assert_eq!(code, Some(0));
+    // Bad input: exit 2 with one clear line.
+    for (args, want) in [
+        (["--add", "fixtures/change/specs"], "no .rpm files"),
+        (["--remove-source", "nope"], "--remove-source nope"),
+    ] {
+        let out = rpmatrix()
+            .args(["change", "--repo", "rel=fixtures/change/repos/rel"])
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "{err}");
+    }
+}
+
+#[test]
+fn cli_install_mode_says_so_in_every_report() {
+    let run = change_cli(&[
+        "--check",
+        "rel",
+        "--mode",
+        "install",
+        "--add",
+        "fixtures/change/builds/cx-2.0-1",
+    ]);
+    let stdout = &run.stdout;
+    assert_eq!(run.code, Some(1), "{stdout}");
     assert!(stdout.contains("--mode install"), "{stdout}");
     assert!(stdout.contains("REJECT  cx-2.0-1"), "{stdout}");
     assert!(
         stdout.contains("app-cx-1.0-1.noarch (rel) cannot be installed: cx-2.0-1.noarch conflicts with cb-base"),
         "{stdout}"
     );
-    let doc: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    let doc = &run.doc;
     assert_eq!(doc["mode"], "install");
     assert!(doc["new"][0].get("requires").is_none(), "{}", doc["new"][0]);
     let chain = doc["new"][0]["problems"].as_array().cloned().unwrap_or_default();
@@ -672,27 +668,24 @@ fn cli_install_mode_says_so_in_every_report() {
         "{}",
         doc["new"][0]
     );
-    let (xml, report) = common::read_junit(&junit);
+    let (xml, report) = &run.junit;
     assert!(xml.contains(r#"name="mode" value="install""#), "{xml}");
     assert_eq!(report.test_suites[0].failures, 1, "{xml}");
-    let md = std::fs::read_to_string(&summary).unwrap_or_default();
+    let md = &run.markdown;
     assert!(md.contains("`--mode install`"), "{md}");
     assert!(md.contains("`app-cx-1.0-1.noarch` cannot be installed"), "{md}");
     // The same build in closure mode breaks nothing.
-    rpmatrix()
-        .args([
-            "change",
-            "--repo",
-            "base=fixtures/change/repos/base",
-            "--repo",
-            "rel=fixtures/change/repos/rel",
-            "--check",
-            "rel",
-            "--add",
-            "fixtures/change/builds/cx-2.0-1",
-        ])
-        .assert()
-        .code(0);
+    let code = change_cli_code(&[
+        "--repo",
+        "base=fixtures/change/repos/base",
+        "--repo",
+        "rel=fixtures/change/repos/rel",
+        "--check",
+        "rel",
+        "--add",
+        "fixtures/change/builds/cx-2.0-1",
+    ]);
+    assert_eq!(code, Some(0));
 }
 
 /// CentOS Stream 9 BaseOS + AppStream, and as the change newer builds of 20
