@@ -440,16 +440,15 @@ fn attribute(
     if set.adds.contains(&f.repo)
         && let Some(i) = own_change(pool, set, f)
     {
-        f.blame = vec![set.changes[i].label.clone()];
-        f.why = format!(
+        let why = format!(
             "{} (proposed in {}) requires {}, which nothing provides after the change",
             f.nevra, set.changes[i].label, f.requires
         );
+        lay_blame(f, set, &[i], why);
         return Ok(());
     }
     if let Some((blamed, why)) = memo.get(&f.requires) {
-        f.blame = blamed.iter().map(|&i| set.changes[i].label.clone()).collect();
-        f.why = why.clone();
+        lay_blame(f, set, blamed, why.clone());
         return Ok(());
     }
     let candidates = took_out_providers(pool, set, &f.requires);
@@ -495,10 +494,15 @@ fn attribute(
             }
         }
     };
-    f.blame = blamed.iter().map(|&i| set.changes[i].label.clone()).collect();
-    f.why = why.clone();
+    lay_blame(f, set, &blamed, why.clone());
     memo.insert(f.requires.clone(), (blamed, why));
     Ok(())
+}
+
+/// Blames the changes `blamed` (indexes into `set.changes`) for `f`.
+fn lay_blame(f: &mut Finding, set: &ChangeSet, blamed: &[usize], why: String) {
+    f.blame = blamed.iter().map(|&i| set.changes[i].label.clone()).collect();
+    f.why = why;
 }
 
 /// Per change, the packages it takes out (replaced or untagged) that
@@ -580,11 +584,11 @@ fn attribute_install(
     if set.adds.contains(&f.repo)
         && let Some(i) = own_change(pool, set, f)
     {
-        f.blame = vec![set.changes[i].label.clone()];
-        f.why = format!(
+        let why = format!(
             "{} (proposed in {}) cannot be installed after the change: {}",
             f.nevra, set.changes[i].label, f.root_cause
         );
+        lay_blame(f, set, &[i], why);
         return Ok(());
     }
     // Proposed packages on the chain: what the change brought in the way.
@@ -621,14 +625,12 @@ fn attribute_install(
     if candidates.len() == 1
         && let Some(&i) = candidates.first()
     {
-        f.blame = vec![set.changes[i].label.clone()];
-        f.why = why_of(i).unwrap_or_default();
+        lay_blame(f, set, &[i], why_of(i).unwrap_or_default());
         return Ok(());
     }
     let key = format!("{}\0{candidates:?}", f.root_cause);
     if let Some((blamed, why)) = memo.get(&key) {
-        f.blame = blamed.iter().map(|&i| set.changes[i].label.clone()).collect();
-        f.why = why.clone();
+        lay_blame(f, set, blamed, why.clone());
         return Ok(());
     }
     // The chain alone cannot tell: try the candidates (or every change) one
@@ -653,8 +655,7 @@ fn attribute_install(
             (tried, why)
         }
     };
-    f.blame = blamed.iter().map(|&i| set.changes[i].label.clone()).collect();
-    f.why = why.clone();
+    lay_blame(f, set, &blamed, why.clone());
     memo.insert(key, (blamed, why));
     Ok(())
 }

@@ -304,19 +304,6 @@ impl Judge<'_> {
     }
 }
 
-/// A require as libsolv prints it: `name`, `name OP [E:]V[-R]`, or a rich
-/// dependency in libsolv's spelling (which may differ from the metadata's).
-pub(super) fn display(pool: &Pool, d: &Dep) -> String {
-    let name = pool.str(d.name);
-    if let Some(parsed) = pool.rich_dep(d.name) {
-        return parsed.as_ref().map_or_else(|_| name.to_owned(), |r| r.to_string());
-    }
-    match d.op {
-        Some(op) if d.evr != NO_EVR => format!("{} {} {}", name, op.symbol(), pool.evr(d.evr)),
-        _ => name.to_owned(),
-    }
-}
-
 fn union(mut a: Vec<PkgId>, b: Vec<PkgId>) -> Vec<PkgId> {
     for p in b {
         if !a.contains(&p) {

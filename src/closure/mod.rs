@@ -23,7 +23,7 @@ mod judge;
 pub mod nearest;
 pub mod select;
 
-use judge::{Judge, MEMO_CAPACITY, Verdict, display};
+use judge::{Judge, MEMO_CAPACITY, Verdict};
 pub use nearest::{Candidate, nearest_candidates};
 pub use select::selection;
 
@@ -383,7 +383,7 @@ fn problems_of(pool: &Pool, failed: Vec<Failure>) -> Vec<(PkgId, Vec<String>, Ve
             problems.push((pkg, Vec::new(), Vec::new()));
         }
         if let Some((_, unresolved, explanations)) = problems.last_mut() {
-            unresolved.push(display(pool, &dep));
+            unresolved.push(pool.dep_text(&dep));
             explanations.extend(why);
         }
     }

@@ -14,7 +14,7 @@ use rustc_hash::FxHashMap;
 use super::rules::{Exclusion, Rules, is_neg, pkg_of};
 use super::{Problem, ProblemKind};
 use crate::core::dep::{Dep, DepKind};
-use crate::core::ids::{NO_EVR, PkgId};
+use crate::core::ids::PkgId;
 use crate::pool::Pool;
 
 /// What a SAT refutation used, beside the checked package's own unit.
@@ -264,19 +264,6 @@ impl Explainer<'_> {
 
     /// A dependency as libsolv prints it.
     fn dep(&self, d: &Dep) -> String {
-        dep_text(self.pool, d)
-    }
-}
-
-/// A dependency as libsolv prints it: `name`, `name OP [E:]V[-R]`, or a
-/// rich dependency in libsolv's spelling.
-pub fn dep_text(pool: &Pool, d: &Dep) -> String {
-    let name = pool.str(d.name);
-    if let Some(parsed) = pool.rich_dep(d.name) {
-        return parsed.as_ref().map_or_else(|_| name.to_owned(), |r| r.to_string());
-    }
-    match d.op {
-        Some(op) if d.evr != NO_EVR => format!("{} {} {}", name, op.symbol(), pool.evr(d.evr)),
-        _ => name.to_owned(),
+        self.pool.dep_text(d)
     }
 }

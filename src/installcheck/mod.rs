@@ -247,7 +247,7 @@ pub fn check_selection(
         Rules::build(pool, selection.available()).map_err(|rules::TooLarge(dep, pkg)| InstallcheckError::TooLarge {
             package: pool.nevra(pkg),
             repo: pool.repo_name(pkg).to_owned(),
-            dep: explain::dep_text(pool, &dep),
+            dep: pool.dep_text(&dep),
         })?;
     let mut search = Search::new(pool, &rules);
     let rules_ms = ms_since(started);

@@ -353,6 +353,20 @@ impl Pool {
         format!("{}-{}.{}", self.str(p.name), self.evr(p.evr), self.str(p.arch))
     }
 
+    /// A dependency as libsolv prints it: `name`, `name OP [E:]V[-R]`, or a
+    /// rich dependency in libsolv's spelling (which may differ from the
+    /// metadata's).
+    pub fn dep_text(&self, d: &Dep) -> String {
+        let name = self.str(d.name);
+        if let Some(parsed) = self.rich_dep(d.name) {
+            return parsed.as_ref().map_or_else(|_| name.to_owned(), |r| r.to_string());
+        }
+        match d.op {
+            Some(op) if d.evr != NO_EVR => format!("{} {} {}", name, op.symbol(), self.evr(d.evr)),
+            _ => name.to_owned(),
+        }
+    }
+
     /// The repository name of a package.
     pub fn repo_name(&self, pkg: PkgId) -> &str {
         &self.repos[self.packages[pkg as usize].repo as usize].name
