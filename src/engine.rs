@@ -6,12 +6,13 @@
 //! → pool → closure); each stage below stays ignorant of the others.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rayon::prelude::*;
 
 use crate::closure::{self, ClosureOptions, ClosureResult, FilelistsRequest, Outcome};
 use crate::core::ids::StrId;
+use crate::core::ms_since;
 use crate::fetch::{self, RepoSpec, Source};
 use crate::pool::{Pool, SharedInterner};
 use crate::repodata::{self, FilelistsError, LoadOptions, RepoData};
@@ -172,7 +173,7 @@ pub fn load_partial(
             Err(e) => failed.push((spec.name.clone(), e)),
         }
     }
-    let load_ms = ms(started.elapsed());
+    let load_ms = ms_since(started);
     return_freed_pages();
 
     let started = Instant::now();
@@ -183,7 +184,7 @@ pub fn load_partial(
         }
     }
     pool.finish();
-    let pool_ms = ms(started.elapsed());
+    let pool_ms = ms_since(started);
     return_freed_pages();
     let n = repos.len();
     Ok((
@@ -210,11 +211,11 @@ impl Loaded {
         let mut timings = self.timings.clone();
         let started = Instant::now();
         let mut selection = closure::selection(&self.pool, opts)?;
-        let mut closure_ms = ms(started.elapsed());
+        let mut closure_ms = ms_since(started);
         loop {
             let started = Instant::now();
             let outcome = closure::check_selected(&self.pool, opts, &mut selection)?;
-            closure_ms += ms(started.elapsed());
+            closure_ms += ms_since(started);
             match outcome {
                 Outcome::Done(result) => {
                     timings.closure_ms = closure_ms;
@@ -242,7 +243,7 @@ impl Loaded {
                         return Err(EngineError::Load(e.needed_by(&why)));
                     }
                     ahead?;
-                    timings.filelists_ms += ms(started.elapsed());
+                    timings.filelists_ms += ms_since(started);
                 }
             }
         }
@@ -270,7 +271,7 @@ impl Loaded {
                 let why = self.first_unscanned(repo, &request.paths).unwrap_or_default();
                 return Err(EngineError::Load(e.needed_by(&why)));
             }
-            timings.filelists_ms = ms(started.elapsed());
+            timings.filelists_ms = ms_since(started);
         }
         let started = Instant::now();
         let result =
@@ -278,7 +279,7 @@ impl Loaded {
                 crate::installcheck::InstallcheckError::Selection(e) => EngineError::Closure(e),
                 other => EngineError::Invalid(other.to_string()),
             })?;
-        timings.closure_ms = ms(started.elapsed());
+        timings.closure_ms = ms_since(started);
         Ok((result, timings))
     }
 
@@ -402,10 +403,6 @@ impl Loaded {
             })
             .collect()
     }
-}
-
-fn ms(d: Duration) -> f64 {
-    (d.as_secs_f64() * 1e6).round() / 1e3
 }
 
 /// Gives back to the system the free pages inside malloc's heap, between

@@ -47,11 +47,12 @@ fn verdict(code: u8) -> ExitCode {
 /// per core, and memory freed into one arena is not reused by another: the
 /// parser threads' records, freed once the pool holds them, stayed resident
 /// beside the pool (peak RSS 80 MB for a 37 MB heap peak). One arena fixed
-/// that but made every worker wait on its lock in turn, which cost the
-/// closure a quarter of its time and the installability check a third
-/// (SAT searches and explanations allocate as they go). One arena per
-/// worker keeps both: no waiting, and at most one arena's worth of holes
-/// per worker (BENCHMARKS.md, "Memory").
+/// that but made every worker wait on its lock in turn: the installability
+/// check's parallel SAT searches and explanations, which allocate as they
+/// go, ran slower on two workers than on one. One arena per worker keeps
+/// both: no waiting, and at most one arena's worth of holes per worker (the
+/// closure runs at the same speed either way, with ≈ 2.5 MB more peak RSS;
+/// BENCHMARKS.md, "Memory").
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn limit_malloc_arenas(workers: usize) {
     let arenas = i32::try_from(workers.max(1)).unwrap_or(i32::MAX);

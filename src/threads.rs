@@ -78,7 +78,7 @@ pub fn pool_size() -> usize {
 
 /// Builds rayon's global pool with `threads` workers ([`pool_size`]), or
 /// says why even that many could not be had (the caller exits 2).
-pub fn init_pool(threads: usize) -> Result<usize, ThreadsError> {
+pub fn init_pool(threads: usize) -> Result<(), ThreadsError> {
     let built = if threads > 1 {
         rayon::ThreadPoolBuilder::new().num_threads(threads).build_global()
     } else {
@@ -88,9 +88,7 @@ pub fn init_pool(threads: usize) -> Result<usize, ThreadsError> {
             .use_current_thread()
             .build_global()
     };
-    built
-        .map(|()| threads)
-        .map_err(|source| ThreadsError { threads, source })
+    built.map_err(|source| ThreadsError { threads, source })
 }
 
 /// Not even the worker threads [`pool_size`] settled on could be started.

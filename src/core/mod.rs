@@ -18,3 +18,9 @@ pub mod ids;
 pub(crate) fn locked<V>(m: &std::sync::Mutex<V>) -> std::sync::MutexGuard<'_, V> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
+
+/// Milliseconds since `t`, to the microsecond: the unit of every report's
+/// timings.
+pub(crate) fn ms_since(t: std::time::Instant) -> f64 {
+    (t.elapsed().as_secs_f64() * 1e6).round() / 1e3
+}

@@ -9,6 +9,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::{CompareOptions, DriftError, DriftResult, DriftTimings, NameMap, Policy, Side, compare, rdoinfo};
+use crate::core::ms_since;
 use crate::engine;
 use crate::fetch::RepoSpec;
 
@@ -184,7 +185,7 @@ pub fn run(plan: &DriftPlan) -> Result<DriftResult, DriftError> {
     } else {
         Some(engine::load(&specs, &plan.load)?)
     };
-    let load_ms = ms(started);
+    let load_ms = ms_since(started);
     let started = Instant::now();
     let side_of = |spec: &SideSpec| -> Result<Side, DriftError> {
         match spec {
@@ -224,13 +225,9 @@ pub fn run(plan: &DriftPlan) -> Result<DriftResult, DriftError> {
     )?;
     result.timings = DriftTimings {
         load_ms,
-        compare_ms: ms(started),
+        compare_ms: ms_since(started),
     };
     Ok(result)
-}
-
-fn ms(since: Instant) -> f64 {
-    (since.elapsed().as_secs_f64() * 1e6).round() / 1e3
 }
 
 #[cfg(test)]

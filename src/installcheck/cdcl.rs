@@ -164,7 +164,7 @@ impl Cdcl {
         // Tautologies were kept empty: they must not look like empty clauses.
         for i in 0..self.units.len() {
             let c = self.units[i];
-            let l = self.lits[self.start[c as usize] as usize];
+            let l = self.lits[self.clause(c).start];
             match self.lit_value(l) {
                 1 => {}
                 0 => self.assign(l, c),
@@ -224,7 +224,7 @@ impl Cdcl {
             while i < ws.len() {
                 let c = ws[i];
                 i += 1;
-                let range = self.start[c as usize] as usize..self.start[c as usize + 1] as usize;
+                let range = self.clause(c);
                 let cl = &mut self.lits[range];
                 if cl[0] == falsified {
                     cl.swap(0, 1);

@@ -45,6 +45,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::closure::{self, ClosureError, ClosureOptions};
 use crate::core::dep::DepKind;
 use crate::core::ids::{PkgId, StrId};
+use crate::core::ms_since;
 use crate::pool::{NameKind, Pool};
 use explain::{Death, Explainer, ProofStep};
 use rules::{Rules, is_neg, pkg_of};
@@ -125,6 +126,17 @@ pub struct SearchStats {
     pub propagated: usize,
 }
 
+impl std::ops::AddAssign for SearchStats {
+    fn add_assign(&mut self, other: SearchStats) {
+        self.universe += other.universe;
+        self.greedy_picks += other.greedy_picks;
+        self.greedy_failed += other.greedy_failed;
+        self.sat_installable += other.sat_installable;
+        self.sat_refuted += other.sat_refuted;
+        self.propagated += other.propagated;
+    }
+}
+
 /// The findings of an installability check.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InstallcheckResult {
@@ -165,11 +177,6 @@ impl PartialEq for CheckPhases {
 }
 
 impl Eq for CheckPhases {}
-
-/// Milliseconds since `t`, to the microsecond (as the other timings).
-fn ms_since(t: Instant) -> f64 {
-    (t.elapsed().as_secs_f64() * 1e6).round() / 1e3
-}
 
 /// Errors of an installability check.
 #[derive(Debug, thiserror::Error)]
@@ -386,9 +393,7 @@ impl<'a> Search<'a> {
         let left: Vec<PkgId> = to_check.iter().copied().filter(|&p| !self.dead[p as usize]).collect();
         let (installable, hard, stats) = greedy_phase(self.rules, &self.negs, &left, &self.dead, &self.rank);
         self.installable = installable;
-        self.stats.universe += stats.universe;
-        self.stats.greedy_picks += stats.greedy_picks;
-        self.stats.greedy_failed += stats.greedy_failed;
+        self.stats += stats;
         // The exact search for what is left, on rayon's workers against the
         // deaths known now. A model is a proof whatever dies later; a
         // refutation is kept only while nothing else has died since (else
@@ -654,9 +659,7 @@ fn greedy_phase(
     let mut stats = SearchStats::default();
     for (part_hard, part_stats) in parts {
         hard.extend(part_hard);
-        stats.universe += part_stats.universe;
-        stats.greedy_picks += part_stats.greedy_picks;
-        stats.greedy_failed += part_stats.greedy_failed;
+        stats += part_stats;
     }
     let installable = installable.into_iter().map(AtomicBool::into_inner).collect();
     (installable, hard, stats)

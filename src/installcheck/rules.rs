@@ -122,31 +122,23 @@ impl Rules {
                 },
             )
             .collect();
-        let mut parts = parts.into_iter().collect::<Result<Vec<PackageRules>, TooLarge>>()?;
+        // The first too-large dependency in package order, whichever
+        // worker met one first.
+        let parts = parts.into_iter().collect::<Result<Vec<PackageRules>, TooLarge>>()?;
         // Each part's literal ranges are its own: moved past the parts
-        // before it, in parallel, then every array joined by plain copies.
-        let mut base = 0u32;
-        let bases: Vec<u32> = parts
-            .iter()
-            .map(|part| {
-                let at = base;
-                base += part.lits.len() as u32;
-                at
-            })
-            .collect();
-        parts.par_iter_mut().zip(bases).for_each(|(part, base)| {
-            for c in &mut part.clauses {
-                c.start += base;
-                c.end += base;
-            }
-        });
+        // before it as the arrays are joined.
         let total = |f: fn(&PackageRules) -> usize| parts.iter().map(f).sum::<usize>();
         let mut clauses = Vec::with_capacity(total(|p| p.clauses.len()));
         let mut owner = Vec::with_capacity(clauses.capacity());
         let mut lits = Vec::with_capacity(total(|p| p.lits.len()));
         let mut forward: Vec<(PkgId, PkgId, Exclusion)> = Vec::with_capacity(total(|p| p.exclusions.len()));
         for part in &parts {
-            clauses.extend_from_slice(&part.clauses);
+            let base = lits.len() as u32;
+            clauses.extend(part.clauses.iter().map(|c| Clause {
+                start: c.start + base,
+                end: c.end + base,
+                dep: c.dep,
+            }));
             owner.extend_from_slice(&part.owner);
             lits.extend_from_slice(&part.lits);
             forward.extend_from_slice(&part.exclusions);

@@ -121,7 +121,7 @@ pub(super) fn run_drift(
     };
     result.timings = drift::DriftTimings {
         load_ms: round(load_ms),
-        compare_ms: round(started.elapsed().as_secs_f64() * 1e3),
+        compare_ms: crate::core::ms_since(started),
     };
     let previous = opts
         .baseline
