@@ -206,10 +206,7 @@ pub fn scan_filelists_for<R: Read + Send>(
             let tag = &chunk[at..tag_end];
             doc.root_closed |= tag.ends_with('/');
             doc.announced = tag_attr(tag, "packages")
-                .map(|n| {
-                    n.parse()
-                        .map_err(|_| ParseError::Xml(format!("packages=\"{n}\" is not a count of packages")))
-                })
+                .map(crate::repodata::primary::package_count)
                 .transpose()?;
         }
         doc.root_closed |= memchr::memmem::find(&bytes[tail..], b"</filelists>").is_some();

@@ -22,8 +22,8 @@ mod scan;
 use std::io::Read;
 
 pub use caches::ChunkCaches;
-pub(crate) use reader::announced;
 pub use reader::parse_primary_chunk;
+pub(crate) use reader::{announced, package_count};
 pub use records::{Batch, PkgRec};
 
 use crate::core::ids::{EvrId, Intern, NO_EVR, NO_STR, StrId};

@@ -394,12 +394,13 @@ fn parse_chunk_at(
 
 /// The `packages` attribute of `<metadata>`: a count, if given.
 pub(crate) fn announced(e: &BytesStart<'_>) -> Result<Option<usize>, ParseError> {
-    attr(e, b"packages")?
-        .map(|v| {
-            v.parse()
-                .map_err(|_| ParseError::Xml(format!("packages=\"{v}\" is not a count of packages")))
-        })
-        .transpose()
+    attr(e, b"packages")?.map(|v| package_count(&v)).transpose()
+}
+
+/// The value of a root element's `packages` attribute as a count.
+pub(crate) fn package_count(v: &str) -> Result<usize, ParseError> {
+    v.parse()
+        .map_err(|_| ParseError::Xml(format!("packages=\"{v}\" is not a count of packages")))
 }
 
 fn xml_error(reader: &Reader<&[u8]>, skipped: u64, e: quick_xml::Error) -> ParseError {
